@@ -1,0 +1,147 @@
+"""tdsolver's command line: a thin click layer over `solver/`.
+
+Parse options, call the engine, print, and map the engine's errors to exit codes
+(0 success, 1 the work failed, 2 a usage error). Heavy imports happen inside commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+
+import click
+
+from solver.errors import TdError, UsageError
+from solver.text import LANGS, Text
+
+LANG = click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True,
+                    help="Language of the prose / langue du texte.")
+
+
+def engine_errors(command):
+    """Turn the engine's errors into one line on stderr and the contract's exit code."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        lang = kwargs.get("lang", "fr")
+        try:
+            return command(*args, **kwargs)
+        except TdError as exc:
+            click.echo(f"tdsolver: {exc.message(lang)}", err=True)
+            sys.exit(exc.exit_code)
+    return wrapper
+
+
+def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`-p NAME=VALUE` options as a dict (values are parsed by each parameter's declaration)."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(Text(f"-p attend NOM=VALEUR, reçu « {pair} »",
+                                  f"-p expects NAME=VALUE, got '{pair}'"))
+        out[name.strip()] = value
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tdsolver")
+def main():
+    """Solve, explain and grade the exercises of CNN tutorial sheets."""
+
+
+@main.command("list")
+@click.option("--sheet", help="Only this sheet (td2, devoir, tp-cnn, cours-intro, cours-cnn).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@LANG
+@engine_errors
+def list_command(sheet, as_json, lang):
+    """The catalogue: id, aliases, sheet, title and parts of every exercise."""
+    from solver import registry
+
+    if sheet is not None and sheet not in registry.SHEETS:
+        raise UsageError(Text(f"feuille inconnue « {sheet} » (feuilles : {', '.join(registry.SHEETS)})",
+                              f"unknown sheet '{sheet}' (sheets: {', '.join(registry.SHEETS)})"))
+    exercises = registry.by_sheet(sheet) if sheet else registry.all_exercises()
+    if as_json:
+        rows = [{"id": e.id, "aliases": list(e.aliases), "sheet": e.sheet, "title": e.title(lang),
+                 "parts": [{"id": p.id, "kind": p.kind} for p in e.parts]} for e in exercises]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for e in exercises:
+        aliases = f" ({', '.join(e.aliases)})" if e.aliases else ""
+        parts = ", ".join(f"{p.id}:{p.kind}" for p in e.parts)
+        click.echo(f"{e.id:<28}{e.title(lang)}{aliases}\n{'':<28}{parts}")
+
+
+@main.command()
+@click.argument("exercise_id")
+@click.option("--seed", type=int, help="Draw the variant of this seed.")
+@click.option("-p", "overrides", multiple=True, metavar="NAME=VALUE", help="Set a parameter.")
+@LANG
+@engine_errors
+def show(exercise_id, seed, overrides, lang):
+    """The statement of an exercise and the parts to answer."""
+    from solver import registry
+    from solver.render.prose import to_plain
+
+    ex = registry.get(exercise_id)
+    params = ex.make_params(seed, parse_overrides(overrides))
+    click.echo(f"{ex.id} — {ex.title(lang)}\n")
+    click.echo(to_plain(ex.statement(params)(lang)) + "\n")
+    for part in ex.parts:
+        click.echo(f"  {ex.id}/{part.id} [{part.kind}] {to_plain(part.prompt(lang))}")
+
+
+@main.command()
+@click.argument("exercise_id")
+@click.option("--seed", type=int, help="Draw the variant of this seed.")
+@click.option("-p", "overrides", multiple=True, metavar="NAME=VALUE", help="Set a parameter.")
+@click.option("--format", "fmt", type=click.Choice(("text", "markdown", "latex", "json")), default="text",
+              show_default=True)
+@LANG
+@engine_errors
+def solve(exercise_id, seed, overrides, fmt, lang):
+    """The derivation, step by step, and the answer of every part."""
+    from solver import registry
+    from solver.render import render
+
+    ex = registry.get(exercise_id)
+    params = ex.make_params(seed, parse_overrides(overrides))
+    click.echo(render(ex, ex.run(params), fmt, lang), nl=False)
+
+
+@main.command()
+@click.argument("exercise_ids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Every exercise of the catalogue.")
+@click.option("--seeds", type=click.IntRange(0, 1000), default=10, show_default=True,
+              help="Seeded variants checked besides the sheet's values (seeds 0..N-1).")
+@click.option("--json", "as_json", is_flag=True)
+@LANG
+@engine_errors
+def verify(exercise_ids, all_, seeds, as_json, lang):
+    """Cross-check the answers numerically with PyTorch."""
+    from solver import registry
+    from solver.verify import seeds_for, verify_one
+
+    if not exercise_ids and not all_:
+        raise UsageError(Text("donnez des identifiants d'exercices ou --all",
+                              "give exercise ids or --all"))
+    exercises = registry.all_exercises() if all_ else [registry.get(i) for i in exercise_ids]
+    results = [verify_one(ex, seed) for ex in exercises for seed in seeds_for(ex, seeds)]
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            seed = "sheet" if r.seed is None else f"seed {r.seed}"
+            err = "" if r.max_abs_err is None else f"  max|err|={r.max_abs_err:.2e}"
+            click.echo(f"{r.status.upper():<5} {r.id:<22} {seed:<8} {r.checks:>4} checks{err}"
+                       + (f"  {r.detail}" if r.detail else ""))
+        failed = sum(r.status == "fail" for r in results)
+        click.echo(f"{len(results) - failed} passed, {failed} failed")
+    if any(r.status == "fail" for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Exercises of the sheet `cours-intro`."""

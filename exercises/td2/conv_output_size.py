@@ -1,0 +1,204 @@
+"""td2.II.1 — output size of a 2D convolution along one dimension (with dilation as an extension)."""
+
+from __future__ import annotations
+
+from solver.core import Diagnosis, Exercise, Part, Solution, Step
+from solver.errors import ParamError
+from solver.params import SYMBOLIC, Param
+from solver.text import Text
+
+NAMES = ("i", "k", "s", "p", "d")
+
+
+def _symbols():
+    import sympy as sp
+
+    pos = dict(integer=True, positive=True)
+    return {"i": sp.Symbol("i", **pos), "k": sp.Symbol("k", **pos), "s": sp.Symbol("s", **pos),
+            "p": sp.Symbol("p", integer=True, nonnegative=True), "d": sp.Symbol("d", **pos)}
+
+
+def _bindings(q) -> dict:
+    """Symbol -> value for the parameters that have a value."""
+    return {sym: q[n] for n, sym in _symbols().items() if not q.is_symbolic(n)}
+
+
+def statement(q) -> Text:
+    v = {n: q.given(n) for n in NAMES}
+    dil_fr = "" if q["d"] == 1 else f" et une dilatation ${v['d']}$"
+    dil_en = "" if q["d"] == 1 else f" and a dilation ${v['d']}$"
+    return Text(
+        f"Une couche convolutive 2D applique un noyau de côté ${v['k']}$ avec un pas ${v['s']}$, "
+        f"un remplissage de ${v['p']}$ zéros de chaque côté{dil_fr}, à une carte d'entrée de côté "
+        f"${v['i']}$. On regarde une seule dimension (largeur ou hauteur). Montrer que la carte de "
+        "sortie a pour côté $o = \\lfloor (i + 2p - k)/s \\rfloor + 1$ et donner $o$.",
+        f"A 2D convolutional layer applies a kernel of side ${v['k']}$ with stride ${v['s']}$ and "
+        f"${v['p']}$ zeros of padding on each side{dil_en} to an input map of side ${v['i']}$. "
+        "Looking at one dimension (width or height), show that the output map has side "
+        "$o = \\lfloor (i + 2p - k)/s \\rfloor + 1$ and give $o$.")
+
+
+def solve(q) -> Solution:
+    import sympy as sp
+
+    from solver.chain import derive
+    from solver.layers import conv_output_size, effective_kernel
+
+    x = _symbols()
+    i, k, s, p, d = (x[n] for n in NAMES)
+    bind = _bindings(q)
+    if q["d"] == 1:
+        d = 1
+        bind.pop(x["d"], None)
+    o, t = sp.symbols("o t")
+    span = effective_kernel(k, d)
+    last = sp.floor((i + 2 * p - span) / s)
+    size = conv_output_size(i, k, s, p, d)
+    steps = []
+    if q["d"] != 1:
+        steps.append(Step(Text(
+            "Avec une dilatation $d$, le noyau saute $d - 1$ cellules entre deux coefficients : il couvre "
+            "$d(k-1)+1$ cellules.",
+            "With dilation $d$, the kernel skips $d - 1$ cells between two taps: it spans "
+            "$d(k-1)+1$ cells."), derive(sp.Symbol("k_{eff}"), span, bind)))
+    steps += [
+        Step(Text("Le remplissage ajoute $p$ zéros de chaque côté : l'entrée remplie a $i + 2p$ cellules.",
+                  "Padding adds $p$ zeros on each side: the padded input has $i + 2p$ cells."),
+             derive(sp.Symbol("n_{pad}"), i + 2 * p, bind)),
+        Step(Text("La position $t$ (comptée à partir de 0) place le noyau sur les cellules $ts$ à "
+                  "$ts + k - 1$ ; elle est valide tant que le noyau reste dans l'entrée remplie.",
+                  "Position $t$ (counted from 0) puts the kernel on cells $ts$ to $ts + k - 1$; it is "
+                  "valid as long as the kernel stays inside the padded input."),
+             sp.Le(t * s + span - 1, i + 2 * p - 1)),
+        Step(Text("$t$ est un entier : la dernière position valide est la partie entière inférieure.",
+                  "$t$ is an integer: the last valid position is the floor."),
+             derive(sp.Symbol("t_{max}"), last, bind)),
+        Step(Text("Les positions vont de $0$ à $t_{max}$, d'où $t_{max} + 1$ sorties.",
+                  "Positions run from $0$ to $t_{max}$, hence $t_{max} + 1$ outputs."),
+             derive(o, size, bind), kind="result"),
+    ]
+    steps += _remarks(q, bind)
+    return Solution(q, tuple(steps), {"o": size.xreplace(bind)})
+
+
+def _remarks(q, bind):
+    import sympy as sp
+
+    if any(q.is_symbolic(n) for n in NAMES):
+        return [Step(Text(
+            "Quand $s$ ne divise pas $i + 2p - k$, les dernières cellules de l'entrée remplie ne sont "
+            "couvertes par aucune position : c'est pourquoi on arrondit vers le bas.",
+            "When $s$ does not divide $i + 2p - k$, the last cells of the padded input are covered by "
+            "no position: that is why the result is rounded down."), kind="remark")]
+    i, k, s, p, d = (q[n] for n in NAMES)
+    rest = (i + 2 * p - (d * (k - 1) + 1)) % s
+    if rest:
+        return [Step(Text(
+            f"Ici $s$ ne divise pas $i + 2p - k$ : les {rest} dernière(s) cellule(s) de l'entrée remplie "
+            "ne sont vues par aucune position du noyau.",
+            f"Here $s$ does not divide $i + 2p - k$: the last {rest} cell(s) of the padded input are seen "
+            "by no position of the kernel."), kind="remark")]
+    return []
+
+
+def validate(values) -> None:
+    if any(values[n] is SYMBOLIC for n in NAMES):
+        return
+    span = values["d"] * (values["k"] - 1) + 1
+    padded = values["i"] + 2 * values["p"]
+    if span > padded:
+        raise ParamError(Text(
+            f"le noyau couvre {span} cellules mais l'entrée remplie n'en a que {padded} (i + 2p)",
+            f"the kernel spans {span} cells but the padded input has only {padded} (i + 2p)"))
+
+
+def draw(rng) -> dict:
+    k = rng.choice((1, 2, 3, 3, 5, 7))
+    d = rng.choice((1, 1, 1, 2))
+    p = rng.randint(0, k // 2 + 1)
+    s = rng.randint(1, 3)
+    i = rng.randint(max(1, d * (k - 1) + 1 - 2 * p), 40)
+    return {"i": i, "k": k, "s": s, "p": p, "d": d}
+
+
+def check(q, sol, checks) -> None:
+    """Compare the formula with the output shape of torch's conv2d, over a grid when symbolic."""
+    import torch
+    import torch.nn.functional as F
+
+    formula = sol.answers["o"]
+    if any(q.is_symbolic(n) for n in NAMES):
+        cases = [(i, k, s, p, 1) for i in range(1, 13) for k in (1, 2, 3, 5) for s in (1, 2, 3)
+                 for p in (0, 1, 2) if k <= i + 2 * p]
+        if q.is_symbolic("d"):
+            cases += [(i, 3, s, p, 2) for i in range(5, 12) for s in (1, 2) for p in (0, 1)]
+        else:
+            cases = [(i, k, s, p, q["d"]) for i, k, s, p, _ in cases if q["d"] * (k - 1) < i + 2 * p]
+    else:
+        cases = [tuple(q[n] for n in NAMES)]
+    for i, k, s, p, d in cases:
+        x = torch.zeros(1, 1, i, i)
+        w = torch.zeros(1, 1, k, k)
+        out = F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-1]
+        x = _symbols()
+        value = formula.xreplace({x["i"]: i, x["k"]: k, x["s"]: s, x["p"]: p, x["d"]: d})
+        checks.equal(f"o(i={i},k={k},s={s},p={p},d={d})", int(value), out)
+
+
+def _wrong(rounding=None, plus_one=True, pad_sides=2):
+    def wrong(q):
+        import sympy as sp
+
+        x = _symbols()
+        i, k, s, p, d = (x[n] for n in NAMES)
+        ratio = (i + pad_sides * p - (d * (k - 1) + 1)) / s
+        core = rounding(ratio) if rounding else ratio
+        return (core + 1 if plus_one else core).xreplace(_bindings(q))
+    return wrong
+
+
+def _floor(e):
+    import sympy as sp
+    return sp.floor(e)
+
+
+def _ceil(e):
+    import sympy as sp
+    return sp.ceiling(e)
+
+
+EXERCISES = (Exercise(
+    id="td2.II.1",
+    sheet="td2",
+    aliases=("conv-output-size",),
+    title=Text("Taille de sortie d'une convolution", "Output size of a convolution"),
+    statement=statement,
+    params=(
+        Param("i", "int", SYMBOLIC, Text("côté de l'entrée", "input side"), minimum=1, symbolic_ok=True),
+        Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True),
+        Param("s", "int", SYMBOLIC, Text("pas (stride)", "stride"), minimum=1, symbolic_ok=True),
+        Param("p", "int", SYMBOLIC, Text("remplissage par côté", "padding per side"), minimum=0,
+              symbolic_ok=True),
+        Param("d", "int", 1, Text("dilatation", "dilation"), minimum=1, symbolic_ok=True),
+    ),
+    parts=(Part("o", "expr", Text("côté $o$ de la sortie", "side $o$ of the output"),
+                domain={"i": "size", "k": "size", "s": "size", "p": "natural", "d": "size"}),),
+    solve=solve,
+    check=check,
+    draw=draw,
+    validate=validate,
+    diagnoses=(
+        Diagnosis("ceil-instead-of-floor", "o", _wrong(_ceil),
+                  Text("Arrondi vers le haut : une position qui dépasse de l'entrée n'est pas calculée.",
+                       "Rounded up: a position that sticks out of the input is not computed.")),
+        Diagnosis("missing-plus-one", "o", _wrong(_floor, plus_one=False),
+                  Text("Il manque la première position ($t = 0$) : ajoutez 1.",
+                       "The first position ($t = 0$) is missing: add 1.")),
+        Diagnosis("missing-floor", "o", _wrong(None),
+                  Text("Sans partie entière, le résultat n'est pas toujours un entier.",
+                       "Without the floor, the result is not always an integer.")),
+        Diagnosis("padding-one-side", "o", _wrong(_floor, pad_sides=1),
+                  Text("Le remplissage $p$ s'applique des deux côtés : $i + 2p$.",
+                       "Padding $p$ is applied on both sides: $i + 2p$.")),
+    ),
+),)

@@ -1,0 +1,169 @@
+"""The engine's plain types: parts, steps, solutions and exercises.
+
+One flow for everything: ``Exercise + Params -> solve -> Solution(steps, answers)``. Renderers,
+`verify`, the grader and the sheet generator all read the same `Solution`.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from .errors import ParamError
+from .params import SYMBOLIC, Param, Params
+from .text import Text
+
+PART_KINDS = ("int", "number", "expr", "matrix", "shape", "choice", "text")
+STEP_KINDS = ("step", "remark", "result")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One answer of an exercise, addressed as ``<exercise id>/<part id>``.
+
+    `kind` says how an answer is compared; `rtol`/`atol` are the tolerances of a `number`
+    (or of numeric matrix entries); `choices` the words of a `choice` part; `domain` maps a
+    symbol name of an `expr` answer to the set it lives in (used to sample it when grading).
+    """
+
+    id: str
+    kind: str
+    prompt: Text
+    choices: tuple[str, ...] = ()
+    rtol: float = 1e-3
+    atol: float = 1e-9
+    domain: Mapping[str, str] = field(default_factory=dict)
+    points: float = 1.0
+
+    def __post_init__(self):
+        if self.kind not in PART_KINDS:
+            raise ValueError(f"part {self.id}: unknown kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: why (`text`) and what it produced (`math`, SymPy objects).
+
+    `math` may be a single SymPy object or a tuple of them; renderers derive every string
+    from it. `kind` is ``"remark"`` for a note on the source (a slip, an ambiguity) and
+    ``"result"`` for the step that states an answer.
+    """
+
+    text: Text
+    math: Any = None
+    kind: str = "step"
+
+    def __post_init__(self):
+        if self.kind not in STEP_KINDS:
+            raise ValueError(f"unknown step kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class ModelAnswer:
+    """The answer to a `text` part: a model answer and the points a grader looks for."""
+
+    answer: Text
+    rubric: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The derivation of an exercise for given parameters, and the answer of every part."""
+
+    params: Params
+    steps: tuple[Step, ...]
+    answers: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """A typical wrong answer of a part, computed from the parameters (a mal-rule).
+
+    `code` is stable (never depends on the variant); `wrong(params)` returns the value a
+    student making this mistake would give, or None where the mistake does not apply.
+    """
+
+    code: str
+    part: str
+    wrong: Callable[[Params], Any]
+    feedback: Text
+
+
+Statement = Callable[[Params], Text]
+Solver = Callable[[Params], Solution]
+Checker = Callable[[Params, Solution, Any], None]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A parametrised question of a sheet.
+
+    `statement(params)` and `draw(rng)` must not import SymPy (they serve `show`); `solve`
+    and `check` may. `check(params, solution, checks)` records independent numeric checks
+    (torch) in a `solver.crosscheck.Checks`. `validate(values)` raises `ParamError` for a
+    combination of values that makes no sense (kernel larger than the padded input…).
+    """
+
+    id: str
+    sheet: str
+    title: Text
+    statement: Statement
+    parts: tuple[Part, ...]
+    solve: Solver
+    params: tuple[Param, ...] = ()
+    check: Checker | None = None
+    aliases: tuple[str, ...] = ()
+    draw: Callable[[random.Random], dict] | None = None
+    validate: Callable[[Mapping[str, Any]], None] | None = None
+    diagnoses: tuple[Diagnosis, ...] = ()
+
+    def part(self, part_id: str) -> Part:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        raise KeyError(part_id)
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "—"
+        raise ParamError(Text(f"{self.id} n'a pas de paramètre « {name} » (paramètres : {known})",
+                              f"{self.id} has no parameter '{name}' (parameters: {known})"))
+
+    def make_params(self, seed: int | None = None, overrides: Mapping[str, str] | None = None) -> Params:
+        """The sheet's values, or the variant of `seed`, with command-line overrides applied."""
+        values = {p.name: p.default for p in self.params}
+        if seed is not None:
+            values.update(self._draw(seed))
+        for name, raw in (overrides or {}).items():
+            values[name] = self.param(name).parse(raw)
+        for p in self.params:
+            p.check_bounds(values[p.name])
+        if self.validate is not None:
+            self.validate(values)
+        return Params(values, seed)
+
+    def _draw(self, seed: int) -> dict:
+        rng = random.Random(f"{self.id}/{seed}")
+        if self.draw is not None:
+            return self.draw(rng)
+        return {p.name: p.draw(rng) for p in self.params if p.draw is not None}
+
+    def run(self, params: Params) -> Solution:
+        """Solve for these parameters and check that every part got an answer."""
+        solution = self.solve(params)
+        missing = [p.id for p in self.parts if p.id not in solution.answers]
+        if missing:
+            raise RuntimeError(f"{self.id}: no answer for parts {missing}")
+        return solution
+
+    @property
+    def parametrised(self) -> bool:
+        return any(p.draw is not None for p in self.params) or self.draw is not None
+
+
+def symbolic_params(params: Params) -> list[str]:
+    """Names of the parameters kept as symbols."""
+    return [name for name, v in params.items() if v is SYMBOLIC]

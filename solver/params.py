@@ -1,0 +1,205 @@
+"""Parameters of an exercise: declarations, values, parsing from the command line, variants.
+
+Values are plain Python (int, Fraction, tuples of tuples for matrices) so that a statement can
+be shown without importing SymPy. A parameter left *symbolic* keeps its name as a symbol in
+the derivation (e.g. the general formula of an output size).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable, Mapping
+
+from .errors import ParamError
+from .text import Text
+
+
+class _Symbolic:
+    """Marker of a parameter kept as a symbol."""
+
+    def __repr__(self) -> str:
+        return "SYMBOLIC"
+
+
+SYMBOLIC = _Symbolic()
+
+KINDS = ("int", "number", "matrix", "choice")
+
+
+@dataclass(frozen=True)
+class Param:
+    """Declaration of one parameter.
+
+    `draw(rng)` gives a random value for seeded variants; `minimum`/`maximum` bound what a
+    user may pass with `-p`; `symbolic_ok` lets the user write the parameter's own name to
+    keep it as a symbol.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: Text
+    draw: Callable[[random.Random], Any] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    symbolic_ok: bool = False
+
+    def parse(self, raw: str) -> Any:
+        """Read a command-line value for this parameter (never with eval).
+
+        >>> Param("k", "int", 3, Text("noyau", "kernel"), minimum=1).parse("5")
+        5
+        >>> Param("x", "number", 0, Text("x", "x")).parse("0,5")
+        Fraction(1, 2)
+        """
+        raw = raw.strip()
+        if self.symbolic_ok and raw == self.name:
+            return SYMBOLIC
+        try:
+            value = _PARSERS[self.kind](raw, self)
+        except (ValueError, ZeroDivisionError) as exc:
+            raise ParamError(Text(
+                f"paramètre {self.name} : « {raw} » n'est pas {_KIND_FR[self.kind]} ({exc})",
+                f"parameter {self.name}: '{raw}' is not {_KIND_EN[self.kind]} ({exc})")) from None
+        self.check_bounds(value)
+        return value
+
+    def check_bounds(self, value: Any) -> None:
+        if value is SYMBOLIC or self.kind not in ("int", "number"):
+            return
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(Text(f"paramètre {self.name} = {value} : il doit valoir au moins {self.minimum}",
+                                  f"parameter {self.name} = {value}: it must be at least {self.minimum}"))
+        if self.maximum is not None and value > self.maximum:
+            raise ParamError(Text(f"paramètre {self.name} = {value} : il doit valoir au plus {self.maximum}",
+                                  f"parameter {self.name} = {value}: it must be at most {self.maximum}"))
+
+
+_KIND_FR = {"int": "un entier", "number": "un nombre", "matrix": "une matrice", "choice": "un choix permis"}
+_KIND_EN = {"int": "an integer", "number": "a number", "matrix": "a matrix", "choice": "an allowed choice"}
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)(/[+-]?\d+)?$")
+
+
+def _parse_int(raw: str, _p: Param) -> int:
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+        raise ValueError("expected a whole number")
+    return int(raw)
+
+
+def parse_number(raw: str) -> Fraction:
+    """An exact number from a decimal (point or French comma) or a fraction.
+
+    >>> parse_number("-0,25")
+    Fraction(-1, 4)
+    """
+    raw = raw.strip()
+    if not _NUMBER.match(raw) or len(raw) > 40:
+        raise ValueError("expected a decimal number or a fraction")
+    return Fraction(raw.replace(",", "."))
+
+
+def _parse_matrix(raw: str, _p: Param) -> tuple[tuple[Fraction | int, ...], ...]:
+    """Nested lists `[[1, 2], [3, 4]]` or MATLAB rows `[1 2; 3 4]`."""
+    body = raw.strip()
+    if len(body) > 5000:
+        raise ValueError("too long")
+    if body.startswith("[["):
+        rows = re.findall(r"\[([^\[\]]*)\]", body[1:-1])
+        cells = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
+    else:
+        body = body.strip("[]")
+        cells = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in body.split(";")]
+    if not cells or not cells[0] or len({len(r) for r in cells}) != 1:
+        raise ValueError("rows of unequal length or empty matrix")
+    return tuple(tuple(_exact(parse_number(c)) for c in row) for row in cells)
+
+
+def _exact(x: Fraction) -> Fraction | int:
+    return int(x) if x.denominator == 1 else x
+
+
+def _parse_choice(raw: str, p: Param) -> str:
+    if raw not in p.choices:
+        raise ValueError("allowed: " + ", ".join(p.choices))
+    return raw
+
+
+_PARSERS = {"int": _parse_int, "number": lambda r, p: parse_number(r),
+            "matrix": _parse_matrix, "choice": _parse_choice}
+
+
+@dataclass(frozen=True)
+class Params(Mapping):
+    """The values of an exercise's parameters, and the seed they came from (None: the sheet's)."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    seed: int | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def is_symbolic(self, name: str) -> bool:
+        return self.values[name] is SYMBOLIC
+
+    def sym(self, name: str, **assumptions):
+        """The value as a SymPy object: a Symbol named `name` when symbolic."""
+        import sympy as sp
+
+        v = self.values[name]
+        if v is SYMBOLIC:
+            return sp.Symbol(name, **assumptions)
+        if isinstance(v, tuple):
+            return sp.Matrix([[sp.nsimplify(c) for c in row] for row in v])
+        return sp.nsimplify(v) if isinstance(v, Fraction) else sp.sympify(v)
+
+    def show(self, name: str) -> str:
+        """The value as LaTeX for a statement, without SymPy.
+
+        >>> Params({"M": ((1, 2), (3, 4)), "k": 3, "s": SYMBOLIC}).show("M")
+        '\\\\begin{bmatrix} 1 & 2 \\\\\\\\ 3 & 4 \\\\end{bmatrix}'
+        >>> Params({"s": SYMBOLIC}).show("s")
+        's'
+        """
+        v = self.values[name]
+        if v is SYMBOLIC:
+            return name
+        if isinstance(v, tuple):
+            rows = " \\\\ ".join(" & ".join(_num(c) for c in row) for row in v)
+            return "\\begin{bmatrix} " + rows + " \\end{bmatrix}"
+        return _num(v)
+
+    def given(self, name: str) -> str:
+        """LaTeX naming a parameter and its value: ``k = 3``, or just ``k`` when symbolic.
+
+        >>> Params({"k": 3, "s": SYMBOLIC}).given("k"), Params({"s": SYMBOLIC}).given("s")
+        ('k = 3', 's')
+        """
+        return name if self.values[name] is SYMBOLIC else f"{name} = {self.show(name)}"
+
+    def plain(self) -> dict[str, str]:
+        """Every value as a plain string (for JSON)."""
+        out = {}
+        for name, v in self.values.items():
+            if v is SYMBOLIC:
+                out[name] = name
+            elif isinstance(v, tuple):
+                out[name] = "[" + ", ".join("[" + ", ".join(_num(c) for c in r) + "]" for r in v) + "]"
+            else:
+                out[name] = _num(v)
+        return out
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    return str(v)

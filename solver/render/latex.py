@@ -1,0 +1,78 @@
+"""LaTeX rendering: a body per exercise, and a standalone document around it."""
+
+from __future__ import annotations
+
+from . import words
+from .markdown import aligned
+from .prose import escape_latex, to_latex
+from .values import latex, plain
+
+BABEL = {"fr": "french", "en": "english"}
+
+
+def preamble(lang: str, title: str) -> str:
+    """The preamble of a standalone document in `lang` (babel, amsmath, UTF-8)."""
+    return "\n".join([
+        r"\documentclass[11pt,a4paper]{article}",
+        r"\usepackage[utf8]{inputenc}",
+        r"\usepackage[T1]{fontenc}",
+        rf"\usepackage[{BABEL[lang]}]{{babel}}",
+        r"\usepackage{lmodern}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\usepackage[margin=2cm]{geometry}",
+        r"\usepackage{graphicx}",
+        r"\setcounter{MaxMatrixCols}{40}",
+        r"\newcommand{\answerbox}[1]{\par\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule}{#1}}\par}",
+        rf"\title{{{escape_latex(title)}}}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+    ])
+
+
+def display(math) -> str:
+    """A step's math as display math, shrunk to the line width when it is wide."""
+    body = aligned(math)
+    if _wide(math):
+        return "\\[\\resizebox{\\linewidth}{!}{$\\displaystyle " + body + "$}\\]"
+    return "\\[" + body + "\\]"
+
+
+def _wide(math) -> bool:
+    import sympy as sp
+
+    items = math if isinstance(math, tuple) else (math,)
+    return any((isinstance(m, sp.MatrixBase) and m.cols > 8) or len(latex(m)) > 300 for m in items)
+
+
+def render_latex_body(exercise, solution, lang: str, section: str = "section") -> str:
+    """Statement, derivation and answers of one exercise, as LaTeX (no preamble)."""
+    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.title(lang))}}}",
+           to_latex(exercise.statement(solution.params)(lang)), "",
+           rf"\paragraph{{{words.DERIVATION(lang)}}}", r"\begin{enumerate}"]
+    for step in solution.steps:
+        text = to_latex(step.text(lang))
+        if step.kind == "remark":
+            text = rf"\textbf{{{words.REMARK(lang)}.}} \emph{{{text}}}"
+        out.append(r"\item " + text)
+        if step.math is not None:
+            out.append(display(step.math))
+    out += [r"\end{enumerate}", rf"\paragraph{{{words.ANSWERS(lang)}}}", r"\begin{itemize}"]
+    for part in exercise.parts:
+        value = solution.answers[part.id]
+        label = rf"\texttt{{{escape_latex(part.id)}}}"
+        if part.kind == "text":
+            out.append(rf"\item {label} : {to_latex(value.answer(lang))}")
+            if value.rubric:
+                out += [r"\begin{itemize}"] + [r"\item " + to_latex(r(lang)) for r in value.rubric] + [r"\end{itemize}"]
+        elif part.kind == "choice":
+            out.append(rf"\item {label} : \textbf{{{escape_latex(plain(value, lang))}}}")
+        else:
+            out.append(rf"\item {label} : " + display(value))
+    out.append(r"\end{itemize}")
+    return "\n".join(out) + "\n"
+
+
+def render_latex_document(exercise, solution, lang: str) -> str:
+    title = f"{exercise.id} --- {exercise.title(lang)}"
+    return preamble(lang, title) + "\n" + render_latex_body(exercise, solution, lang) + "\\end{document}\n"

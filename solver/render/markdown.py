@@ -1,0 +1,42 @@
+"""Markdown rendering with `$…$` math (renders on GitHub and in Jupyter)."""
+
+from __future__ import annotations
+
+from . import words
+from .values import latex, plain
+
+
+def render_markdown_body(exercise, solution, lang: str, level: int = 2) -> str:
+    """The statement, derivation and answers of one exercise, headings from `level` down."""
+    h = "#" * level
+    out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(solution.params)(lang), "",
+           f"{h}# {words.DERIVATION(lang)}", ""]
+    for n, step in enumerate(solution.steps, 1):
+        prefix = f"> **{words.REMARK(lang)}.** " if step.kind == "remark" else f"{n}. "
+        out.append(prefix + step.text(lang))
+        if step.math is not None:
+            out += ["", "$$", aligned(step.math), "$$"]
+        out.append("")
+    out += [f"{h}# {words.ANSWERS(lang)}", ""]
+    for part in exercise.parts:
+        value = solution.answers[part.id]
+        if part.kind == "text":
+            out.append(f"- `{part.id}` : {value.answer(lang)}")
+            out += [f"  - {item(lang)}" for item in value.rubric]
+        elif part.kind == "choice":
+            out.append(f"- `{part.id}` : **{plain(value, lang)}**")
+        else:
+            out.append(f"- `{part.id}` : ${latex(value, lang)}$")
+    return "\n".join(out) + "\n"
+
+
+def aligned(math) -> str:
+    """Display math of a step: one object, or several gathered one per line."""
+    items = math if isinstance(math, tuple) else (math,)
+    if len(items) == 1:
+        return latex(items[0])
+    return "\\begin{gathered}" + " \\\\ ".join(latex(m) for m in items) + "\\end{gathered}"
+
+
+def render_markdown(exercise, solution, lang: str) -> str:
+    return render_markdown_body(exercise, solution, lang, level=1)

@@ -1,0 +1,36 @@
+"""Plain-text rendering for a terminal: prose, then each step's math pretty-printed."""
+
+from __future__ import annotations
+
+import textwrap
+
+from . import words
+from .prose import to_plain
+from .values import plain, rounded
+
+
+def pretty(math) -> str:
+    """SymPy's Unicode pretty printing of a step's math (a tuple: one per line)."""
+    import sympy as sp
+
+    items = math if isinstance(math, tuple) else (math,)
+    return "\n".join(sp.pretty(rounded(m), use_unicode=True, wrap_line=False) for m in items)
+
+
+def render_text(exercise, solution, lang: str) -> str:
+    title = f"{exercise.id} — {exercise.title(lang)}"
+    lines = [title, "=" * len(title), "", to_plain(exercise.statement(solution.params)(lang)), ""]
+    lines += [words.DERIVATION(lang), "-" * len(words.DERIVATION(lang))]
+    for n, step in enumerate(solution.steps, 1):
+        label = f"({words.REMARK(lang)}) " if step.kind == "remark" else ""
+        lines.append(textwrap.fill(f"{n}. {label}{to_plain(step.text(lang))}", width=100,
+                                   subsequent_indent="   "))
+        if step.math is not None:
+            lines.append(textwrap.indent(pretty(step.math), "     "))
+    lines += ["", words.ANSWERS(lang), "-" * len(words.ANSWERS(lang))]
+    for part in exercise.parts:
+        value = solution.answers[part.id]
+        lines.append(f"{exercise.id}/{part.id} = {plain(value, lang)}")
+        for item in getattr(value, "rubric", ()):
+            lines.append(f"    - {to_plain(item(lang))}")
+    return "\n".join(lines) + "\n"

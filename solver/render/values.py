@@ -1,0 +1,92 @@
+"""Answer values as plain text (the grader's syntax) and as LaTeX.
+
+Answer values are SymPy objects (numbers, expressions, matrices, tuples for shapes),
+plain strings for `choice` parts and `ModelAnswer` for `text` parts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import ModelAnswer
+
+DIGITS = 6  # significant digits shown for floating-point numbers
+
+
+def rounded(expr: Any, digits: int = DIGITS) -> Any:
+    """Replace every Float in a SymPy object by its value at `digits` significant digits.
+
+    >>> import sympy as sp
+    >>> rounded(sp.Float(0.873820123) * sp.Symbol("x"))
+    0.87382*x
+    """
+    import sympy as sp
+
+    if not isinstance(expr, sp.Basic) or not expr.atoms(sp.Float):
+        return expr
+    return expr.xreplace({f: sp.Float(f"{float(f):.{digits}g}", digits) for f in expr.atoms(sp.Float)})
+
+
+def plain(value: Any, lang: str = "fr") -> str:
+    """The value in the plain syntax the grader reads.
+
+    >>> import sympy as sp
+    >>> i, k, s, p = sp.symbols("i k s p")
+    >>> plain(sp.floor((i + 2*p - k)/s) + 1)
+    'floor((i - k + 2*p)/s) + 1'
+    >>> plain(sp.Matrix([[1, 2], [3, 4]]))
+    '[[1, 2], [3, 4]]'
+    >>> plain(sp.Tuple(32, 14, 14))
+    '(32, 14, 14)'
+    """
+    import sympy as sp
+
+    if isinstance(value, ModelAnswer):
+        return value.answer(lang)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (sp.MatrixBase, list)):
+        rows = sp.Matrix(value).tolist()
+        return "[" + ", ".join("[" + ", ".join(plain(c) for c in row) + "]" for row in rows) + "]"
+    if isinstance(value, (sp.Tuple, tuple)):
+        return "(" + ", ".join(plain(c) for c in value) + ")"
+    value = sp.sympify(value)
+    return _PlainPrinter().doprint(rounded(value))
+
+
+def latex(value: Any, lang: str = "fr") -> str:
+    """The value as LaTeX math (no surrounding dollars).
+
+    >>> import sympy as sp
+    >>> latex(sp.Matrix([[1, 0], [0, 1]]))
+    '\\\\begin{bmatrix}1 & 0\\\\\\\\0 & 1\\\\end{bmatrix}'
+    """
+    import sympy as sp
+
+    if isinstance(value, ModelAnswer):
+        return "\\text{" + value.answer(lang) + "}"
+    if isinstance(value, str):
+        return "\\text{" + value + "}"
+    if isinstance(value, (sp.Tuple, tuple)):
+        return "(" + ", ".join(latex(c) for c in value) + ")"
+    if isinstance(value, list):
+        value = sp.Matrix(value)
+    if isinstance(value, sp.Basic) and getattr(value, "is_Relational", False):
+        return latex(value.lhs) + " " + _REL[value.rel_op] + " " + latex(value.rhs)
+    if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
+        value = sp.sympify(value)
+    return sp.latex(rounded(value), mat_str="bmatrix", mat_delim="")
+
+
+_REL = {"==": "=", "!=": "\\neq", "<": "<", "<=": "\\le", ">": ">", ">=": "\\ge"}
+
+
+def _PlainPrinter():
+    """A StrPrinter whose floats show DIGITS significant digits and no trailing zeros."""
+    from sympy.printing.str import StrPrinter
+
+    class PlainPrinter(StrPrinter):
+        def _print_Float(self, expr):
+            return f"{float(expr):.{DIGITS}g}"
+
+    return PlainPrinter()

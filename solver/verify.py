@@ -1,0 +1,46 @@
+"""`verify`: solve each exercise on the sheet's values and seeded variants and cross-check it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .core import Exercise
+from .crosscheck import Checks
+
+
+@dataclass
+class VerifyResult:
+    id: str
+    seed: int | None
+    status: str  # pass | fail | skip
+    checks: int
+    max_abs_err: float | None
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "seed": self.seed, "status": self.status, "checks": self.checks,
+                "max_abs_err": self.max_abs_err, "detail": self.detail}
+
+
+def verify_one(exercise: Exercise, seed: int | None) -> VerifyResult:
+    """Solve for the sheet's values (seed None) or a variant, then run the exercise's checks."""
+    params = exercise.make_params(seed)
+    if exercise.check is None:
+        if all(p.kind == "text" for p in exercise.parts):
+            exercise.run(params)
+            return VerifyResult(exercise.id, seed, "skip", 0, None, "text parts only")
+        return VerifyResult(exercise.id, seed, "fail", 0, None, "no numeric check defined")
+    solution = exercise.run(params)
+    checks = Checks()
+    exercise.check(params, solution, checks)
+    if checks.count == 0:
+        return VerifyResult(exercise.id, seed, "fail", 0, None, "the check compared nothing")
+    failures = checks.failures()
+    detail = "; ".join(f"{r.label}: {r.detail}" for r in failures[:5])
+    return VerifyResult(exercise.id, seed, "fail" if failures else "pass", checks.count,
+                        checks.max_abs_err, detail)
+
+
+def seeds_for(exercise: Exercise, n: int) -> list[int | None]:
+    """The sheet's values, then seeds 0..n-1 when the exercise has variants."""
+    return [None] + (list(range(n)) if exercise.parametrised else [])
