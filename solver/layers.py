@@ -31,3 +31,47 @@ def conv_output_size(i, k, s=1, p=0, d=1):
     import sympy as sp
 
     return sp.floor(sp.Integer(1) * (i + 2 * p - effective_kernel(k, d)) / s) + 1
+
+
+def same_padding(k, d=1):
+    """Padding per side that keeps the size at stride 1 for an odd span: (d·(k − 1))/2.
+
+    >>> same_padding(5)
+    2
+    """
+    span = effective_kernel(k, d)
+    if span % 2 == 0:
+        raise ValueError("an even kernel span cannot keep the size with symmetric padding")
+    return (span - 1) // 2
+
+
+def conv_params(c_in, c_out, k, bias=True, groups=1, dims=2):
+    """Learned parameters of a convolution: c_out · (c_in/groups · k^dims + bias).
+
+    >>> conv_params(32, 64, 5)
+    51264
+    """
+    return c_out * (c_in // groups * k ** dims + (1 if bias else 0))
+
+
+def linear_params(n_in, n_out, bias=True):
+    """Learned parameters of a fully connected layer: n_out · (n_in + bias).
+
+    >>> linear_params(256, 10)
+    2570
+    """
+    return n_out * (n_in + (1 if bias else 0))
+
+
+def receptive_field_step(r_in, j_in, k, s=1, d=1):
+    """One step of the receptive-field recursion: (r_out, j_out).
+
+    r_out = r_in + (k_eff − 1)·j_in and j_out = j_in·s, where j is the jump (distance in
+    input pixels between neighbouring units).
+
+    >>> receptive_field_step(1, 1, 3)
+    (3, 1)
+    >>> receptive_field_step(3, 1, 2, 2)
+    (4, 2)
+    """
+    return r_in + (effective_kernel(k, d) - 1) * j_in, j_in * s
