@@ -143,5 +143,33 @@ def verify(exercise_ids, all_, seeds, as_json, lang):
         sys.exit(1)
 
 
+@main.command()
+@click.argument("sheet_id", metavar="SHEET")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "latex", "pdf")), default="markdown",
+              show_default=True)
+@click.option("--seed", type=int, help="Draw the variant of this seed for every parametrised exercise.")
+@click.option("--answers/--no-answers", default=True, show_default=True,
+              help="Teacher's correction, or the statement a student receives.")
+@click.option("-o", "output", type=click.Path(dir_okay=False), help="Write to this file.")
+@LANG
+@engine_errors
+def sheet(sheet_id, fmt, seed, answers, output, lang):
+    """Regenerate the full correction (or statement) of a sheet."""
+    from solver import sheets
+
+    if fmt == "pdf":
+        if not output:
+            raise UsageError(Text("--format pdf demande -o FICHIER.pdf", "--format pdf needs -o FILE.pdf"))
+        sheets.build_pdf(sheets.build_latex(sheet_id, lang, seed, answers), output)
+        click.echo(output)
+        return
+    build = sheets.build_markdown if fmt == "markdown" else sheets.build_latex
+    text = build(sheet_id, lang, seed, answers)
+    if output:
+        sheets.write_text(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     main()

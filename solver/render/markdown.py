@@ -40,3 +40,11 @@ def aligned(math) -> str:
 
 def render_markdown(exercise, solution, lang: str) -> str:
     return render_markdown_body(exercise, solution, lang, level=1)
+
+
+def render_statement_markdown(exercise, params, lang: str, level: int = 2) -> str:
+    """The statement and the parts to answer, without the solution (a student's copy)."""
+    h = "#" * level
+    out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(params)(lang), ""]
+    out += [f"- `{exercise.id}/{part.id}` : {part.prompt(lang)}" for part in exercise.parts]
+    return "\n".join(out) + "\n"

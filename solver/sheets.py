@@ -1,0 +1,172 @@
+"""Whole sheets: every exercise of a sheet in order, grouped as in the source, as one document.
+
+`build_markdown` and `build_latex` give the correction (or, with ``answers=False``, the
+statement a student receives); `build_pdf` compiles the LaTeX with pdflatex.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+
+from .errors import UsageError, WorkError
+from .text import Text
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: str
+    title: Text
+    groups: dict  # group key (id without its last number) -> Text heading
+
+
+SHEETS = {
+    "td2": Sheet("td2", Text("TD2 — Réseaux convolutionnels", "Tutorial 2 — Convolutional networks"), {
+        "td2.I": Text("Softmax et entropie croisée", "Softmax and cross-entropy"),
+        "td2.II": Text("Calcul de convolution", "Computing a convolution"),
+        "td2.III": Text("Étude d'une architecture CNN", "Studying a CNN architecture"),
+        "td2.IV": Text("Calcul de gradient", "Computing a gradient"),
+        "td2.V": Text("Équivariance par translation", "Translation equivariance"),
+        "td2.VI": Text("Convolutions 1D", "1D convolutions"),
+    }),
+    "devoir": Sheet("devoir", Text("Devoir — activations, MLP et CNN", "Homework — activations, MLPs and CNNs"), {
+        "devoir.1": Text("Question 1 — fonctions d'activation", "Question 1 — activation functions"),
+        "devoir.2": Text("Question 2 — mélange de régressions logistiques",
+                         "Question 2 — mixture of logistic regressions"),
+        "devoir.3": Text("Question 3 — schémas d'optimisation", "Question 3 — optimisation schemes"),
+        "devoir.4": Text("Question 4 — bases de la convolution", "Question 4 — convolution basics"),
+        "devoir.5": Text("Question 5 — champ récepteur", "Question 5 — receptive field"),
+    }),
+    "tp-cnn": Sheet("tp-cnn", Text("TP 5-6 — Réseaux convolutionnels pour l'image",
+                                   "Lab 5-6 — Convolutional networks for images"), {}),
+    "cours-intro": Sheet("cours-intro", Text("Cours d'introduction — exemples traités",
+                                             "Introductory lecture — worked examples"), {}),
+    "cours-cnn": Sheet("cours-cnn", Text("Cours CNN — exemples traités", "CNN lecture — worked examples"), {}),
+}
+
+SOLUTION = Text("Correction", "Solution")
+STUDENT = Text("énoncé", "statement")
+VARIANT = Text("variante {seed}", "variant {seed}")
+
+
+def get_sheet(sheet_id: str) -> Sheet:
+    if sheet_id not in SHEETS:
+        names = ", ".join(SHEETS)
+        raise UsageError(Text(f"feuille inconnue « {sheet_id} » (feuilles : {names})",
+                              f"unknown sheet '{sheet_id}' (sheets: {names})"))
+    return SHEETS[sheet_id]
+
+
+def solved_exercises(sheet_id: str, seed: int | None):
+    """(exercise, solution) for every exercise of the sheet, in the sheet's order."""
+    from . import registry
+
+    out = []
+    for ex in registry.by_sheet(sheet_id):
+        params = ex.make_params(seed if ex.parametrised else None)
+        out.append((ex, ex.run(params)))
+    return out
+
+
+def _group(sheet: Sheet, ex_id: str):
+    for key in sorted(sheet.groups, key=len, reverse=True):
+        if ex_id == key or ex_id.startswith(key + "."):
+            return key
+    return None
+
+
+def document_title(sheet: Sheet, lang: str, seed: int | None, answers: bool) -> str:
+    kind = SOLUTION(lang) if answers else STUDENT(lang)
+    title = f"{sheet.title(lang)} — {kind}"
+    return title + (f" ({VARIANT.format(seed=seed)(lang)})" if seed is not None else "")
+
+
+def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True) -> str:
+    """The sheet as Markdown with `$…$` math."""
+    from .render.markdown import render_markdown_body, render_statement_markdown
+
+    sheet = get_sheet(sheet_id)
+    out = [f"# {document_title(sheet, lang, seed, answers)}", ""]
+    current = None
+    for ex, sol in solved_exercises(sheet_id, seed):
+        group = _group(sheet, ex.id)
+        if group != current and group is not None:
+            out += [f"## {sheet.groups[group](lang)}", ""]
+        current = group
+        level = 3 if group is not None else 2
+        body = render_markdown_body(ex, sol, lang, level) if answers else \
+            render_statement_markdown(ex, sol.params, lang, level)
+        out.append(body)
+    return "\n".join(out)
+
+
+def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True) -> str:
+    """The sheet as a standalone LaTeX document."""
+    from .render.latex import preamble, render_latex_body, render_statement_latex
+
+    sheet = get_sheet(sheet_id)
+    out = [preamble(lang, document_title(sheet, lang, seed, answers))]
+    current = None
+    for ex, sol in solved_exercises(sheet_id, seed):
+        group = _group(sheet, ex.id)
+        if group != current and group is not None:
+            from .render.prose import to_latex
+
+            out.append(rf"\section{{{to_latex(sheet.groups[group](lang))}}}")
+        current = group
+        section = "subsection" if group is not None else "section"
+        out.append(render_latex_body(ex, sol, lang, section) if answers else
+                   render_statement_latex(ex, sol.params, lang, section))
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
+
+
+def build_pdf(latex_source: str, output: str) -> None:
+    """Compile LaTeX into `output` with pdflatex (twice, for references).
+
+    On failure the log is kept beside the output (`<output>.log`) and `WorkError` says where.
+    """
+    if shutil.which("pdflatex") is None:
+        raise WorkError(Text(
+            "pdflatex est introuvable : installez texlive-latex-base, texlive-latex-recommended et "
+            "texlive-lang-french (Markdown et LaTeX fonctionnent sans)",
+            "pdflatex not found: install texlive-latex-base, texlive-latex-recommended and "
+            "texlive-lang-french (Markdown and LaTeX output work without it)"))
+    with tempfile.TemporaryDirectory(prefix="tdsolver-") as tmp:
+        tex = os.path.join(tmp, "sheet.tex")
+        with open(tex, "w", encoding="utf-8") as fh:
+            fh.write(latex_source)
+        for _ in range(2):
+            run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
+                                 cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 timeout=300, env={**os.environ, "SOURCE_DATE_EPOCH": "0",
+                                                   "FORCE_SOURCE_DATE": "1"})
+            if run.returncode != 0:
+                log = output + ".log"
+                shutil.copyfile(os.path.join(tmp, "sheet.log"), log)
+                raise WorkError(Text(f"pdflatex a échoué ; journal : {log}",
+                                     f"pdflatex failed; log: {log}"))
+        _replace(os.path.join(tmp, "sheet.pdf"), output)
+
+
+def write_text(path: str, text: str) -> None:
+    """Write a text file atomically (a reader never sees half a file)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _replace(src: str, dst: str) -> None:
+    """Move a finished file into place atomically."""
+    directory = os.path.dirname(os.path.abspath(dst))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
+    os.close(fd)
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)

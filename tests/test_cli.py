@@ -1,0 +1,110 @@
+"""The command-line contract: outputs, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+
+
+def run(*args):
+    result = CliRunner().invoke(cli.main, list(args))
+    return result.exit_code, result.output
+
+
+def test_list_json_has_ids_aliases_and_parts():
+    code, out = run("list", "--json")
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert rows["td2.II.1"]["aliases"] == ["conv-output-size"]
+    assert rows["td2.II.1"]["parts"] == [{"id": "o", "kind": "expr"}]
+    assert rows["td2.II.1"]["sheet"] == "td2"
+
+
+def test_solve_with_dilation_gives_three():
+    # 7 cells, kernel 3 dilated by 2 spans 5 cells: positions 0, 1, 2 -> 3 outputs
+    code, out = run("solve", "td2.II.1", "-p", "i=7", "-p", "k=3", "-p", "s=1", "-p", "p=0", "-p", "d=2",
+                    "--format", "json")
+    assert code == 0
+    assert json.loads(out)["answers"]["o"]["value"] == "3"
+
+
+@pytest.mark.parametrize("i,k,s,p,want", [(32, 5, 1, 2, 32), (28, 3, 2, 1, 14), (10, 3, 3, 0, 3), (5, 5, 1, 0, 1)])
+def test_solve_output_size_values(i, k, s, p, want):
+    code, out = run("solve", "conv-output-size", "-p", f"i={i}", "-p", f"k={k}", "-p", f"s={s}", "-p", f"p={p}",
+                    "--format", "json")
+    assert code == 0 and json.loads(out)["answers"]["o"]["value"] == str(want)
+
+
+def test_symbolic_answer_is_the_general_formula():
+    code, out = run("solve", "td2.II.1", "--format", "json")
+    assert json.loads(out)["answers"]["o"]["value"] == "floor((i - k + 2*p)/s) + 1"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (("solve", "td2.II.9"), "td2.II.1"),
+    (("solve", "conv-output-sise"), "conv-output-size"),
+    (("solve", "td2.II.1", "-p", "k=abc"), "k"),
+    (("solve", "td2.II.1", "-p", "s=0"), "s = 0"),
+    (("solve", "td2.II.1", "-p", "i=3", "-p", "k=7", "-p", "p=1", "-p", "s=1"), "7"),
+    (("solve", "td2.II.1", "-p", "zz=3"), "zz"),
+    (("solve", "td2.II.1", "-p", "novalue"), "NAME=VALUE"),
+    (("list", "--sheet", "nope"), "nope"),
+    (("verify",), "--all"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, needle):
+    code, out = run(*args, "--lang", "en") if args[0] != "list" else run(*args)
+    assert code == 2
+    assert needle in out
+    assert "Traceback" not in out
+
+
+def test_french_is_the_default_language():
+    code, out = run("solve", "td2.II.9")
+    assert code == 2 and "exercice inconnu" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "json"])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_format_and_language(fmt, lang):
+    code, out = run("solve", "td2.II.1", "--format", fmt, "--lang", lang, "--seed", "4")
+    assert code == 0 and out.strip()
+
+
+def test_same_input_same_bytes():
+    assert run("solve", "td2.II.1", "--seed", "7", "--format", "latex") == \
+        run("solve", "td2.II.1", "--seed", "7", "--format", "latex")
+
+
+def test_show_prints_the_statement_and_parts():
+    code, out = run("show", "conv-output-size", "--seed", "1", "--lang", "en")
+    assert code == 0 and "td2.II.1/o" in out and "stride" in out
+
+
+def test_list_imports_neither_sympy_nor_torch():
+    code = ("import sys, cli\n"
+            "from click.testing import CliRunner\n"
+            "r = CliRunner().invoke(cli.main, ['list'])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "print('sympy' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
+
+
+def test_solve_does_not_import_torch():
+    code = ("import sys, cli\n"
+            "from click.testing import CliRunner\n"
+            "r = CliRunner().invoke(cli.main, ['solve', 'td2.II.1'])\n"
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_verify_passes_on_the_sheet_and_seeds():
+    code, out = run("verify", "td2.II.1", "--seeds", "10", "--json")
+    assert code == 0
+    results = json.loads(out)
+    assert len(results) == 11 and all(r["status"] == "pass" for r in results)
