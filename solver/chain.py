@@ -58,17 +58,24 @@ def _text(term) -> str:
 
 
 def substituted(expr, bindings):
-    """`expr` with values put in for symbols, *not* simplified (to show the substitution).
+    """`expr` with values written in place of symbols, its structure kept (to show the substitution).
+
+    Each value becomes a symbol named by the value, so SymPy neither evaluates nor reorders it.
 
     >>> import sympy as sp
-    >>> i, p = sp.symbols("i p")
-    >>> print(sp.latex(substituted(i + 2*p, {i: 7, p: 0})))
-    2 \\cdot 0 + 7
+    >>> i, p, k = sp.symbols("i p k")
+    >>> print(sp.latex(substituted(i + 2*p - k, {i: 7, p: 0, k: -3})))
+    - (-3) + 2 \\cdot 0 + 7
     """
     import sympy as sp
 
-    with sp.evaluate(False):
-        return expr.xreplace({k: sp.Integer(v) if isinstance(v, int) else v for k, v in bindings.items()})
+    def shown(value):
+        if isinstance(value, sp.Basic) and not value.is_Number:
+            return value
+        text = sp.latex(sp.nsimplify(value)) if not isinstance(value, int) else str(value)
+        return sp.Symbol(f"({text})" if text.startswith("-") else text)
+
+    return expr.xreplace({k: shown(v) for k, v in bindings.items()})
 
 
 def derive(lhs, general, bindings):

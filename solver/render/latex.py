@@ -15,9 +15,8 @@ def preamble(lang: str, title: str) -> str:
     return "\n".join([
         r"\documentclass[11pt,a4paper]{article}",
         r"\usepackage[utf8]{inputenc}",
-        r"\usepackage[T1]{fontenc}",
+        r"\IfFileExists{lmodern.sty}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{}",
         rf"\usepackage[{BABEL[lang]}]{{babel}}",
-        r"\usepackage{lmodern}",
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{graphicx}",
@@ -36,6 +35,16 @@ def display(math) -> str:
     if _wide(math):
         return "\\[\\resizebox{\\linewidth}{!}{$\\displaystyle " + body + "$}\\]"
     return "\\[" + body + "\\]"
+
+
+def answer_math(value, lang: str) -> str:
+    """An answer: inline when short and flat, displayed otherwise."""
+    import sympy as sp
+
+    body = latex(value, lang)
+    if len(body) < 90 and not isinstance(value, sp.MatrixBase) and "\\frac" not in body:
+        return "$" + body + "$"
+    return display(value)
 
 
 def _wide(math) -> bool:
@@ -68,7 +77,7 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section") -
         elif part.kind == "choice":
             out.append(rf"\item {label} : \textbf{{{escape_latex(plain(value, lang))}}}")
         else:
-            out.append(rf"\item {label} : " + display(value))
+            out.append(rf"\item {label} : " + answer_math(value, lang))
     out.append(r"\end{itemize}")
     return "\n".join(out) + "\n"
 
