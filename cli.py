@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 import click
@@ -160,15 +161,16 @@ def sheet(sheet_id, fmt, seed, answers, output, lang):
     if fmt == "pdf":
         if not output:
             raise UsageError(Text("--format pdf demande -o FICHIER.pdf", "--format pdf needs -o FILE.pdf"))
-        sheets.build_pdf(sheets.build_latex(sheet_id, lang, seed, answers), output)
+        sheets.build_pdf(sheet_id, output, lang, seed, answers)
         click.echo(output)
         return
     build = sheets.build_markdown if fmt == "markdown" else sheets.build_latex
-    text = build(sheet_id, lang, seed, answers)
     if output:
-        sheets.write_text(output, text)
+        base = os.path.dirname(os.path.abspath(output))
+        figures = os.path.splitext(os.path.abspath(output))[0] + "-figures"
+        sheets.write_text(output, build(sheet_id, lang, seed, answers, figures, base))
     else:
-        click.echo(text, nl=False)
+        click.echo(build(sheet_id, lang, seed, answers), nl=False)
 
 
 if __name__ == "__main__":

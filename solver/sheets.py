@@ -84,8 +84,21 @@ def document_title(sheet: Sheet, lang: str, seed: int | None, answers: bool) -> 
     return title + (f" ({VARIANT.format(seed=seed)(lang)})" if seed is not None else "")
 
 
-def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True) -> str:
-    """The sheet as Markdown with `$…$` math."""
+def _figure(ex, sol, lang, figures_dir, base_dir, ext):
+    """Draw the exercise's figure into `figures_dir`; (path relative to base_dir, caption) or None."""
+    if figures_dir is None:
+        return None
+    from .figures import FIGURES, draw_figure
+
+    path = os.path.join(figures_dir, f"{ex.id}-{lang}.{ext}")
+    if not draw_figure(ex.id, sol.params, sol, lang, path):
+        return None
+    return os.path.relpath(path, base_dir), FIGURES[ex.id].caption
+
+
+def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True,
+                   figures_dir: str | None = None, base_dir: str = ".") -> str:
+    """The sheet as Markdown with `$…$` math; figures (SVG) drawn into `figures_dir` when given."""
     from .render.markdown import render_markdown_body, render_statement_markdown
 
     sheet = get_sheet(sheet_id)
@@ -97,14 +110,16 @@ def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, ans
             out += [f"## {sheet.groups[group](lang)}", ""]
         current = group
         level = 3 if group is not None else 2
-        body = render_markdown_body(ex, sol, lang, level) if answers else \
+        figure = _figure(ex, sol, lang, figures_dir, base_dir, "svg") if answers else None
+        body = render_markdown_body(ex, sol, lang, level, figure) if answers else \
             render_statement_markdown(ex, sol.params, lang, level)
         out.append(body)
     return "\n".join(out)
 
 
-def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True) -> str:
-    """The sheet as a standalone LaTeX document."""
+def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True,
+                figures_dir: str | None = None, base_dir: str = ".") -> str:
+    """The sheet as a standalone LaTeX document; figures (PDF) drawn into `figures_dir` when given."""
     from .render.latex import preamble, render_latex_body, render_statement_latex
 
     sheet = get_sheet(sheet_id)
@@ -118,14 +133,16 @@ def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answer
             out.append(rf"\section{{{to_latex(sheet.groups[group](lang))}}}")
         current = group
         section = "subsection" if group is not None else "section"
-        out.append(render_latex_body(ex, sol, lang, section) if answers else
+        figure = _figure(ex, sol, lang, figures_dir, base_dir, "pdf") if answers else None
+        out.append(render_latex_body(ex, sol, lang, section, figure) if answers else
                    render_statement_latex(ex, sol.params, lang, section))
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
 
 
-def build_pdf(latex_source: str, output: str) -> None:
-    """Compile LaTeX into `output` with pdflatex (twice, for references).
+def build_pdf(sheet_id: str, output: str, lang: str = "fr", seed: int | None = None,
+              answers: bool = True) -> None:
+    """The sheet compiled into `output` with pdflatex (twice, for references), figures included.
 
     On failure the log is kept beside the output (`<output>.log`) and `WorkError` says where.
     """
@@ -136,9 +153,9 @@ def build_pdf(latex_source: str, output: str) -> None:
             "pdflatex not found: install texlive-latex-base, texlive-latex-recommended and "
             "texlive-lang-french (Markdown and LaTeX output work without it)"))
     with tempfile.TemporaryDirectory(prefix="tdsolver-") as tmp:
-        tex = os.path.join(tmp, "sheet.tex")
-        with open(tex, "w", encoding="utf-8") as fh:
-            fh.write(latex_source)
+        source = build_latex(sheet_id, lang, seed, answers, os.path.join(tmp, "figures"), tmp)
+        with open(os.path.join(tmp, "sheet.tex"), "w", encoding="utf-8") as fh:
+            fh.write(source)
         for _ in range(2):
             run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "sheet.tex"],
                                  cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

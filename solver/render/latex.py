@@ -54,8 +54,11 @@ def _wide(math) -> bool:
     return any((isinstance(m, sp.MatrixBase) and m.cols > 8) or len(latex(m)) > 300 for m in items)
 
 
-def render_latex_body(exercise, solution, lang: str, section: str = "section") -> str:
-    """Statement, derivation and answers of one exercise, as LaTeX (no preamble)."""
+def render_latex_body(exercise, solution, lang: str, section: str = "section", figure=None) -> str:
+    """Statement, derivation and answers of one exercise, as LaTeX (no preamble).
+
+    `figure` is an optional (path, caption `Text`) placed after the derivation.
+    """
     out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.title(lang))}}}",
            to_latex(exercise.statement(solution.params)(lang)), "",
            rf"\paragraph{{{words.DERIVATION(lang)}}}", r"\begin{enumerate}"]
@@ -66,7 +69,11 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section") -
         out.append(r"\item " + text)
         if step.math is not None:
             out.append(display(step.math))
-    out += [r"\end{enumerate}", rf"\paragraph{{{words.ANSWERS(lang)}}}", r"\begin{itemize}"]
+    out.append(r"\end{enumerate}")
+    if figure is not None:
+        out += [r"\begin{center}", rf"\includegraphics[width=0.6\linewidth]{{{figure[0]}}}\\",
+                rf"\small {to_latex(figure[1](lang))}", r"\end{center}"]
+    out += [rf"\paragraph{{{words.ANSWERS(lang)}}}", r"\begin{itemize}"]
     for part in exercise.parts:
         value = solution.answers[part.id]
         label = rf"\texttt{{{escape_latex(part.id)}}}"

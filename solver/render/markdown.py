@@ -6,8 +6,11 @@ from . import words
 from .values import latex, plain
 
 
-def render_markdown_body(exercise, solution, lang: str, level: int = 2) -> str:
-    """The statement, derivation and answers of one exercise, headings from `level` down."""
+def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=None) -> str:
+    """The statement, derivation and answers of one exercise, headings from `level` down.
+
+    `figure` is an optional (relative path, caption `Text`) shown after the derivation.
+    """
     h = "#" * level
     out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(solution.params)(lang), "",
            f"{h}# {words.DERIVATION(lang)}", ""]
@@ -17,6 +20,8 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2) -> str:
         if step.math is not None:
             out += ["", "$$", aligned(step.math), "$$"]
         out.append("")
+    if figure is not None:
+        out += [f"![{figure[1](lang)}]({figure[0]})", "", f"*{figure[1](lang)}*", ""]
     out += [f"{h}# {words.ANSWERS(lang)}", ""]
     for part in exercise.parts:
         value = solution.answers[part.id]
