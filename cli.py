@@ -151,13 +151,24 @@ def verify(exercise_ids, all_, seeds, as_json, lang):
 @click.option("--seed", type=int, help="Draw the variant of this seed for every parametrised exercise.")
 @click.option("--answers/--no-answers", default=True, show_default=True,
               help="Teacher's correction, or the statement a student receives.")
-@click.option("-o", "output", type=click.Path(dir_okay=False), help="Write to this file.")
+@click.option("-o", "output", type=click.Path(), help="Write to this file (a folder with --class).")
+@click.option("--class", "class_csv", type=click.Path(dir_okay=False),
+              help="CSV of student names: one variant per student, with keys, into the -o folder.")
 @LANG
 @engine_errors
-def sheet(sheet_id, fmt, seed, answers, output, lang):
+def sheet(sheet_id, fmt, seed, answers, output, class_csv, lang):
     """Regenerate the full correction (or statement) of a sheet."""
     from solver import sheets
 
+    sheets.get_sheet(sheet_id)
+    if class_csv:
+        from solver.classlist import write_class_variants
+
+        if not output:
+            raise UsageError(Text("--class demande -o DOSSIER", "--class needs -o FOLDER"))
+        table = write_class_variants(sheet_id, class_csv, output, fmt, lang)
+        click.echo(f"{len(table)} → {os.path.join(output, 'keys.json')}")
+        return
     if fmt == "pdf":
         if not output:
             raise UsageError(Text("--format pdf demande -o FICHIER.pdf", "--format pdf needs -o FILE.pdf"))

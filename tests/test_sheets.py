@@ -70,3 +70,26 @@ def test_pdf_compiles(tmp_path, lang):
 def test_pdf_without_output_is_a_usage_error():
     code, out = run("sheet", "td2", "--format", "pdf")
     assert code == 2
+
+
+def test_class_list_writes_one_variant_per_student(tmp_path):
+    import json
+
+    roster = tmp_path / "class.csv"
+    roster.write_text("nom\nAlice Martin\nBob\n", encoding="utf-8")
+    code, out = run("sheet", "td2", "--class", str(roster), "-o", str(tmp_path / "out"))
+    assert code == 0, out
+    table = json.loads((tmp_path / "out" / "keys.json").read_text(encoding="utf-8"))
+    assert [s["student"] for s in table["students"]] == ["Alice Martin", "Bob"]
+    alice, bob = table["students"]
+    assert alice["seed"] != bob["seed"]
+    statement = (tmp_path / "out" / "statements" / "bob.md").read_text(encoding="utf-8")
+    assert statement == sheets.build_markdown("td2", "fr", bob["seed"], answers=False)
+    assert (tmp_path / "out" / "keys" / "alice-martin.md").exists()
+
+
+def test_class_list_with_duplicate_names_is_refused(tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text("Bob\nbob\n", encoding="utf-8")
+    code, out = run("sheet", "td2", "--class", str(roster), "-o", str(tmp_path / "out"))
+    assert code == 1 and "bob" in out
