@@ -117,19 +117,21 @@ def solve(exercise_id, seed, overrides, fmt, lang):
 @click.option("--all", "all_", is_flag=True, help="Every exercise of the catalogue.")
 @click.option("--seeds", type=click.IntRange(0, 1000), default=10, show_default=True,
               help="Seeded variants checked besides the sheet's values (seeds 0..N-1).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes to use (default: the number of cores, at most 4).")
 @click.option("--json", "as_json", is_flag=True)
 @LANG
 @engine_errors
-def verify(exercise_ids, all_, seeds, as_json, lang):
+def verify(exercise_ids, all_, seeds, jobs, as_json, lang):
     """Cross-check the answers numerically with PyTorch."""
     from solver import registry
-    from solver.verify import seeds_for, verify_one
+    from solver.verify import verify_many
 
     if not exercise_ids and not all_:
         raise UsageError(Text("donnez des identifiants d'exercices ou --all",
                               "give exercise ids or --all"))
     exercises = registry.all_exercises() if all_ else [registry.get(i) for i in exercise_ids]
-    results = [verify_one(ex, seed) for ex in exercises for seed in seeds_for(ex, seeds)]
+    results = verify_many(exercises, seeds, jobs or min(os.cpu_count() or 1, 4))
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:

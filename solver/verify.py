@@ -44,3 +44,23 @@ def verify_one(exercise: Exercise, seed: int | None) -> VerifyResult:
 def seeds_for(exercise: Exercise, n: int) -> list[int | None]:
     """The sheet's values, then seeds 0..n-1 when the exercise has variants."""
     return [None] + (list(range(n)) if exercise.parametrised else [])
+
+
+def _verify_by_id(task: tuple[str, int | None]) -> VerifyResult:
+    from . import registry
+
+    exercise_id, seed = task
+    return verify_one(registry.get(exercise_id), seed)
+
+
+def verify_many(exercises, n_seeds: int, jobs: int = 1) -> list[VerifyResult]:
+    """Verify every exercise on the sheet's values and seeds 0..n-1, in order, on `jobs` processes."""
+    tasks = [(ex.id, seed) for ex in exercises for seed in seeds_for(ex, n_seeds)]
+    if jobs <= 1 or len(tasks) < 4:
+        return [_verify_by_id(t) for t in tasks]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_verify_by_id, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))
