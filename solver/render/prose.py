@@ -12,7 +12,7 @@ _UNICODE = [
     (r"\sigma", "σ"), (r"\beta", "β"), (r"\alpha", "α"), (r"\eta", "η"), (r"\lambda", "λ"),
     (r"\theta", "θ"), (r"\pi", "π"), (r"\sum", "Σ"), (r"\prod", "Π"), (r"\in", "∈"),
     (r"\leq", "≤"), (r"\geq", "≥"), (r"\le", "≤"), (r"\ge", "≥"), (r"\neq", "≠"),
-    (r"\to", "→"), (r"\infty", "∞"), (r"\mathbb{R}", "ℝ"), (r"\star", "⋆"), (r"\ast", "*"),
+    (r"\to", "→"), (r"\infty", "∞"), (r"\mathbb{R}", "ℝ"), (r"\mathbb{Z}", "ℤ"), (r"\mathbb{N}", "ℕ"), (r"\star", "⋆"), (r"\ast", "*"),
     (r"\approx", "≈"), (r"\ln", "ln"), (r"\log", "log"), (r"\exp", "exp"), (r"\max", "max"),
     (r"\min", "min"), (r"\top", "ᵀ"), (r"\nabla", "∇"), (r"\quad", "  "), (r"\,", " "),
     (r"\;", " "), (r"\ldots", "…"), (r"\dots", "…"), (r"\{", "{"), (r"\}", "}"), (r"\mid", "|"),
