@@ -186,5 +186,109 @@ def sheet(sheet_id, fmt, seed, answers, output, class_csv, lang):
         click.echo(build(sheet_id, lang, seed, answers), nl=False)
 
 
+@main.command()
+@click.argument("target", metavar="FILE.py:NAME")
+@click.option("--input", "input_", default="3,224,224", show_default=True, metavar="C,H,W",
+              help="Shape of one input sample (C,H,W, or C,L for 1D).")
+@click.option("--arg", "args", multiple=True, metavar="NAME=VALUE", help="Constructor argument (int, float, bool, str).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--explain", is_flag=True, help="Explain every row (shape, parameters, receptive field).")
+@click.option("--no-check", is_flag=True, help="Skip the self-checks (real forward, numel, gradient support).")
+@LANG
+@engine_errors
+def analyze(target, input_, args, as_json, explain, no_check, lang):
+    """Per-layer shapes, parameters, receptive fields and mult-adds of a PyTorch network."""
+    from solver import analyze as A
+
+    shape = A.parse_input(input_)
+    kwargs = dict(A.parse_arg(a) for a in args)
+    model = A.load(target, kwargs)
+    label = target.replace("\\", "/").rsplit("/", 1)[-1]
+    result = A.analyze(model, shape, label, check=not no_check)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        click.echo(A.table(result, lang), nl=False)
+    if explain and not as_json:
+        from solver.render.prose import to_plain
+        from solver.render.text import pretty
+
+        for n, step in enumerate(A.explain(result), 1):
+            click.echo(f"{n}. {to_plain(step.text(lang))}")
+            if step.math is not None:
+                click.echo("     " + pretty(step.math).replace("\n", "\n     "))
+    if result.checks is not None and not result.checks.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="FILE|DIR...")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write gradebook.csv, grades.json, feedback/ and results/ (Gradescope) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the grades as JSON.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: the number of cores, at most 4).")
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
+              help="Seconds allowed to check one answer (then: unknown).")
+@LANG
+@engine_errors
+def grade(paths, out_dir, as_json, jobs, timeout, lang):
+    """Grade submissions (YAML/JSON files, or folders of them)."""
+    from pathlib import Path
+
+    from solver.grading.output import write_outputs
+    from solver.grading.submission import expand, grade_paths
+
+    if not expand(paths):
+        raise UsageError(Text("aucun fichier de copie (.yaml, .yml, .json) trouvé",
+                              "no submission file (.yaml, .yml, .json) found"))
+    reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar())
+    if out_dir:
+        write_outputs(Path(out_dir), reports, lang)
+    if as_json:
+        data = [r.as_dict(lang) for r in reports]
+        single = len(paths) == 1 and not Path(paths[0]).is_dir()
+        click.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            status = f"  ({r.error(lang)})" if r.error else ""
+            click.echo(f"{r.student:<24} {r.score:g}/{r.max_score:g}  {r.file}{status}")
+        if out_dir:
+            click.echo(f"{len(reports)} → {out_dir}")
+    if any(r.error for r in reports):
+        sys.exit(1)
+
+
+def _progress_bar():
+    """A progress callback drawing on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done, total):
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
+@main.command()
+@click.argument("target", metavar="SHEET|ID")
+@click.option("--seed", type=int, help="The variant this submission is for.")
+@LANG
+@engine_errors
+def template(target, seed, lang):
+    """A blank submission file (YAML) listing every part with its kind and a syntax hint."""
+    from solver import registry
+    from solver.grading.template import template_yaml
+
+    if target in registry.SHEETS:
+        click.echo(template_yaml(registry.by_sheet(target), seed, lang, sheet=target), nl=False)
+    else:
+        click.echo(template_yaml([registry.get(target)], seed, lang), nl=False)
+
+
 if __name__ == "__main__":
     main()

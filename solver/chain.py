@@ -57,25 +57,68 @@ def _text(term) -> str:
     return str(term)
 
 
+def _shown_value_class():
+    """A Symbol printed as a number, distinct per substituted variable (so `2p/s` with p = s = 2
+    shows as 2·2/2 instead of cancelling)."""
+    import sympy as sp
+
+    class ShownValue(sp.Symbol):
+        def __new__(cls, text, origin):
+            obj = sp.Symbol.__xnew__(cls, text)
+            obj._origin = origin
+            return obj
+
+        def _hashable_content(self):
+            return super()._hashable_content() + (self._origin,)
+
+        def __getnewargs_ex__(self):
+            return (self.name, self._origin), {}
+
+    return ShownValue
+
+
+_SHOWN = []
+
+
+def number_text(value) -> str:
+    """A number as it is written in a substitution: integers and decimals plainly, fractions in LaTeX.
+
+    >>> number_text(3), number_text(0.1), number_text(-2)
+    ('3', '0.1', '-2')
+    """
+    import sympy as sp
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        value = sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, (float, sp.Float)):
+        return f"{float(value):.6g}"
+    return sp.latex(sp.sympify(value))
+
+
 def substituted(expr, bindings):
     """`expr` with values written in place of symbols, its structure kept (to show the substitution).
 
-    Each value becomes a symbol named by the value, so SymPy neither evaluates nor reorders it.
+    Each value becomes a symbol printed as the value, so SymPy neither evaluates nor reorders it.
 
     >>> import sympy as sp
-    >>> i, p, k = sp.symbols("i p k")
-    >>> print(sp.latex(substituted(i + 2*p - k, {i: 7, p: 0, k: -3})))
-    - (-3) + 2 \\cdot 0 + 7
+    >>> i, p, s = sp.symbols("i p s")
+    >>> print(sp.latex(substituted((i + 2*p)/s, {i: 7, p: 2, s: 2})))
+    \\frac{2 \\cdot 2 + 7}{2}
     """
     import sympy as sp
 
-    def shown(value):
+    if not _SHOWN:
+        _SHOWN.append(_shown_value_class())
+    shown_value = _SHOWN[0]
+
+    def shown(symbol, value):
         if isinstance(value, sp.Basic) and not value.is_Number:
             return value
-        text = sp.latex(sp.nsimplify(value)) if not isinstance(value, int) else str(value)
-        return sp.Symbol(f"({text})" if text.startswith("-") else text)
+        text = number_text(value)
+        return shown_value(f"({text})" if text.startswith("-") else text, str(symbol))
 
-    return expr.xreplace({k: shown(v) for k, v in bindings.items()})
+    return expr.xreplace({k: shown(k, v) for k, v in bindings.items()})
 
 
 def derive(lhs, general, bindings):

@@ -24,7 +24,10 @@ class Part:
 
     `kind` says how an answer is compared; `rtol`/`atol` are the tolerances of a `number`
     (or of numeric matrix entries); `choices` the words of a `choice` part; `domain` maps a
-    symbol name of an `expr` answer to the set it lives in (used to sample it when grading).
+    symbol name of an `expr` answer to the set it lives in (used to sample it when grading);
+    `accept` lists the conventions the question leaves open, also graded right with a note:
+    ``"transpose"`` (a matrix for y = x A instead of y = A x), ``"channels-last"`` (a shape
+    written (H, W, C) instead of (C, H, W)).
     """
 
     id: str
@@ -35,6 +38,7 @@ class Part:
     atol: float = 1e-9
     domain: Mapping[str, str] = field(default_factory=dict)
     points: float = 1.0
+    accept: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in PART_KINDS:

@@ -89,3 +89,57 @@ def to_float_array(matrix) -> Any:
     import numpy as np
 
     return np.array([[float(v) for v in row] for row in matrix.tolist()], dtype=float)
+
+
+def torch_layer_outputs(modules, input_shape, device: str = "cpu") -> list[tuple[tuple, int]]:
+    """Run `modules` (a sequence of torch modules) one after the other on zeros of `input_shape`.
+
+    Returns, for each module, its output shape *without* the batch dimension and its number of
+    learned parameters (``sum(p.numel())``). `device="meta"` propagates shapes without computing
+    (for networks too large to run in a check, e.g. VGG16 on a large image).
+    """
+    import torch
+
+    x = torch.zeros(1, *input_shape, device=device)  # float32: only shapes are compared, and it is fast
+    out = []
+    with torch.no_grad():
+        for m in modules:
+            x = m(x)
+            out.append((tuple(x.shape[1:]), sum(p.numel() for p in m.parameters())))
+    return out
+
+
+def gradient_support(model, input_shape, index) -> Any:
+    """Input pixels on which the output unit `index` (without the batch index) depends.
+
+    Sets every weight to 1 and every bias to 0 and feeds ones, so that no gradient cancels or is
+    stopped by a ReLU (max-pooling would still pass gradient to one cell only: replace it by an
+    average pooling of the same geometry first). Returns a boolean tensor over the spatial
+    dimensions of the input (channels merged).
+    """
+    import torch
+
+    with torch.no_grad():  # float32 is exact here: every partial derivative is a positive integer
+        for name, p in model.named_parameters():
+            p.fill_(0.0 if name.endswith("bias") else 1.0)
+    x = torch.ones(1, *input_shape, requires_grad=True)
+    model(x)[(0, *index)].backward()
+    return x.grad[0].abs().sum(dim=0) > 0
+
+
+def support_sides(mask) -> tuple[int, ...]:
+    """Side of the bounding box of a boolean mask along each dimension (0 where empty).
+
+    >>> import torch
+    >>> m = torch.zeros(5, 5, dtype=torch.bool); m[1:4, 2:3] = True
+    >>> support_sides(m)
+    (3, 1)
+    """
+    import torch
+
+    sides = []
+    for dim in range(mask.dim()):
+        line = mask.movedim(dim, 0).reshape(mask.shape[dim], -1).any(dim=1)
+        idx = torch.nonzero(line).flatten()
+        sides.append(int(idx.max() - idx.min() + 1) if idx.numel() else 0)
+    return tuple(sides)

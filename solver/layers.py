@@ -75,3 +75,18 @@ def receptive_field_step(r_in, j_in, k, s=1, d=1):
     (4, 2)
     """
     return r_in + (effective_kernel(k, d) - 1) * j_in, j_in * s
+
+
+def conv_transpose_output_size(i, k, s=1, p=0, op=0, d=1):
+    """Output size of a transposed convolution along one dimension (torch's formula).
+
+    (i − 1)·s − 2p + d·(k − 1) + 1 + op: each of the i inputs moves the kernel by s, the
+    last one adds the kernel's span, `p` cells are cropped on each side and `op` cells are
+    added on one side. Works on integers and SymPy symbols alike.
+
+    >>> conv_transpose_output_size(2, 2, 2)
+    4
+    >>> conv_transpose_output_size(3, 3, 2, 1, 1)
+    6
+    """
+    return (i - 1) * s - 2 * p + effective_kernel(k, d) + op

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from .core import Exercise
@@ -61,6 +62,7 @@ def verify_many(exercises, n_seeds: int, jobs: int = 1) -> list[VerifyResult]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context("fork")
+    # forking a process that already runs torch's thread pools can deadlock the children
+    context = multiprocessing.get_context("fork" if "torch" not in sys.modules else "forkserver")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         return list(pool.map(_verify_by_id, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))

@@ -36,8 +36,8 @@ def plain(value: Any, lang: str = "fr") -> str:
     'floor((i - k + 2*p)/s) + 1'
     >>> plain(sp.Matrix([[1, 2], [3, 4]]))
     '[[1, 2], [3, 4]]'
-    >>> plain(sp.Tuple(32, 14, 14))
-    '(32, 14, 14)'
+    >>> plain(sp.Tuple(32, 14, 14)), plain(sp.Tuple(1248))
+    ('(32, 14, 14)', '(1248,)')
     """
     import sympy as sp
 
@@ -49,7 +49,8 @@ def plain(value: Any, lang: str = "fr") -> str:
         rows = sp.Matrix(value).tolist()
         return "[" + ", ".join("[" + ", ".join(plain(c) for c in row) + "]" for row in rows) + "]"
     if isinstance(value, (sp.Tuple, tuple)):
-        return "(" + ", ".join(plain(c) for c in value) + ")"
+        inner = ", ".join(plain(c) for c in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
     value = sp.sympify(value)
     return _PlainPrinter().doprint(rounded(value))
 

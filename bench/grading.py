@@ -1,0 +1,110 @@
+"""Grader benchmark: per-answer time by part kind (median, p95) and batch throughput.
+
+    python bench/grading.py [--students 200] [--jobs 2]
+
+Per-answer times are measured in-process (`check_answer`, keys already solved) on the solutions'
+own answers and on typical wrong ones (mal-rules), for every exercise. The batch is a folder of
+`--students` submissions (every 20th file broken) graded by `tdsolver grade`'s code path,
+worker processes included; the figure is answers graded per second, wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PARTS = ["td2.II.1/o", "td2.III.3a/conv1", "td2.III.3a/conv2", "td2.III.3a/fc1", "td2.III.3a/total",
+         "td2.III.2a/conv1", "td2.III.2a/flatten", "td2.II.2/Y", "td2.VI.3/activation", "devoir.4.2/variable_size",
+         "cours-intro.forward/o1", "cours-intro.ce-loss/loss", "td2.I.3/A", "devoir.1.4/log_softmax", "td2.IV/dY_dW"]
+
+
+def per_answer() -> dict[str, list[float]]:
+    from solver import registry
+    from solver.grading.check import check_answer, solved
+    from solver.grading.diagnose import as_sympy
+    from solver.render.values import plain
+
+    times: dict[str, list[float]] = {}
+    for ex in registry.all_exercises():
+        _, params, sol = solved(ex.id, None)
+        answers = [(p, plain(sol.answers[p.id])) for p in ex.parts if p.kind != "text"]
+        for d in ex.diagnoses:
+            try:
+                wrong = d.wrong(params)
+            except TypeError:
+                continue
+            if wrong is not None:
+                answers.append((ex.part(d.part), plain(as_sympy(wrong))))
+        for part, text in answers:
+            start = time.perf_counter()
+            check_answer(ex.id, None, part.id, text)
+            times.setdefault(part.kind, []).append(time.perf_counter() - start)
+    return times
+
+
+def make_batch(folder: Path, students: int) -> int:
+    """Write `students` submission files (every 20th one broken); the number of answers."""
+    from solver.grading.check import solved
+    from solver.render.values import plain
+
+    answers = 0
+    for n in range(students):
+        path = folder / f"student{n:03d}.yaml"
+        if n % 20 == 7:
+            path.write_text("answers: [this is not: valid\n", encoding="utf-8")
+            continue
+        seed = None if n % 3 == 0 else n % 5
+        lines = [f"student: s{n:03d}", f"seed: {'null' if seed is None else seed}", "answers:"]
+        for k, pid in enumerate(PARTS):
+            ex_id, part_id = pid.split("/")
+            value = plain(solved(ex_id, seed)[2].answers[part_id])
+            if (n + k) % 4 == 0:
+                value = "x + 1" if k % 2 else "42"
+            lines.append(f"  {pid}: {json.dumps(value)}")
+            answers += 1
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return answers
+
+
+def batch(students: int, jobs: int) -> tuple[int, float]:
+    from solver.grading.output import write_outputs
+    from solver.grading.submission import grade_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "subs"
+        folder.mkdir()
+        make_batch(folder, students)
+        start = time.perf_counter()
+        reports = grade_paths([str(folder)], jobs=jobs)
+        write_outputs(Path(tmp) / "out", reports, "en")
+        elapsed = time.perf_counter() - start
+        graded = sum(len(r.parts) for r in reports)
+    return graded, elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4))
+    args = parser.parse_args()
+    times = per_answer()
+    print(f"{'kind':<8} {'answers':>7} {'median ms':>10} {'p95 ms':>8}")
+    for kind in sorted(times):
+        values = sorted(times[kind])
+        p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
+        print(f"{kind:<8} {len(values):>7} {1000 * statistics.median(values):>10.2f} {1000 * p95:>8.2f}")
+    graded, elapsed = batch(args.students, args.jobs)
+    print(f"batch: {args.students} submissions, {graded} answers in {elapsed:.2f} s with {args.jobs} "
+          f"worker(s): {graded / elapsed:.0f} answers/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""One answer -> one `Verdict`: read it, compare it with the key, name the mistake.
+
+This runs inside the worker process (`worker.py`), which bounds its time and memory; it may
+also be called directly (tests, benchmarks).
+
+>>> from solver import registry
+>>> v = check_answer("td2.II.1", None, "o", "floor((i + 2p - k)/s) + 1")
+>>> v.verdict, v.score
+('correct', 1.0)
+>>> check_answer("td2.II.1", None, "o", "ceil((i+2p-k)/s) + 1").diagnosis
+'ceil-instead-of-floor'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from ..core import ModelAnswer
+from ..render.values import plain
+from ..text import Text, join
+from .build import Context, read
+from .compare import compare, read_choice
+from .diagnose import diagnose
+from .lexer import ParseError
+from .verdict import Verdict
+
+
+@lru_cache(maxsize=512)
+def solved(exercise_id: str, seed: int | None):
+    """The exercise, its parameters for this seed and its solution (cached per process)."""
+    from .. import registry
+
+    exercise = registry.get(exercise_id)
+    params = exercise.make_params(seed if exercise.parametrised else None)
+    return exercise, params, exercise.run(params)
+
+
+@lru_cache(maxsize=2048)
+def _context(exercise_id: str, seed: int | None, part_id: str) -> Context:
+    exercise, _, solution = solved(exercise_id, seed)
+    key = solution.answers[part_id]
+    values = list(key) if isinstance(key, (sp.MatrixBase, sp.Tuple)) else [key]
+    return Context.of(values, exercise.part(part_id).domain)
+
+
+def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) -> Verdict:
+    """Grade the answer `text` (a string, or None when missing) to one part."""
+    exercise, params, solution = solved(exercise_id, seed)
+    part = exercise.part(part_id)
+    key = solution.answers[part_id]
+    base = dict(id=f"{exercise_id}/{part_id}", max_score=part.points, expected=plain(key),
+                answer=None if text is None else str(text))
+    if part.kind == "text":
+        return _manual(base, key)
+    if text is None or not str(text).strip():
+        return Verdict(verdict="missing", score=0.0, feedback=Text("Pas de réponse.", "No answer."), **base)
+    text = str(text)
+    if part.kind == "choice":
+        return _choice(base, exercise, params, part, key, text)
+    try:
+        reading = read(text, _context(exercise_id, seed, part_id), part.kind)
+    except ParseError as exc:
+        return Verdict(verdict="invalid", score=0.0, feedback=Text(
+            "Réponse illisible, " + exc.message("fr"), "Answer could not be read, " + exc.message("en")), **base)
+    base["read_as"] = reading.text
+    outcome = compare(part, key, reading)
+    notes = list(outcome.notes)
+    if reading.unknown:
+        ctx = _context(exercise_id, seed, part_id)
+        names = ", ".join(n + (f" ({ctx.hint(n)} ?)" if ctx.hint(n) else "") for n in reading.unknown)
+        notes.append(Text(f"noms inconnus dans la clé : {names}", f"names the key does not use: {names}"))
+    if outcome.status == "equal":
+        return Verdict(verdict="correct", score=float(part.points), feedback=_sentence(Text("Juste.", "Correct."), notes), **base)
+    if outcome.status == "undecided":
+        return Verdict(verdict="unknown", score=0.0, feedback=_sentence(Text(
+            "Équivalence non décidée dans les limites du correcteur : à relire par l'enseignant.",
+            "Equivalence could not be decided within the grader's limits: sent to the teacher."), notes), **base)
+    found = diagnose(exercise, params, part, key, reading)
+    code = found.code if found else outcome.diagnosis
+    head = Text(f"Attendu : {base['expected']}.", f"Expected: {base['expected']}.")
+    if found:
+        notes.insert(0, found.feedback)
+    if outcome.status == "partial":
+        return Verdict(verdict="partial", score=round(outcome.score * part.points, 6), diagnosis=code,
+                       feedback=_sentence(Text("Réponse en partie juste.", "Partly right.") + Text(" ", " ") + head, notes), **base)
+    return Verdict(verdict="incorrect", score=0.0, diagnosis=code,
+                   feedback=_sentence(Text("Incorrect.", "Incorrect.") + Text(" ", " ") + head, notes), **base)
+
+
+def unknown_verdict(exercise_id: str, seed: int | None, part_id: str, text: Any, reason: Text) -> Verdict:
+    """The verdict of an answer whose check was stopped (time or memory limit)."""
+    exercise, _, solution = solved(exercise_id, seed)
+    part = exercise.part(part_id)
+    return Verdict(id=f"{exercise_id}/{part_id}", verdict="unknown", score=0.0, max_score=part.points,
+                   expected=plain(solution.answers[part_id]), answer=None if text is None else str(text),
+                   feedback=Text("Réponse non vérifiée : ", "Answer not checked: ") + reason
+                   + Text(" ; à relire par l'enseignant.", "; sent to the teacher."))
+
+
+def _sentence(head: Text, notes: list[Text]) -> Text:
+    return join([head] + [n for n in notes], " ") if notes else head
+
+
+def _manual(base: dict, key: ModelAnswer) -> Verdict:
+    rubric = join([Text("- ", "- ") + r for r in key.rubric], "\n")
+    feedback = Text("À corriger par l'enseignant. Réponse modèle : ", "Graded by the teacher. Model answer: ") + key.answer
+    if key.rubric:
+        feedback = feedback + Text("\nPoints attendus :\n", "\nWhat to look for:\n") + rubric
+    base = dict(base, expected="")
+    return Verdict(verdict="manual", score=None, feedback=feedback, **base)
+
+
+def _choice(base, exercise, params, part, key: str, text: str) -> Verdict:
+    choices = tuple(part.choices) or (key,)
+    picked = read_choice(text, choices)
+    if picked is None:
+        allowed = ", ".join(choices)
+        return Verdict(verdict="invalid", score=0.0, feedback=Text(
+            f"Choix non reconnu ; réponses possibles : {allowed}.", f"Unrecognised choice; possible answers: {allowed}."), **base)
+    base["read_as"] = picked
+    if picked == key:
+        return Verdict(verdict="correct", score=float(part.points), feedback=Text("Juste.", "Correct."), **base)
+    found = diagnose(exercise, params, part, key, text)
+    feedback = Text(f"Incorrect. Attendu : {key}.", f"Incorrect. Expected: {key}.")
+    if found:
+        feedback = feedback + Text(" ", " ") + found.feedback
+    return Verdict(verdict="incorrect", score=0.0, diagnosis=found.code if found else None, feedback=feedback, **base)

@@ -1,0 +1,361 @@
+"""Equivalence of an answer with the key, by the part's kind.
+
+- ``int``: exact. ``shape``: exact, entry by entry (entries may be expressions).
+- ``number``: within the part's ``rtol``/``atol``, **or** rounded correctly: a number written
+  alone with at least two significant digits is right when it is within half a unit of its last
+  written digit of the key (``0.874`` and ``0.87`` for 0.87382; not ``0.9``: one digit only).
+- ``expr``: evaluated at many points drawn from each symbol's domain (`evaluate.sample_points`):
+  exhaustively over a small integer grid when floor/ceil/mod/indices appear, plus random points;
+  where every symbol is an integer and the key is a whole number, only the points where the key
+  is positive count (outside, the formula describes no layer: kernel larger than the input…).
+  A key without symbols is compared like a number. `simplify` is only a fast yes when sampling
+  cannot decide.
+- ``matrix``: entry by entry, with per-entry credit; a transposed answer is recognised (and
+  accepted with a note when the part lists ``"transpose"`` in its `accept`); a flat list matches
+  a row or a column vector; a key given as an entry formula in ``i``, ``j`` is instantiated at
+  the size the student wrote.
+
+`Part.accept` (read with getattr, so parts without it work): a tuple of conventions the
+question leaves open — ``"transpose"`` (matrix: Aᵀ also right), ``"channels-last"`` (shape:
+(H, W, C) for (C, H, W) also right).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from ..text import Text
+from .evaluate import INTEGER_KINDS, Unsupported, domain_of, evaluate, sample_points
+
+MIN_POINTS = 8
+_EXHAUSTIVE = (sp.floor, sp.ceiling, sp.Mod, sp.frac, sp.KroneckerDelta, sp.Piecewise, sp.Indexed)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The comparison of one answer: ``equal``, ``partial``, ``different`` or ``undecided``;
+    `score` in [0, 1]; notes for the student; a `diagnosis` found by the comparison itself."""
+
+    status: str
+    score: float = 0.0
+    notes: tuple[Text, ...] = ()
+    diagnosis: str | None = None
+
+
+EQUAL = Outcome("equal", 1.0)
+DIFFERENT = Outcome("different")
+UNDECIDED = Outcome("undecided")
+
+
+def accepts(part, convention: str) -> bool:
+    return convention in tuple(getattr(part, "accept", ()) or ())
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, sp.Expr) and not value.free_symbols and not value.has(sp.Indexed)
+
+
+# -- scalars -------------------------------------------------------------------------------------
+def same_number(key, value, rtol: float, atol: float, literal=None) -> bool | None:
+    """Two numbers within tolerance, or `value` a correct rounding of `key` (see module doc).
+
+    >>> same_number(sp.Float(0.87382), sp.Rational(87, 100), 1e-6, 0, _lit("0.87"))
+    True
+    >>> same_number(sp.Float(0.87382), sp.Rational(9, 10), 1e-3, 0, _lit("0.9"))
+    False
+    """
+    if not is_number(value):
+        return False
+    k, v = _float(key), _float(value)
+    if k is None or v is None:
+        return None
+    if np.isinf(k) or np.isinf(v):
+        return k == v
+    if abs(v - k) <= atol + rtol * abs(k):
+        return True
+    if literal is not None and literal.significant >= 2:
+        return abs(v - k) <= float(literal.resolution) * (1 + 1e-9)
+    return False
+
+
+def _lit(text):
+    from .lexer import Literal
+    return Literal.of(text)
+
+
+def _float(value) -> float | None:
+    try:
+        return float(evaluate(value, {})[0])
+    except (Unsupported, TypeError, ValueError):
+        return None
+
+
+def same_int(key, value) -> bool:
+    if not is_number(value):
+        return False
+    if isinstance(value, sp.Rational):
+        return value == key
+    v = _float(value)
+    return v is not None and abs(v - float(key)) <= 1e-9 * max(1.0, abs(float(key)))
+
+
+def same_expr(key, value, part) -> bool | None:
+    """Equal at every sample point (None: cannot be decided by sampling)."""
+    if isinstance(key, sp.Order) or isinstance(value, sp.Order):
+        return _same_order(key, value)
+    if not isinstance(value, sp.Expr):
+        return False
+    if is_number(key):
+        return same_number(key, value, 1e-9 if not key.has(sp.Float) else part.rtol, part.atol)
+    try:
+        decided = _sampled(key, value, part)
+    except Unsupported:
+        decided = None
+    if decided is None:
+        return _fast_yes(key, value)
+    return decided
+
+
+def _same_order(key, value) -> bool | None:
+    if not isinstance(key, sp.Order):
+        return False
+    expr = value.expr if isinstance(value, sp.Order) else value
+    return key == sp.Order(expr, *key.args[1:])
+
+
+def _fast_yes(key, value) -> bool | None:
+    """`simplify` may only say yes; otherwise the question stays undecided."""
+    try:
+        if sp.simplify(key - value) == 0:
+            return True
+    except (TypeError, ValueError, RuntimeError, AttributeError):  # RuntimeError: SymPy "not implemented"
+        return None
+    return None
+
+
+def _symbols(expr) -> set:
+    labels = {e.base.label for e in expr.atoms(sp.Indexed)}
+    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s not in labels}
+
+
+def _sampled(key, value, part) -> bool | None:
+    domain = dict(getattr(part, "domain", {}) or {})
+    symbols = sorted(_symbols(key) | _symbols(value), key=lambda s: s.name)
+    kinds = {s: domain_of(s, domain) for s in symbols}
+    exhaustive = key.has(*_EXHAUSTIVE) or value.has(*_EXHAUSTIVE) or key.has(sp.Sum) or value.has(sp.Sum)
+    points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611))
+    bases = {n: k for n, k in domain.items()}
+    k = evaluate(key, points, bases)
+    v = evaluate(value, points, bases)
+    valid = np.isfinite(k)
+    if symbols and all(kinds[s] in INTEGER_KINDS for s in symbols) and not key.has(sp.Indexed):
+        valid = _count_domain(k, valid)
+    if valid.sum() < min(MIN_POINTS, len(k)):
+        return None
+    rtol = max(part.rtol, 1e-9) if (key.has(sp.Float) or value.has(sp.Float)) else 1e-9
+    scale = float(np.median(np.abs(k[valid]))) if valid.any() else 1.0
+    close = np.isfinite(v) & np.isclose(v, k, rtol=rtol, atol=max(part.atol, 1e-12 * max(1.0, scale)))
+    return bool(np.all(close[valid]))
+
+
+def _count_domain(k: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Where every symbol is an integer, the key counts something: keep the points where it is a
+    whole number when it is at 30 % of them or more (``(k − 1)/2`` is meant for odd k), then the
+    points where it is positive when there are 20 or more (no layer has a size ≤ 0)."""
+    whole = valid & (np.abs(k - np.rint(k)) < 1e-9)
+    if whole.sum() >= 0.3 * valid.sum() and whole.sum() >= 20:
+        valid = whole
+    if (valid & (k > 0)).sum() >= 20:
+        valid = valid & (k > 0)
+    return valid
+
+
+def same_value(key, value, part, literal=None) -> bool | None:
+    """The comparison of one scalar answer of `part` (int, number or expr), shared with diagnosis."""
+    if part.kind == "int":
+        return same_int(key, value)
+    if part.kind == "number" or is_number(key) and not isinstance(key, sp.Order):
+        if part.kind != "number" and is_number(key) and not key.has(sp.Float):
+            rtol, atol = 1e-9, 0.0
+        else:
+            rtol, atol = part.rtol, part.atol
+        return same_number(key, value, rtol, atol, literal)
+    return same_expr(key, value, part)
+
+
+# -- whole answers -------------------------------------------------------------------------------
+def compare(part, key, reading) -> Outcome:
+    """Compare a read answer (`build.Reading`) with the key of `part`."""
+    value = reading.value
+    if part.kind == "matrix":
+        return compare_matrix(part, key, reading)
+    if part.kind == "shape":
+        return compare_shape(part, key, value)
+    if not isinstance(value, sp.Expr):
+        return Outcome("different", notes=(Text("une seule valeur est attendue", "a single value is expected"),))
+    same = same_value(key, value, part, reading.resolution)
+    if same is None:
+        return UNDECIDED
+    if same:
+        notes = ()
+        literal = reading.resolution
+        if part.kind == "number" and literal is not None and _float(value) != _float(key):
+            notes = (Text(f"valeur arrondie acceptée ({literal.text})", f"rounded value accepted ({literal.text})"),)
+        return Outcome("equal", 1.0, notes)
+    if part.kind == "int" and not is_number(value):
+        return Outcome("different", notes=(Text("un nombre entier est attendu", "a whole number is expected"),))
+    return DIFFERENT
+
+
+def compare_shape(part, key, value) -> Outcome:
+    if not isinstance(value, sp.Tuple):
+        value = sp.Tuple(value)
+    if len(value) != len(key):
+        return Outcome("different", notes=(Text(f"{len(value)} dimension(s) données, {len(key)} attendue(s)",
+                                                f"{len(value)} dimension(s) given, {len(key)} expected"),))
+    if _same_entries(part, key, value):
+        return EQUAL
+    if len(key) >= 3 and any(_same_entries(part, rotated, value) for rotated in _rotations(key)):
+        note = Text("ordre des dimensions canaux en dernier (H, W, C) au lieu de (C, H, W)",
+                    "channels-last order (H, W, C) instead of (C, H, W)")
+        if accepts(part, "channels-last"):
+            return Outcome("equal", 1.0, (note,))
+        return Outcome("different", 0.0, (note,), "channel-order")
+    return DIFFERENT
+
+
+def _rotations(key):
+    items = list(key)
+    return [sp.Tuple(*(items[1:] + items[:1])), sp.Tuple(*(items[-1:] + items[:-1]))]
+
+
+def _same_entries(part, key, value) -> bool:
+    for k, v in zip(key, value):
+        if not isinstance(v, sp.Expr):
+            return False
+        if is_number(k) and not same_int(k, v) or not is_number(k) and not same_expr(k, v, part):
+            return False
+    return True
+
+
+def compare_matrix(part, key, reading) -> Outcome:
+    value = reading.value
+    if not isinstance(key, sp.MatrixBase):
+        if isinstance(value, sp.MatrixBase):
+            key = instantiate(key, value.shape)
+            if key is None:
+                return Outcome("different", notes=(Text("une formule de l'élément (i, j) est attendue",
+                                                        "a formula of entry (i, j) is expected"),))
+        else:
+            same = same_expr(key, value, part) if isinstance(value, sp.Expr) else False
+            return UNDECIDED if same is None else EQUAL if same else DIFFERENT
+    if not isinstance(value, sp.MatrixBase):
+        return Outcome("different", notes=(Text("une matrice est attendue", "a matrix is expected"),))
+    literals = reading.resolution
+    if reading.flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
+        value = value.reshape(*key.shape)
+        literals = [[e] for e in literals[0]] if literals and key.shape[1] == 1 else literals
+    return _matrix_outcome(part, key, value, literals)
+
+
+def _matrix_outcome(part, key, value, literals) -> Outcome:
+    direct = _entrywise(part, key, value, literals) if value.shape == key.shape else None
+    if direct is not None and all(direct):
+        return EQUAL
+    if value.shape == key.T.shape and key != key.T:
+        flipped_lits = [list(r) for r in zip(*literals)] if literals else None
+        flipped = _entrywise(part, key, value.T, flipped_lits)
+        if all(flipped):
+            note = Text("matrice transposée", "transposed matrix")
+            if 1 in key.shape:
+                return Outcome("equal", 1.0, (Text("vecteur écrit dans l'autre sens (ligne/colonne)",
+                                                   "vector written the other way (row/column)"),))
+            if accepts(part, "transpose"):
+                return Outcome("equal", 1.0, (Text("convention transposée acceptée", "transposed convention accepted"),))
+            return Outcome("different", 0.0, (note,), "transposed")
+    if direct is None:
+        r, c = value.shape
+        kr, kc = key.shape
+        return Outcome("different", notes=(Text(f"taille {r}×{c}, attendue {kr}×{kc}", f"size {r}×{c}, expected {kr}×{kc}"),))
+    if any(d is None for d in direct):
+        return UNDECIDED
+    good = sum(bool(d) for d in direct)
+    if good == 0:
+        return DIFFERENT
+    note = Text(f"{good} coefficient(s) juste(s) sur {len(direct)}", f"{good} of {len(direct)} entries right")
+    return Outcome("partial", good / len(direct), (note,))
+
+
+def _entrywise(part, key, value, literals) -> list:
+    out = []
+    for r in range(key.rows):
+        for c in range(key.cols):
+            lit = literals[r][c] if literals and r < len(literals) and c < len(literals[r]) else None
+            out.append(same_value(key[r, c], value[r, c], part, lit) if part.kind != "int" else same_int(key[r, c], value[r, c]))
+    return out
+
+
+def instantiate(formula, shape) -> sp.Matrix | None:
+    """A key written as the formula of entry (i, j) -> the matrix of that size (1-based indices).
+
+    >>> i, j = sp.symbols("i j", integer=True, positive=True)
+    >>> instantiate(sp.KroneckerDelta(i, j), (2, 2))
+    Matrix([
+    [1, 0],
+    [0, 1]])
+    """
+    names = {s.name: s for s in formula.free_symbols if isinstance(s, sp.Symbol)}
+    if "i" not in names or "j" not in names or max(shape) > 30:
+        return None
+    i, j = names["i"], names["j"]
+    return sp.Matrix(shape[0], shape[1], lambda r, c: formula.xreplace({i: r + 1, j: c + 1}))
+
+
+# -- choices -------------------------------------------------------------------------------------
+_SYNONYMS = ({"yes", "oui", "y", "o", "true", "vrai", "si"}, {"no", "non", "n", "false", "faux"})
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, no LaTeX \\text{…}, no surrounding punctuation.
+
+    >>> fold("  \\\\text{Sigmoïde}. "), fold("OUI")
+    ('sigmoide', 'oui')
+    """
+    text = text.strip().strip("$").strip().rstrip(" .!;:")
+    for wrapper in ("\\text{", "\\mathrm{", "\\textrm{", "\\operatorname{"):
+        if text.startswith(wrapper) and text.endswith("}"):
+            text = text[len(wrapper):-1]
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.strip(" .!;:,\"'()").replace("_", "-").replace(" ", "-")
+
+
+def read_choice(text: str, choices: tuple[str, ...]) -> str | None:
+    """The choice a word names (synonyms yes/oui, no/non; accents and case ignored), or None.
+
+    >>> read_choice("Oui", ("yes", "no")), read_choice("sigmoïde", ("softmax", "sigmoid"))
+    ('yes', 'sigmoid')
+    """
+    word = fold(text)
+    for choice in choices:
+        if fold(choice) == word:
+            return choice
+    for group in _SYNONYMS:
+        if word in group:
+            for choice in choices:
+                if fold(choice) in group:
+                    return choice
+    close = [c for c in choices if _near(fold(c), word)]
+    return close[0] if len(close) == 1 else None
+
+
+def _near(a: str, b: str) -> bool:
+    """French/English spellings: one letter added at the end (sigmoide/sigmoid), hyphens ignored."""
+    a, b = a.replace("-", ""), b.replace("-", "")
+    return len(a) >= 4 and len(b) >= 4 and (a == b or a.startswith(b) and len(a) - len(b) == 1
+                                            or b.startswith(a) and len(b) - len(a) == 1)

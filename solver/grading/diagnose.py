@@ -1,0 +1,151 @@
+"""Name the mistake behind a wrong answer: the exercise's mal-rules, then generic ones.
+
+An exercise's `Diagnosis(code, part, wrong(params), feedback)` gives the value a student making
+that mistake would write; the answer is compared with it by the same comparison as with the key.
+Generic mal-rules apply to every part of a kind (codes are stable, never depend on the variant):
+
+- ``sign-error`` (int, number, expr, matrix): the opposite of the key;
+- ``off-by-one`` (int, and integer-valued expr): the key ± 1;
+- ``area-instead-of-side`` (int, expr): the key squared;
+- ``percent`` (number): the key × 100 or ÷ 100;
+- ``log10-instead-of-ln`` (number/expr keys with a log): log replaced by log10;
+- ``ceil-instead-of-floor`` / ``missing-floor`` (expr keys with a floor);
+- ``transposed`` (matrix) and ``channel-order`` (shape) are found by the comparison itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable
+
+import sympy as sp
+
+from ..text import Text
+from .compare import compare, is_number, read_choice
+
+
+@dataclass(frozen=True)
+class Found:
+    code: str
+    feedback: Text
+
+
+def as_sympy(value: Any) -> Any:
+    """A mal-rule's value as a SymPy object (ints, Fractions, floats, tuples, nested lists).
+
+    >>> as_sympy((32, 14, 14)), as_sympy(Fraction(1, 2)), as_sympy([[1, 2]]).shape
+    ((32, 14, 14), 1/2, (1, 2))
+    """
+    if isinstance(value, (sp.Basic, sp.MatrixBase, str)) or value is None:
+        return value
+    if isinstance(value, bool):
+        return sp.Integer(int(value))
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, float):
+        return sp.Float(value)
+    if isinstance(value, tuple):
+        return sp.Tuple(*[as_sympy(v) for v in value])
+    if isinstance(value, list):
+        return sp.Matrix([[as_sympy(c) for c in row] if isinstance(row, (list, tuple)) else [as_sympy(row)]
+                          for row in value])
+    return value
+
+
+def matches(part, wrong: Any, reading) -> bool:
+    """Whether the answer read equals a mal-rule's value (the key's comparison, the same rules)."""
+    wrong = as_sympy(wrong)
+    if wrong is None:
+        return False
+    if part.kind == "choice":
+        return isinstance(wrong, str) and read_choice(reading, part.choices or (wrong,)) == wrong
+    if part.kind == "matrix" and not isinstance(wrong, (sp.MatrixBase, sp.Expr)):
+        return False
+    return compare(part, wrong, reading).status == "equal"
+
+
+def diagnose(exercise, params, part, key: Any, reading) -> Found | None:
+    """The first mal-rule (the exercise's, then generic) the answer matches, if any."""
+    for d in exercise.diagnoses:
+        if d.part != part.id:
+            continue
+        try:
+            wrong = d.wrong(params)
+        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, KeyError):
+            continue
+        if wrong is not None and matches(part, wrong, reading):
+            return Found(d.code, d.feedback)
+    if part.kind in ("choice", "text", "shape"):
+        return None
+    for code, make, feedback in GENERIC:
+        wrong = make(key, part)
+        if wrong is not None and wrong != key and matches(part, wrong, reading):
+            return Found(code, feedback)
+    return None
+
+
+def _scalar(fn: Callable) -> Callable:
+    def rule(key, part):
+        if isinstance(key, sp.MatrixBase) or not isinstance(key, sp.Expr) or isinstance(key, sp.Order):
+            return None
+        return fn(key, part)
+    return rule
+
+
+def _negated(key, part):
+    if isinstance(key, sp.MatrixBase):
+        return -key if any(e != 0 for e in key) else None
+    if isinstance(key, sp.Expr) and not isinstance(key, sp.Order) and key != 0 and key.is_finite is not False:
+        return -key
+    return None
+
+
+def _plus(delta):
+    def rule(key, part):
+        if part.kind == "int" or part.kind == "expr" and (key.is_integer or key.has(sp.floor, sp.ceiling)):
+            return key + delta
+        return None
+    return _scalar(rule)
+
+
+def _squared(key, part):
+    return key ** 2 if part.kind in ("int", "expr") and key not in (0, 1) else None
+
+
+def _times(factor):
+    return _scalar(lambda key, part: key * factor if part.kind == "number" else None)
+
+
+def _log10(key, part):
+    logs = key.atoms(sp.log)
+    return key.xreplace({l: l / sp.log(10) for l in logs}) if logs and part.kind in ("number", "expr") else None
+
+
+def _swap(old, new):
+    def rule(key, part):
+        found = key.atoms(old)
+        return key.xreplace({f: new(f.args[0]) for f in found}) if found else None
+    return _scalar(rule)
+
+
+GENERIC = (
+    ("sign-error", _negated, Text("Le signe est inversé.", "The sign is wrong.")),
+    ("off-by-one", _plus(1), Text("Vous avez compté un de trop.", "You counted one too many.")),
+    ("off-by-one", _plus(-1), Text("Il en manque un : vérifiez les extrémités (+1).",
+                                   "One is missing: check the end points (+1).")),
+    ("area-instead-of-side", _scalar(_squared),
+     Text("Vous avez donné le carré (une aire) au lieu du côté.", "You gave the square (an area) instead of the side.")),
+    ("percent", _times(100), Text("Valeur multipliée par 100 (pourcentage) : donnez une proportion.",
+                                  "Value multiplied by 100 (a percentage): give a proportion.")),
+    ("percent", _times(sp.Rational(1, 100)), Text("Valeur divisée par 100.", "Value divided by 100.")),
+    ("log10-instead-of-ln", _scalar(_log10),
+     Text("Logarithme décimal au lieu du logarithme népérien (ln).", "Base-10 logarithm instead of the natural log (ln).")),
+    ("ceil-instead-of-floor", _swap(sp.floor, sp.ceiling),
+     Text("Arrondi vers le haut au lieu de la partie entière inférieure.", "Rounded up instead of down (floor).")),
+    ("missing-floor", _swap(sp.floor, lambda x: x),
+     Text("La partie entière inférieure manque : le résultat doit être entier.",
+          "The floor is missing: the result must be a whole number.")),
+)

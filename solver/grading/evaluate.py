@@ -1,0 +1,294 @@
+"""Numeric evaluation of SymPy trees at many points at once (numpy), and the sample points.
+
+Our own walker over SymPy's node types — no code generation: Add, Mul, Pow, exp, log, floor,
+ceiling (snapped to the nearest integer when within rounding error), Max, Min, Abs, Mod,
+KroneckerDelta, Piecewise, trigonometric functions, `Indexed` (each entry of an indexed base gets
+a pseudo-random value fixed by its name and indices, so ``x[i+u, j+v]`` written two ways agrees),
+`Sum` with bounds that vary from point to point, and undefined functions (``g(a)``; replaced by a
+fixed smooth function before evaluating, so that ``g'(a)`` is its derivative). A node it does not
+know raises `Unsupported`: the caller then cannot decide by sampling.
+
+>>> import sympy as sp
+>>> i, s = sp.symbols("i s", integer=True, positive=True)
+>>> points = {i: np.array([5.0, 6.0, 7.0]), s: np.array([2.0, 2.0, 2.0])}
+>>> evaluate(sp.floor((i - 1) / s) + 1, points).tolist()
+[3.0, 3.0, 4.0]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any, Mapping
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+MAX_SUM_TERMS = 200
+GRID_POINTS = 4096
+RANDOM_POINTS = 256
+INTEGER_KINDS = ("size", "natural", "integer", "index", "odd")
+
+
+class Unsupported(ValueError):
+    """A node the numeric evaluator does not know."""
+
+
+def _snap(x):
+    r = np.rint(x)
+    return np.where(np.abs(x - r) <= 1e-9 * np.maximum(1.0, np.abs(x)), r, x)
+
+
+def _unary(fn):
+    return lambda args: fn(args[0])
+
+
+_FUNCTIONS = {
+    sp.exp: _unary(np.exp), sp.log: _unary(lambda x: np.log(np.where(x >= 0, x, np.nan))),
+    sp.floor: _unary(lambda x: np.floor(_snap(x))), sp.ceiling: _unary(lambda x: np.ceil(_snap(x))),
+    sp.Abs: _unary(np.abs), sp.sign: _unary(np.sign), sp.sin: _unary(np.sin), sp.cos: _unary(np.cos),
+    sp.tan: _unary(np.tan), sp.tanh: _unary(np.tanh), sp.sinh: _unary(np.sinh), sp.cosh: _unary(np.cosh),
+    sp.atan: _unary(np.arctan), sp.Heaviside: lambda a: np.heaviside(a[0], 0.5),
+    sp.Max: lambda a: np.maximum.reduce(np.broadcast_arrays(*a)),
+    sp.Min: lambda a: np.minimum.reduce(np.broadcast_arrays(*a)),
+    sp.Mod: lambda a: np.mod(a[0], a[1]), sp.frac: _unary(lambda x: x - np.floor(_snap(x))),
+    sp.KroneckerDelta: lambda a: (_snap(a[0]) == _snap(a[1])).astype(float),
+}
+_RELATIONS = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.StrictGreaterThan: np.greater,
+              sp.GreaterThan: np.greater_equal, sp.Equality: np.equal, sp.Unequality: np.not_equal}
+
+
+def _seed(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+def _hash01(seed: int, indices: list) -> np.ndarray:
+    """A deterministic pseudo-random number in [0, 1) per tuple of integer indices (splitmix64)."""
+    with np.errstate(over="ignore"):
+        h = np.uint64(seed)
+        for k, idx in enumerate(indices):
+            h = h ^ (np.asarray(idx).astype(np.int64).astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15 * (k + 1) % 2**64))
+            h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            h = h ^ (h >> np.uint64(31))
+    return (h >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+class Evaluator:
+    """Evaluates SymPy trees on a dict of symbol -> array (all arrays of the same length)."""
+
+    def __init__(self, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None):
+        self.values = dict(values)
+        self.bases = bases or {}
+
+    def __call__(self, expr) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return self.ev(expr)
+
+    def ev(self, e):
+        if e is sp.zoo or e is sp.nan:
+            return math.nan
+        if e.is_Number or isinstance(e, sp.NumberSymbol):
+            return self.number(e)
+        if isinstance(e, (sp.Symbol, sp.Dummy)):
+            if e not in self.values:
+                raise Unsupported(f"no value for {e}")
+            return self.values[e]
+        if e.is_Add:
+            return sum((self.ev(a) for a in e.args), 0.0)
+        if e.is_Mul:
+            out = 1.0
+            for a in e.args:
+                out = out * self.ev(a)
+            return out
+        if e.is_Pow:
+            return self.power(e)
+        if isinstance(e, sp.Indexed):
+            return self.indexed(e)
+        if isinstance(e, sp.Sum):
+            return self.sum(e)
+        if isinstance(e, sp.Piecewise):
+            return self.piecewise(e)
+        if type(e) in _RELATIONS:
+            return _RELATIONS[type(e)](self.ev(e.lhs), self.ev(e.rhs))
+        if isinstance(e, (sp.And, sp.Or, sp.Not)):
+            parts = [self.ev(a) for a in e.args]
+            fn = {sp.And: np.logical_and.reduce, sp.Or: np.logical_or.reduce}.get(type(e))
+            return fn(np.broadcast_arrays(*parts)) if fn else np.logical_not(parts[0])
+        if e in (sp.true, sp.false):
+            return bool(e)
+        fn = _FUNCTIONS.get(e.func)
+        if fn is not None:
+            return fn([self.ev(a) for a in e.args])
+        raise Unsupported(f"cannot evaluate {type(e).__name__}")
+
+    def number(self, e):
+        if e is sp.oo:
+            return math.inf
+        if e is sp.S.NegativeInfinity:
+            return -math.inf
+        if e is sp.zoo or e is sp.nan or isinstance(e, sp.core.numbers.ImaginaryUnit):
+            return math.nan
+        try:
+            return float(e)
+        except (OverflowError, TypeError):
+            return math.inf if e > 0 else -math.inf
+
+    def power(self, e):
+        base, exponent = self.ev(e.base), self.ev(e.exp)
+        return np.power(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
+
+    def indexed(self, e):
+        name = str(e.base.label)
+        idx = [_snap(np.asarray(self.ev(i), dtype=float)) for i in e.indices]
+        whole = np.logical_and.reduce([np.asarray(i == np.rint(i)) for i in idx]) if idx else True
+        u = _hash01(_seed(name), [np.where(np.isfinite(i), i, 0) for i in idx])
+        kind = self.bases.get(name, "real").split(":")[0]
+        value = {"positive": 0.1 + 2.9 * u, "probability": 0.02 + 0.96 * u}.get(kind, 4.0 * u - 2.0)
+        return np.where(whole, value, np.nan)
+
+    def sum(self, e):
+        if len(e.limits) != 1:
+            return self.ev(sp.Sum(sp.Sum(e.function, *e.limits[:-1]), e.limits[-1]))
+        var, low, high = e.limits[0]
+        low = _snap(np.asarray(self.ev(low), dtype=float))
+        high = _snap(np.asarray(self.ev(high), dtype=float))
+        finite = np.isfinite(low) & np.isfinite(high)
+        if not np.any(finite):
+            raise Unsupported("sum with infinite bounds")
+        start, stop = int(np.min(low[finite] if low.ndim else low)), int(np.max(high[finite] if high.ndim else high))
+        if stop - start > MAX_SUM_TERMS:
+            raise Unsupported("sum with too many terms")
+        saved = self.values.get(var)
+        total = 0.0
+        for j in range(start, stop + 1):
+            self.values[var] = float(j)
+            term = self.ev(e.function)
+            total = total + np.where((low <= j) & (j <= high), term, 0.0)
+        if saved is None:
+            self.values.pop(var, None)
+        else:
+            self.values[var] = saved
+        return np.where(finite, total, np.nan)
+
+    def piecewise(self, e):
+        out, done = math.nan, False
+        for value, cond in reversed(e.args):
+            out = np.where(self.ev(cond), self.ev(value), out)
+            done = True
+        return out if done else math.nan
+
+
+def realise(expr):
+    """Replace undefined functions (``g(a)``) by fixed smooth functions and do the derivatives.
+
+    ``sigma``/``σ`` become the logistic function and ``relu`` max(0, x), as a student may write
+    them either way.
+
+    >>> a = sp.Symbol("a")
+    >>> g = sp.Function("g")
+    >>> realise(sp.Derivative(g(a), a)) == sp.diff(realise(g(a)), a)
+    True
+    """
+    if not isinstance(expr, sp.Basic) or not expr.atoms(AppliedUndef):
+        return expr
+    out = expr.replace(lambda x: isinstance(x, AppliedUndef), _smooth)
+    if out.has(sp.Derivative, sp.Subs):
+        out = out.doit()
+    return out
+
+
+def _smooth(call):
+    name = call.func.__name__
+    if name in ("sigma", "σ", "sigmoid"):
+        return 1 / (1 + sp.exp(-call.args[0]))
+    if name == "relu":
+        return sp.Max(0, call.args[0])
+    seed = _seed(name)
+    out = sp.Integer(0)
+    for k, arg in enumerate(call.args):
+        a, b, c = ((seed >> (8 * k + s)) % 7 + 1 for s in (0, 3, 5))
+        out += sp.Rational(a, 4) * sp.sin(sp.Rational(b, 3) * arg + c) + sp.Rational(c, 5) * arg
+    return out + sp.Rational(seed % 5 + 1, 3) * sp.Mul(*call.args) ** 2 / 4
+
+
+def evaluate(expr, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None) -> np.ndarray:
+    """`expr` at every point (an array as long as the arrays in `values`)."""
+    n = len(next(iter(values.values()))) if values else 1
+    out = Evaluator(values, bases)(realise(expr))
+    return np.broadcast_to(np.asarray(out, dtype=float), (n,)).astype(float)
+
+
+def domain_of(symbol: sp.Symbol, declared: Mapping[str, str]) -> str:
+    """The sampling domain of a symbol: declared on the part, else from its assumptions."""
+    from .build import canonical
+
+    for name, kind in declared.items():
+        if canonical(name) == canonical(symbol.name):
+            return kind.split(":")[0]
+    if symbol.is_integer and symbol.is_odd and symbol.is_positive:
+        return "odd"
+    if symbol.is_integer:
+        return "size" if symbol.is_positive else "natural" if symbol.is_nonnegative else "integer"
+    return "positive" if symbol.is_positive else "real"
+
+
+def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
+                  rng: np.random.Generator) -> dict:
+    """Points where two expressions are compared: an integer grid (when `exhaustive`, for
+    floor/ceil/mod/indices) plus random points, each symbol drawn from its domain."""
+    ints = [s for s in symbols if kinds[s] in INTEGER_KINDS]
+    columns: dict = {}
+    n_grid = 0
+    if exhaustive and ints:
+        side = max(3, min(8, int(GRID_POINTS ** (1 / len(ints)))))
+        ranges = [_grid_range(kinds[s], side) for s in ints]
+        total = math.prod(len(r) for r in ranges)
+        if total <= GRID_POINTS:
+            mesh = np.meshgrid(*ranges, indexing="ij")
+            for s, m in zip(ints, mesh):
+                columns[s] = m.ravel().astype(float)
+        else:
+            for s, r in zip(ints, ranges):
+                columns[s] = rng.choice(r, GRID_POINTS).astype(float)
+        n_grid = len(next(iter(columns.values())))
+    n = n_grid + RANDOM_POINTS
+    for s in symbols:
+        wide = _draw(kinds[s], s, RANDOM_POINTS, rng)
+        columns[s] = np.concatenate([columns[s], wide]) if s in columns else (
+            np.concatenate([_draw(kinds[s], s, n_grid, rng), wide]) if n_grid else wide)
+    if not symbols:
+        return {}
+    assert all(len(c) == n for c in columns.values())
+    return columns
+
+
+def _grid_range(kind: str, side: int) -> np.ndarray:
+    if kind == "odd":
+        return np.arange(1, 2 * side, 2)
+    if kind in ("size", "index"):
+        return np.arange(1, side + 1)
+    if kind == "natural":
+        return np.arange(0, side)
+    return np.arange(-(side // 2), side - side // 2)
+
+
+def _draw(kind: str, symbol, n: int, rng: np.random.Generator) -> np.ndarray:
+    if kind in ("size", "index", "odd"):
+        values = rng.integers(1, 41, n)
+    elif kind == "natural":
+        values = rng.integers(0, 12, n)
+    elif kind == "integer":
+        values = rng.integers(-12, 13, n)
+    elif kind == "positive":
+        return rng.uniform(0.1, 3.0, n)
+    elif kind == "probability":
+        return rng.uniform(0.02, 0.98, n)
+    else:
+        return rng.uniform(-2.0, 2.0, n)
+    if getattr(symbol, "is_odd", None) or kind == "odd":
+        values = 2 * (values // 2) + 1
+    elif getattr(symbol, "is_even", None):
+        values = 2 * (values // 2)
+    return values.astype(float)

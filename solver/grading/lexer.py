@@ -1,0 +1,285 @@
+"""Tokens of an answer written in plain math (LaTeX has its own reader in `latex.py`).
+
+Reading rules for numbers (they are where plain text is ambiguous):
+
+- a decimal point always makes a decimal: ``0.874``, ``.5``; ``1.2e-3`` is scientific notation;
+- a comma between two digits (no space around it) is a *decimal comma* (``0,874``) only at the
+  top level of the answer (outside brackets and parentheses) — for an `int` part, groups of
+  exactly three digits after it (``1,010,688``) are read as thousands instead; inside brackets
+  or parentheses a comma always separates items (``(32,14,14)``, ``max(0,5)`` has two arguments);
+- digits in groups of three after a space, a thin space or a no-break space are one number
+  (``1 010 688``); inside square brackets (matrix rows, where a space separates entries) only a
+  thin or no-break space groups digits;
+- two numbers side by side with only a space between them are an error (write ``*``).
+
+>>> [t.kind + ":" + t.text for t in tokenize("2p + x_{i+1}")]
+['NUM:2', 'NAME:p', 'OP:+', 'NAME:x', 'US:_', 'LC:{', 'NAME:i', 'OP:+', 'NUM:1', 'RC:}', 'END:']
+>>> tokenize("0,874")[0].value.text, tokenize("1 010 688")[0].value.text
+('0.874', '1010688')
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..text import Text
+
+MAX_LENGTH = 4000
+MAX_TOKENS = 1500
+# a matrix part (a 16×36 convolution matrix written out) may be longer
+MATRIX_LENGTH = 60000
+MATRIX_TOKENS = 30000
+MAX_EXPONENT_DIGITS = 4  # scientific notation: at most e±9999
+
+SPACES = " \t\n\r\u2009\u202f\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u200a"
+THIN_SPACES = "\u2009\u202f\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u200a"
+_SINGLE = {"(": "LP", ")": "RP", "[": "LB", "]": "RB", "{": "LC", "}": "RC", ",": "COMMA",
+           ";": "SEMI", "_": "US", "|": "BAR", "'": "PRIME", "\u2032": "PRIME", "=": "EQ",
+           "%": "PERCENT", "\u230a": "FLOORL", "\u230b": "FLOORR", "\u2308": "CEILL", "\u2309": "CEILR"}
+_OPS = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
+        "\u00d7": "*", "\u2217": "*", "/": "/", "\u00f7": "/", "^": "^"}
+_SUPERSCRIPTS = {"\u00b2": "2", "\u00b3": "3", "\u00b9": "1", "\u2070": "0", "\u2074": "4",
+                 "\u2075": "5", "\u2076": "6", "\u2077": "7", "\u2078": "8", "\u2079": "9"}
+_NAMED_CHARS = {"\u221e": "oo", "\u221a": "sqrt", "\u03c0": "pi"}
+_DEPTH = {"LP": 1, "LB": 1, "LC": 1, "FLOORL": 1, "CEILL": 1,
+          "RP": -1, "RB": -1, "RC": -1, "FLOORR": -1, "CEILR": -1}
+
+
+class ParseError(ValueError):
+    """An answer that cannot be read: where (`pos`, 0-based character index) and why."""
+
+    def __init__(self, pos: int, reason: Text):
+        super().__init__(f"at {pos}: {reason.en}")
+        self.pos = pos
+        self.reason = reason
+
+    def message(self, lang: str = "fr") -> str:
+        where = Text(f"caractère {self.pos + 1}", f"character {self.pos + 1}")
+        return f"{where(lang)} : {self.reason(lang)}" if lang == "fr" else f"{where(lang)}: {self.reason(lang)}"
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A number as written: its exact value, and the half unit of its last written digit.
+
+    >>> Literal.of("0.874").resolution, Literal.of("0.874").significant
+    (Fraction(1, 2000), 3)
+    >>> Literal.of("1.5e3").value
+    Fraction(1500, 1)
+    """
+
+    text: str
+    value: Fraction
+    resolution: Fraction
+    significant: int
+
+    @classmethod
+    def of(cls, text: str) -> "Literal":
+        mantissa, _, exponent = text.lower().partition("e")
+        scale = int(exponent) if exponent else 0
+        whole, _, frac = mantissa.partition(".")
+        digits = (whole + frac).lstrip("0")
+        significant = len(digits) if digits else 1
+        resolution = Fraction(1, 2) * Fraction(10) ** (scale - len(frac))
+        return cls(text, Fraction(mantissa or "0") * Fraction(10) ** scale, resolution, significant)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: `kind`, the text it stands for, its position, whether a space precedes it."""
+
+    kind: str
+    text: str
+    pos: int
+    space: bool = False
+    value: Literal | None = None
+
+
+def too_long(text: str, limit: int = MAX_LENGTH) -> ParseError | None:
+    """The error for an answer over the length limit, if it is."""
+    if len(text) > limit:
+        return ParseError(limit, Text(f"réponse trop longue ({len(text)} caractères, au plus {limit})",
+                                      f"answer too long ({len(text)} characters, at most {limit})"))
+    return None
+
+
+def limits(big: bool) -> tuple[int, int]:
+    """(characters, tokens) allowed for an answer; `big` for a matrix part."""
+    return (MATRIX_LENGTH, MATRIX_TOKENS) if big else (MAX_LENGTH, MAX_TOKENS)
+
+
+def greek_name(ch: str) -> str | None:
+    """The name of a Greek letter (``β`` -> ``beta``, ``Σ`` -> ``Sigma``), else None.
+
+    >>> greek_name("β"), greek_name("Δ"), greek_name("x")
+    ('beta', 'Delta', None)
+    """
+    if not ("\u0391" <= ch <= "\u03c9" or ch in "\u03d5\u03f5\u03d1"):
+        return None
+    name = unicodedata.name(ch, "")
+    if not name.startswith("GREEK"):
+        return None
+    word = name.split()[-1].lower().replace("lamda", "lambda")
+    if "SYMBOL" in name:
+        word = "var" + word
+    if word == "final":
+        word = "sigma"
+    return word.capitalize() if "CAPITAL" in name else word
+
+
+class Lexer:
+    """Plain-math tokenizer; `comma` says how a depth-0 comma between digits is read:
+    ``"decimal"`` (number/expr parts), ``"thousands"`` (int parts) or ``"separator"``."""
+
+    def __init__(self, text: str, comma: str = "decimal", big: bool = False):
+        self.text = text
+        self.comma = comma
+        self.max_length, self.max_tokens = limits(big)
+        self.i = 0
+        self.tokens: list[Token] = []
+        self.depth = 0
+        self.square = 0
+        self.space = False
+
+    def run(self) -> list[Token]:
+        error = too_long(self.text, self.max_length)
+        if error:
+            raise error
+        while self.i < len(self.text):
+            self.step()
+            if len(self.tokens) > self.max_tokens:
+                raise ParseError(self.i, Text(f"trop de symboles (au plus {self.max_tokens})",
+                                              f"too many tokens (at most {self.max_tokens})"))
+        self.tokens.append(Token("END", "", len(self.text), self.space))
+        return self.tokens
+
+    def emit(self, kind: str, text: str, pos: int, value: Literal | None = None) -> None:
+        self.tokens.append(Token(kind, text, pos, self.space, value))
+        self.space = False
+        self.depth += _DEPTH.get(kind, 0)
+        if kind == "LB":
+            self.square += 1
+        elif kind == "RB":
+            self.square = max(0, self.square - 1)
+
+    def step(self) -> None:
+        ch = self.text[self.i]
+        if ch in SPACES:
+            self.space = True
+            self.i += 1
+        elif ch.isdigit() and ch.isascii() or (ch == "." and self.peek(1).isdigit()):
+            self.number()
+        elif ch.isascii() and ch.isalpha():
+            self.name()
+        elif greek_name(ch):
+            self.emit("NAME", greek_name(ch), self.i)
+            self.i += 1
+        elif ch in _NAMED_CHARS:
+            self.emit("NAME", _NAMED_CHARS[ch], self.i)
+            self.i += 1
+        elif ch == "*" and self.peek(1) == "*":
+            self.emit("OP", "^", self.i)
+            self.i += 2
+        elif ch in _OPS:
+            self.emit("OP", _OPS[ch], self.i)
+            self.i += 1
+        elif ch in _SUPERSCRIPTS:
+            self.emit("OP", "^", self.i)
+            self.emit("NUM", _SUPERSCRIPTS[ch], self.i, Literal.of(_SUPERSCRIPTS[ch]))
+            self.i += 1
+        elif ch in _SINGLE:
+            self.emit(_SINGLE[ch], ch, self.i)
+            self.i += 1
+        else:
+            self.unexpected(ch)
+
+    def unexpected(self, ch: str) -> None:
+        shown = ch if ch.isprintable() else f"U+{ord(ch):04X}"
+        raise ParseError(self.i, Text(f"caractère non permis « {shown} »", f"character not allowed '{shown}'"))
+
+    def peek(self, k: int) -> str:
+        j = self.i + k
+        return self.text[j] if j < len(self.text) else ""
+
+    def name(self) -> None:
+        start = self.i
+        while self.i < len(self.text) and self.text[self.i].isascii() and self.text[self.i].isalnum():
+            self.i += 1
+        if self.i - start > 40:
+            raise ParseError(start, Text("nom trop long", "name too long"))
+        self.emit("NAME", self.text[start:self.i], start)
+
+    def number(self) -> None:
+        start = self.i
+        digits = self.digits()
+        digits = self.groups(digits)
+        text = digits
+        if self.at(".") and (self.peek(1).isdigit() or not digits == ""):
+            self.i += 1
+            text += "." + self.digits()
+        elif self.at(",") and self.decimal_comma(len(digits)):
+            self.i += 1
+            text += "." + self.digits()
+        elif self.text.startswith("{,}", self.i) and self.peek(3).isdigit() and digits:
+            self.i += 3
+            text += "." + self.digits()
+        text += self.exponent()
+        self.emit("NUM", text, start, Literal.of(text))
+
+    def at(self, ch: str) -> bool:
+        return self.i < len(self.text) and self.text[self.i] == ch
+
+    def digits(self) -> str:
+        start = self.i
+        while self.i < len(self.text) and self.text[self.i].isdigit() and self.text[self.i].isascii():
+            self.i += 1
+        if self.i - start > 1000:
+            raise ParseError(start, Text("nombre trop long", "number too long"))
+        return self.text[start:self.i]
+
+    def groups(self, digits: str) -> str:
+        """Thousands groups after `digits`: ``1 010 688``, ``1,010,688`` (int parts)."""
+        if not 1 <= len(digits) <= 3:
+            return digits
+        seps = THIN_SPACES if self.square else SPACES.replace("\n", "")
+        if self.depth == 0 and (self.comma == "thousands" or self.comma == "decimal" and self.two_comma_groups()):
+            seps += ","
+        while (self.i + 4 <= len(self.text) and self.text[self.i] in seps
+               and self.text[self.i + 1:self.i + 4].isdigit() and self.text[self.i + 1:self.i + 4].isascii()
+               and not self.peek(4).isdigit()):
+            digits += self.text[self.i + 1:self.i + 4]
+            self.i += 4
+        return digits
+
+    def two_comma_groups(self) -> bool:
+        """``1,010,688``: two comma groups of three digits cannot be a decimal."""
+        t, i = self.text, self.i
+        return (t[i:i + 1] == "," and t[i + 1:i + 4].isdigit() and t[i + 4:i + 5] == ","
+                and t[i + 5:i + 8].isdigit())
+
+    def decimal_comma(self, whole_digits: int) -> bool:
+        return (self.comma in ("decimal", "thousands") and self.depth == 0 and whole_digits > 0
+                and self.peek(1).isdigit() and self.peek(1).isascii())
+
+    def exponent(self) -> str:
+        j = self.i
+        if j < len(self.text) and self.text[j] in "eE":
+            k = j + 1
+            if k < len(self.text) and self.text[k] in "+-":
+                k += 1
+            end = k
+            while end < len(self.text) and self.text[end].isdigit() and self.text[end].isascii():
+                end += 1
+            if end > k:
+                if end - k > MAX_EXPONENT_DIGITS:
+                    raise ParseError(j, Text("exposant trop grand", "exponent too large"))
+                self.i = end
+                return "e" + self.text[j + 1:end]
+        return ""
+
+
+def tokenize(text: str, comma: str = "decimal", big: bool = False) -> list[Token]:
+    """Plain math -> tokens (see the module's reading rules)."""
+    return Lexer(text, comma, big).run()

@@ -1,0 +1,75 @@
+"""What the grader says about one answer (`Verdict`) and about one submission (`Report`).
+
+Scores: a `manual` part (free text) has no score and does not count in `max_score`; the
+teacher adds it. Every other part counts its `points` (1 by default), including `missing`,
+`invalid` and `unknown` answers (scored 0; `unknown` is flagged for manual review).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..text import Text
+
+VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "unknown")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The grading of one part: ``id`` is ``<exercise id>/<part id>``."""
+
+    id: str
+    verdict: str
+    score: float | None
+    max_score: float
+    diagnosis: str | None = None
+    feedback: Text = Text("", "")
+    expected: str = ""
+    read_as: str | None = None
+    answer: str | None = None
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
+
+    def as_dict(self, lang: str) -> dict:
+        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``."""
+        return {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
+                "max_score": _num(self.max_score), "diagnosis": self.diagnosis,
+                "feedback": self.feedback(lang), "expected": self.expected,
+                "read_as": self.read_as, "answer": self.answer}
+
+
+@dataclass(frozen=True)
+class Report:
+    """One submission file graded: its parts, or why it could not be read (`error`)."""
+
+    student: str
+    file: str
+    seed: int | None = None
+    parts: tuple[Verdict, ...] = ()
+    error: Text | None = None
+    unknown_parts: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def score(self) -> float:
+        return round(sum(v.score for v in self.parts if v.score is not None), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(v.max_score for v in self.parts if v.verdict != "manual"), 6)
+
+    def as_dict(self, lang: str) -> dict:
+        return {"student": self.student, "file": self.file, "seed": self.seed,
+                "score": _num(self.score), "max_score": _num(self.max_score),
+                "error": self.error(lang) if self.error else None,
+                "unknown_parts": list(self.unknown_parts),
+                "parts": [v.as_dict(lang) for v in self.parts]}
+
+
+def _num(x: float | None):
+    """Whole numbers as ints in JSON (1, not 1.0); others rounded to 6 decimals."""
+    if x is None:
+        return None
+    x = round(float(x), 6)
+    return int(x) if x == int(x) else x
