@@ -72,10 +72,10 @@ def _mlp_shape(v):
 def statement_mlp(q) -> Text:
     n, h1, h2, out = q["n"], q["h1"], q["h2"], q["out"]
     return Text(
-        f"Un perceptron multicouche reçoit une image en niveaux de gris ${n}\\times{n}$ aplatie, puis a trois couches "
+        f"Un perceptron multicouche reçoit une image en niveaux de gris ${n}\\times {n}$ aplatie, puis a trois couches "
         f"denses de {h1}, {h2} et {out} neurones (avec biais). Combien de paramètres a chaque couche (fc1, fc2, fc3), "
         "et le réseau entier ?",
-        f"A multilayer perceptron receives a flattened ${n}\\times{n}$ greyscale image, then has three dense layers "
+        f"A multilayer perceptron receives a flattened ${n}\\times {n}$ greyscale image, then has three dense layers "
         f"of {h1}, {h2} and {out} neurons (with biases). How many parameters does each layer (fc1, fc2, fc3) have, "
         "and the whole network?")
 
@@ -148,9 +148,9 @@ def _rgb_shape(v):
 def statement_rgb(q) -> Text:
     w, h, c, n = q["width"], q["height"], q["c"], q["h"]
     return Text(
-        f"Une image couleur ${w}\\times{h}$ à {c} canaux est aplatie et envoyée à une couche dense de {n} neurones "
+        f"Une image couleur ${w}\\times {h}$ à {c} canaux est aplatie et envoyée à une couche dense de {n} neurones "
         "(avec biais). Combien de paramètres a cette couche ?",
-        f"A ${w}\\times{h}$ colour image with {c} channels is flattened and fed to a dense layer of {n} neurons "
+        f"A ${w}\\times {h}$ colour image with {c} channels is flattened and fed to a dense layer of {n} neurons "
         "(with biases). How many parameters does this layer have?")
 
 
@@ -222,11 +222,11 @@ def _shape_1x1(v):
 def statement_1x1(q) -> Text:
     c, m, k = q["C"], q["m"], q["k"]
     return Text(
-        f"Une carte a {c} canaux. Comparer le nombre de paramètres (avec biais) d'une convolution ${k}\\times{k}$ "
-        f"{c} → {c} et d'un goulot d'étranglement : $1\\times1$ {c} → {m}, puis ${k}\\times{k}$ {m} → {m}, puis "
+        f"Une carte a {c} canaux. Comparer le nombre de paramètres (avec biais) d'une convolution ${k}\\times {k}$ "
+        f"{c} → {c} et d'un goulot d'étranglement : $1\\times1$ {c} → {m}, puis ${k}\\times {k}$ {m} → {m}, puis "
         f"$1\\times1$ {m} → {c}.",
-        f"A map has {c} channels. Compare the number of parameters (with biases) of a ${k}\\times{k}$ convolution "
-        f"{c} → {c} and of a bottleneck: $1\\times1$ {c} → {m}, then ${k}\\times{k}$ {m} → {m}, then $1\\times1$ "
+        f"A map has {c} channels. Compare the number of parameters (with biases) of a ${k}\\times {k}$ convolution "
+        f"{c} → {c} and of a bottleneck: $1\\times1$ {c} → {m}, then ${k}\\times {k}$ {m} → {m}, then $1\\times1$ "
         f"{m} → {c}.")
 
 
@@ -335,11 +335,11 @@ def _vgg_shape(v):
 def statement_vgg(q) -> Text:
     n, c, k = q["n"], q["c"], q["K"]
     return Text(
-        f"VGG16 sur des images ${n}\\times{n}\\times{c}$ et {k} classes : 13 convolutions $3\\times3$ (pas 1, "
+        f"VGG16 sur des images ${n}\\times {n}\\times {c}$ et {k} classes : 13 convolutions $3\\times3$ (pas 1, "
         "remplissage 1) en cinq blocs de 64, 128, 256, 512, 512 filtres, chaque bloc suivi d'un max-pooling "
         f"$2\\times2$, puis trois couches denses 4096, 4096, {k}. Combien de paramètres ? Quel est le champ récepteur "
         "d'un neurone de la dernière carte de caractéristiques (après pool5) ?",
-        f"VGG16 on ${n}\\times{n}\\times{c}$ images and {k} classes: 13 $3\\times3$ convolutions (stride 1, padding 1) "
+        f"VGG16 on ${n}\\times {n}\\times {c}$ images and {k} classes: 13 $3\\times3$ convolutions (stride 1, padding 1) "
         "in five blocks of 64, 128, 256, 512, 512 filters, each block followed by a $2\\times2$ max pooling, then "
         f"three dense layers 4096, 4096, {k}. How many parameters? What is the receptive field of a neuron of the "
         "last feature map (after pool5)?")
@@ -475,12 +475,12 @@ def _lenet_shape(v):
 def statement_lenet(q) -> Text:
     n, k = q["n"], q["k"]
     return Text(
-        f"LeNet-5 sur des images ${n}\\times{n}$ en niveaux de gris : C1 {q['c1']} filtres ${k}\\times{k}$, S2 "
-        f"sous-échantillonnage $2\\times2$, C3 {q['c3']} filtres ${k}\\times{k}$, S4 $2\\times2$, C5 {q['c5']} "
-        f"filtres ${k}\\times{k}$, F6 {q['f6']} neurones, sortie {q['out']} neurones ; convolutions sans remplissage. "
+        f"LeNet-5 sur des images ${n}\\times {n}$ en niveaux de gris : C1 {q['c1']} filtres ${k}\\times {k}$, S2 "
+        f"sous-échantillonnage $2\\times2$, C3 {q['c3']} filtres ${k}\\times {k}$, S4 $2\\times2$, C5 {q['c5']} "
+        f"filtres ${k}\\times {k}$, F6 {q['f6']} neurones, sortie {q['out']} neurones ; convolutions sans remplissage. "
         "Donner les paramètres de conv1 (C1), conv3 (C3), conv5 (C5), fc6 (F6), output et le total.",
-        f"LeNet-5 on ${n}\\times{n}$ greyscale images: C1 {q['c1']} filters ${k}\\times{k}$, S2 $2\\times2$ "
-        f"subsampling, C3 {q['c3']} filters ${k}\\times{k}$, S4 $2\\times2$, C5 {q['c5']} filters ${k}\\times{k}$, F6 "
+        f"LeNet-5 on ${n}\\times {n}$ greyscale images: C1 {q['c1']} filters ${k}\\times {k}$, S2 $2\\times2$ "
+        f"subsampling, C3 {q['c3']} filters ${k}\\times {k}$, S4 $2\\times2$, C5 {q['c5']} filters ${k}\\times {k}$, F6 "
         f"{q['f6']} neurons, output {q['out']} neurons; convolutions without padding. Give the parameters of conv1 "
         "(C1), conv3 (C3), conv5 (C5), fc6 (F6), output and the total.")
 

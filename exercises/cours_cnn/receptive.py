@@ -41,10 +41,10 @@ def _stack_layers(q, kernel, count):
 def statement_stacked(q) -> Text:
     L, k, c = q["L"], q["k"], q.show("C")
     return Text(
-        f"On empile {L} convolutions ${k}\\times{k}$ (pas 1, remplissage « same », biais) qui gardent ${c}$ canaux. "
+        f"On empile {L} convolutions ${k}\\times {k}$ (pas 1, remplissage « same », biais) qui gardent ${c}$ canaux. "
         f"Quel est le champ récepteur d'un neurone de la dernière couche ? Combien de paramètres ont ces {L} couches, "
         "et combien en aurait une seule convolution de même champ récepteur (en fonction de $C$) ?",
-        f"{L} convolutions ${k}\\times{k}$ (stride 1, 'same' padding, bias) keeping ${c}$ channels are stacked. What "
+        f"{L} convolutions ${k}\\times {k}$ (stride 1, 'same' padding, bias) keeping ${c}$ channels are stacked. What "
         f"is the receptive field of a neuron of the last layer? How many parameters do these {L} layers have, and "
         "how many would a single convolution with the same receptive field have (as functions of $C$)?")
 
@@ -64,8 +64,8 @@ def solve_stacked(q) -> Solution:
                        "biases, drop the terms in $C$ alone."), kind="remark")]
     steps += explain_receptive_fields(rows)
     steps += explain_params(rows)
-    steps.append(Step(Text(f"Une seule convolution de champ {big} a un noyau ${big}\\times{big}$ :",
-                           f"A single convolution with field {big} has a ${big}\\times{big}$ kernel:")))
+    steps.append(Step(Text(f"Une seule convolution de champ {big} a un noyau ${big}\\times {big}$ :",
+                           f"A single convolution with field {big} has a ${big}\\times {big}$ kernel:")))
     steps += explain_params(single, total=False)
     p_stack = sp.expand(sum((sp.sympify(r.params) for r in rows), sp.Integer(0)))
     p_single = sp.expand(sp.sympify(single[0].params))
@@ -154,9 +154,9 @@ STACKED = Exercise(
 
 def statement_depth(q) -> Text:
     return Text(
-        f"On empile ${q.given('L')}$ convolutions ${q.show('k')}\\times{q.show('k')}$ de pas 1. Quel est le champ "
+        f"On empile ${q.given('L')}$ convolutions ${q.show('k')}\\times {q.show('k')}$ de pas 1. Quel est le champ "
         "récepteur d'un neurone de la dernière couche ?",
-        f"${q.given('L')}$ convolutions ${q.show('k')}\\times{q.show('k')}$ with stride 1 are stacked. What is the "
+        f"${q.given('L')}$ convolutions ${q.show('k')}\\times {q.show('k')}$ with stride 1 are stacked. What is the "
         "receptive field of a neuron of the last layer?")
 
 

@@ -134,16 +134,16 @@ def describe(q) -> Text:
     """The network in words (no SymPy), for the statements."""
     f = [_value(q, name, d) for name, d in zip(WIDTHS, (32, 64, 128, 256, 256))]
     k, s1, p = [q[n] for n in ("k1", "k2", "k3", "k4")], q["s1"], q["q"]
-    convs_fr = [f"conv{i + 1} : {f[i]} filtres ${k[i]}\\times{k[i]}$" for i in range(4)]
-    convs_en = [f"conv{i + 1}: {f[i]} filters ${k[i]}\\times{k[i]}$" for i in range(4)]
+    convs_fr = [f"conv{i + 1} : {f[i]} filtres ${k[i]}\\times {k[i]}$" for i in range(4)]
+    convs_en = [f"conv{i + 1}: {f[i]} filters ${k[i]}\\times {k[i]}$" for i in range(4)]
     return Text(
         f"Le réseau CustomModel : {convs_fr[0]}, pas {s1}, padding « same » ; {convs_fr[1]}, pas 1, « same » ; "
-        f"pool1 : max-pooling ${p}\\times{p}$ ; {convs_fr[2]}, « same » ; pool2 : max-pooling ${p}\\times{p}$ ; "
+        f"pool1 : max-pooling ${p}\\times {p}$ ; {convs_fr[2]}, « same » ; pool2 : max-pooling ${p}\\times {p}$ ; "
         f"{convs_fr[3]}, « same » ; flatten ; fc1 : {f[4]} neurones ; dropout 0,5 ; fc2 : $C$ neurones "
         "(num_classes) puis softmax. ReLU après chaque convolution et après fc1 ; chaque filtre et chaque "
         "neurone a un biais. « same » signifie : au pas 1, la sortie a la taille de l'entrée.",
         f"The CustomModel network: {convs_en[0]}, stride {s1}, 'same' padding; {convs_en[1]}, stride 1, 'same'; "
-        f"pool1: ${p}\\times{p}$ max pooling; {convs_en[2]}, 'same'; pool2: ${p}\\times{p}$ max pooling; "
+        f"pool1: ${p}\\times {p}$ max pooling; {convs_en[2]}, 'same'; pool2: ${p}\\times {p}$ max pooling; "
         f"{convs_en[3]}, 'same'; flatten; fc1: {f[4]} neurons; dropout 0.5; fc2: $C$ neurons (num_classes) "
         "then softmax. ReLU after every convolution and after fc1; every filter and neuron has a bias. "
         "'same' means: at stride 1, the output has the size of the input.")
@@ -333,9 +333,9 @@ def solve_shapes(q) -> Solution:
     rows = _rows(q)
     steps = [Step(Text(
         f"L'entrée est lue canaux d'abord (convention PyTorch) : ${q['c']}$ canal(aux) de "
-        f"${q['n']}\\times{q['n']}$ pixels.",
+        f"${q['n']}\\times {q['n']}$ pixels.",
         f"The input is read channels first (PyTorch's convention): ${q['c']}$ channel(s) of "
-        f"${q['n']}\\times{q['n']}$ pixels."))]
+        f"${q['n']}\\times {q['n']}$ pixels."))]
     steps += _same_stride_remark(q)
     steps += explain_shapes([rows[name] for name in SHAPE_PARTS])
     steps.append(_softmax_remark())
@@ -433,10 +433,10 @@ def solve_params(q) -> Solution:
     rows = _rows(q)
     steps = [Step(Text(
         f"La taille $({q['n']}, {q['n']}, {q['c']})$ est écrite hauteur × largeur × canaux (ordre de "
-        f"TensorFlow/Keras), alors que III.2 écrivait canaux d'abord : on lit une image ${q['n']}\\times{q['n']}$ "
+        f"TensorFlow/Keras), alors que III.2 écrivait canaux d'abord : on lit une image ${q['n']}\\times {q['n']}$ "
         f"à ${q['c']}$ canal(aux), soit $({q['c']}, {q['n']}, {q['n']})$ en PyTorch.",
         f"The size $({q['n']}, {q['n']}, {q['c']})$ is written height × width × channels (TensorFlow/Keras "
-        f"order), whereas III.2 wrote channels first: we read a ${q['n']}\\times{q['n']}$ image with "
+        f"order), whereas III.2 wrote channels first: we read a ${q['n']}\\times {q['n']}$ image with "
         f"${q['c']}$ channel(s), i.e. $({q['c']}, {q['n']}, {q['n']})$ in PyTorch."), kind="remark")]
     steps += _same_stride_remark(q)
     steps.append(Step(Text(

@@ -25,7 +25,7 @@ def solution_dict(exercise, solution, lang: str) -> dict:
         "statement": exercise.statement(solution.params)(lang),
         "answers": answers,
         "steps": [{"kind": s.kind, "text": s.text(lang),
-                   "latex": aligned(s.math) if s.math is not None else None} for s in solution.steps],
+                   "latex": aligned(s.math, lang) if s.math is not None else None} for s in solution.steps],
     }
 
 

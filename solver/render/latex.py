@@ -21,7 +21,15 @@ def preamble(lang: str, title: str) -> str:
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{graphicx}",
         r"\setcounter{MaxMatrixCols}{40}",
-        r"\newcommand{\answerbox}[1]{\par\noindent\fbox{\parbox{\dimexpr\linewidth-2\fboxsep-2\fboxrule}{#1}}\par}",
+        *unicode_declarations(),
+        r"\sloppy",
+        r"\newsavebox{\fitbox}",
+        # display math shrunk to the line width and to most of the page height when larger
+        r"\newcommand{\fitmath}[1]{\sbox{\fitbox}{$\displaystyle #1$}%",
+        r"  \ifdim\wd\fitbox>\linewidth\sbox{\fitbox}{\resizebox{\linewidth}{!}{\usebox{\fitbox}}}\fi",
+        r"  \ifdim\dimexpr\ht\fitbox+\dp\fitbox\relax>0.8\textheight",
+        r"    \sbox{\fitbox}{\resizebox*{!}{0.8\textheight}{\usebox{\fitbox}}}\fi",
+        r"  \usebox{\fitbox}}",
         rf"\title{{{escape_latex(title)}}}",
         r"\date{}",
         r"\begin{document}",
@@ -29,12 +37,33 @@ def preamble(lang: str, title: str) -> str:
     ])
 
 
-def display(math) -> str:
-    """A step's math as display math, shrunk to the line width when it is wide."""
-    body = aligned(math)
-    if _wide(math):
-        return "\\[\\resizebox{\\linewidth}{!}{$\\displaystyle " + body + "$}\\]"
-    return "\\[" + body + "\\]"
+# Characters that prose may contain and pdflatex does not know by itself.
+UNICODE_MATH = {
+    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
+    "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "σ": r"\sigma", "τ": r"\tau",
+    "φ": r"\varphi", "ω": r"\omega", "Δ": r"\Delta", "Σ": r"\Sigma", "Π": r"\Pi", "∂": r"\partial",
+    "∇": r"\nabla", "≈": r"\approx", "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "×": r"\times",
+    "·": r"\cdot", "→": r"\to", "←": r"\leftarrow", "⇒": r"\Rightarrow", "∞": r"\infty", "∈": r"\in",
+    "∑": r"\sum", "√": r"\surd", "±": r"\pm", "−": "-", "⌊": r"\lfloor", "⌋": r"\rfloor",
+    "⌈": r"\lceil", "⌉": r"\rceil", "ℝ": r"\mathbb{R}", "ℤ": r"\mathbb{Z}", "ℕ": r"\mathbb{N}",
+    "⋆": r"\star", "⊙": r"\odot", "′": r"'", "²": r"^2", "³": r"^3", "ᵀ": r"^\top", "∘": r"\circ",
+    "≡": r"\equiv", "∝": r"\propto", "⊂": r"\subset", "∀": r"\forall", "∃": r"\exists",
+}
+UNICODE_TEXT = {"\u202f": r"\,", "\u2009": r"\,", "\u2011": "-", "\u2010": "-", "…": r"\ldots{}",
+                "✓": "v", "✗": "x", "\u200b": ""}
+
+
+def unicode_declarations() -> list[str]:
+    """`\\DeclareUnicodeCharacter` lines so that Greek letters and symbols in prose compile."""
+    lines = [rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{\ensuremath{{{cmd}}}}}"
+             for ch, cmd in UNICODE_MATH.items()]
+    lines += [rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{cmd}}}" for ch, cmd in UNICODE_TEXT.items()]
+    return lines
+
+
+def display(math, lang: str) -> str:
+    """A step's math, centred on its own line, shrunk when wider than the line or taller than a page."""
+    return "\\begin{center}\\fitmath{" + aligned(math, lang) + "}\\end{center}"
 
 
 def answer_math(value, lang: str) -> str:
@@ -44,14 +73,7 @@ def answer_math(value, lang: str) -> str:
     body = latex(value, lang)
     if len(body) < 90 and not isinstance(value, sp.MatrixBase) and "\\frac" not in body:
         return "$" + body + "$"
-    return display(value)
-
-
-def _wide(math) -> bool:
-    import sympy as sp
-
-    items = math if isinstance(math, tuple) else (math,)
-    return any((isinstance(m, sp.MatrixBase) and m.cols > 8) or len(latex(m)) > 300 for m in items)
+    return display(value, lang)
 
 
 def render_latex_body(exercise, solution, lang: str, section: str = "section", figure=None) -> str:
@@ -68,7 +90,7 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section", f
             text = rf"\textbf{{{words.REMARK(lang)}.}} \emph{{{text}}}"
         out.append(r"\item " + text)
         if step.math is not None:
-            out.append(display(step.math))
+            out.append(display(step.math, lang))
     out.append(r"\end{enumerate}")
     if figure is not None:
         out += [r"\begin{center}", rf"\includegraphics[width=0.6\linewidth]{{{figure[0]}}}\\",

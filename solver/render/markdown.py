@@ -18,7 +18,7 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=N
         prefix = f"> **{words.REMARK(lang)}.** " if step.kind == "remark" else f"{n}. "
         out.append(prefix + step.text(lang))
         if step.math is not None:
-            out += ["", "$$", aligned(step.math), "$$"]
+            out += ["", "$$", aligned(step.math, lang), "$$"]
         out.append("")
     if figure is not None:
         out += [f"![{figure[1](lang)}]({figure[0]})", "", f"*{figure[1](lang)}*", ""]
@@ -35,12 +35,12 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=N
     return "\n".join(out) + "\n"
 
 
-def aligned(math) -> str:
+def aligned(math, lang: str) -> str:
     """Display math of a step: one object, or several gathered one per line."""
     items = math if isinstance(math, tuple) else (math,)
     if len(items) == 1:
-        return latex(items[0])
-    return "\\begin{gathered}" + " \\\\ ".join(latex(m) for m in items) + "\\end{gathered}"
+        return latex(items[0], lang)
+    return "\\begin{gathered}" + " \\\\ ".join(latex(m, lang) for m in items) + "\\end{gathered}"
 
 
 def render_markdown(exercise, solution, lang: str) -> str:

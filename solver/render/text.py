@@ -9,12 +9,15 @@ from .prose import to_plain
 from .values import plain, rounded
 
 
-def pretty(math) -> str:
+def pretty(math, lang: str = "en") -> str:
     """SymPy's Unicode pretty printing of a step's math (a tuple: one per line)."""
     import sympy as sp
 
     items = math if isinstance(math, tuple) else (math,)
-    return "\n".join(sp.pretty(rounded(m), use_unicode=True, wrap_line=False) for m in items)
+    out = "\n".join(sp.pretty(rounded(m), use_unicode=True, wrap_line=False) for m in items)
+    if lang == "fr":  # piecewise functions: SymPy's words, padded to keep the columns aligned
+        out = out.replace(" otherwise", " sinon    ").replace(" for ", " si  ")
+    return out
 
 
 def render_text(exercise, solution, lang: str) -> str:
@@ -26,7 +29,7 @@ def render_text(exercise, solution, lang: str) -> str:
         lines.append(textwrap.fill(f"{n}. {label}{to_plain(step.text(lang))}", width=100,
                                    subsequent_indent="   "))
         if step.math is not None:
-            lines.append(textwrap.indent(pretty(step.math), "     "))
+            lines.append(textwrap.indent(pretty(step.math, lang), "     "))
     lines += ["", words.ANSWERS(lang), "-" * len(words.ANSWERS(lang))]
     for part in exercise.parts:
         value = solution.answers[part.id]

@@ -69,14 +69,29 @@ def latex(value: Any, lang: str = "fr") -> str:
     if isinstance(value, str):
         return "\\text{" + value + "}"
     if isinstance(value, (sp.Tuple, tuple)):
-        return "(" + ", ".join(latex(c) for c in value) + ")"
+        return "(" + ", ".join(latex(c, lang) for c in value) + ")"
     if isinstance(value, list):
         value = sp.Matrix(value)
     if isinstance(value, sp.Basic) and getattr(value, "is_Relational", False):
-        return latex(value.lhs) + " " + _REL[value.rel_op] + " " + latex(value.rhs)
+        return latex(value.lhs, lang) + " " + _REL[value.rel_op] + " " + latex(value.rhs, lang)
     if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
         value = sp.sympify(value)
-    return sp.latex(rounded(value), mat_str="bmatrix", mat_delim="")
+    return localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim=""), lang)
+
+
+_FRENCH_WORDS = {r"\text{for}": r"\text{si}", r"\text{otherwise}": r"\text{sinon}"}
+
+
+def localise(tex: str, lang: str) -> str:
+    """SymPy writes a few English words in LaTeX (piecewise functions); translate them.
+
+    >>> localise(r"0 & \\text{otherwise}", "fr")
+    '0 & \\\\text{sinon}'
+    """
+    if lang == "fr":
+        for word, french in _FRENCH_WORDS.items():
+            tex = tex.replace(word, french)
+    return tex
 
 
 _REL = {"==": "=", "!=": "\\neq", "<": "<", "<=": "\\le", ">": ">", ">=": "\\ge"}
