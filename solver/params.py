@@ -159,8 +159,13 @@ class Params(Mapping):
         if v is SYMBOLIC:
             return sp.Symbol(name, **assumptions)
         if isinstance(v, tuple):
-            return sp.Matrix([[sp.nsimplify(c) for c in row] for row in v])
-        return sp.nsimplify(v) if isinstance(v, Fraction) else sp.sympify(v)
+            return sp.Matrix([[sp.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sp.Integer(c)
+                               for c in row] for row in v])
+        if isinstance(v, Fraction):
+            return sp.Rational(v.numerator, v.denominator)
+        if isinstance(v, str):  # a choice: a word, never parsed as an expression
+            return sp.Symbol(v)
+        return sp.Integer(v) if isinstance(v, int) else sp.Float(v)
 
     def show(self, name: str) -> str:
         """The value as LaTeX for a statement, without SymPy.

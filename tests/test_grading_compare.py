@@ -198,3 +198,16 @@ def test_worker_bilingual_reasons():
     from solver.grading.worker import MEMORY_REASON, TIME_REASON
     assert isinstance(TIME_REASON, Text) and TIME_REASON("fr") != TIME_REASON("en")
     assert MEMORY_REASON("en")
+
+
+def test_a_general_formula_is_right_for_a_numeric_variant():
+    from solver import registry
+    from solver.grading.check import check_answer
+
+    params = registry.get("td2.II.1").make_params(3)
+    i, k, s, p, d = (params[n] for n in "iksp d".replace(" ", ""))
+    expected = (i + 2 * p - d * (k - 1) - 1) // s + 1   # worked out here, not by the solver
+    verdict = check_answer("td2.II.1", 3, "o", "floor((i + 2p - d(k-1) - 1)/s) + 1")
+    assert verdict.verdict == "correct" and "variant" in verdict.feedback("en")
+    assert check_answer("td2.II.1", 3, "o", str(expected)).verdict == "correct"
+    assert check_answer("td2.II.1", 3, "o", str(expected + 1)).verdict == "incorrect"

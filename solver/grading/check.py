@@ -66,8 +66,12 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
         return Verdict(verdict="invalid", score=0.0, feedback=Text(
             "Réponse illisible, " + exc.message("fr"), "Answer could not be read, " + exc.message("en")), **base)
     base["read_as"] = reading.text
+    reading, substituted = with_variant_values(reading, params, key)
     outcome = compare(part, key, reading)
     notes = list(outcome.notes)
+    if substituted and outcome.status == "equal":
+        notes.append(Text("formule générale évaluée avec les valeurs de la variante",
+                          "general formula evaluated at the variant's values"))
     if reading.unknown:
         ctx = _context(exercise_id, seed, part_id)
         names = ", ".join(n + (f" ({ctx.hint(n)} ?)" if ctx.hint(n) else "") for n in reading.unknown)
@@ -88,6 +92,30 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
                        feedback=_sentence(Text("Réponse en partie juste.", "Partly right.") + Text(" ", " ") + head, notes), **base)
     return Verdict(verdict="incorrect", score=0.0, diagnosis=code,
                    feedback=_sentence(Text("Incorrect.", "Incorrect.") + Text(" ", " ") + head, notes), **base)
+
+
+def with_variant_values(reading, params, key):
+    """A general formula written for a numeric variant: put in the values of the parameters it names.
+
+    Only names of parameters that have a numeric value, and that the key itself does not use as
+    symbols, are substituted. Returns (reading, whether anything was substituted).
+    """
+    from dataclasses import replace
+    from fractions import Fraction
+
+    value = reading.value
+    if not isinstance(value, (sp.Basic, sp.MatrixBase)):
+        return reading, False
+    key_names = {getattr(s, "name", None) for s in getattr(key, "free_symbols", ())}
+    numeric = {n for n, v in params.items() if isinstance(v, (int, Fraction)) and not isinstance(v, bool)}
+    bindings = {sym: params.sym(sym.name) for sym in value.free_symbols
+                if getattr(sym, "name", None) in numeric - key_names}
+    if not bindings:
+        return reading, False
+    value = value.xreplace(bindings)
+    value = value.applyfunc(lambda e: e.doit()) if isinstance(value, sp.MatrixBase) else value.doit()
+    names = {s.name for s in bindings}
+    return replace(reading, value=value, unknown=tuple(n for n in reading.unknown if n not in names)), True
 
 
 def unknown_verdict(exercise_id: str, seed: int | None, part_id: str, text: Any, reason: Text) -> Verdict:
