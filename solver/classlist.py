@@ -1,4 +1,4 @@
-"""One variant of a sheet per student: statements, teacher keys and the student → seed table.
+"""One variant of a sheet per student: statements, teacher keys, submission files, a student → seed table.
 
 A student's seed is derived from the sheet and the student's name (stable when the class list
 is reordered or grows), so `tdsolver grade` finds each student's variant through the `seed` of
@@ -75,8 +75,10 @@ def _dialect(sample: str):
 
 
 def write_class_variants(sheet_id: str, class_csv: str, out_dir: str, fmt: str, lang: str) -> list[dict]:
-    """Per student: the statement of their variant and the teacher's key; then keys.json."""
-    from . import sheets
+    """Per student: the statement of their variant, the teacher's key and a blank submission
+    carrying the student's name and seed (what `tdsolver grade` reads); then keys.json."""
+    from . import registry, sheets
+    from .grading.template import template_yaml
 
     table = []
     for name in read_class_list(class_csv):
@@ -89,6 +91,8 @@ def write_class_variants(sheet_id: str, class_csv: str, out_dir: str, fmt: str, 
             else:
                 build = sheets.build_markdown if fmt == "markdown" else sheets.build_latex
                 sheets.write_text(path, build(sheet_id, lang, seed, answers))
+        sheets.write_text(os.path.join(out_dir, "submissions", f"{base}.yaml"),
+                          template_yaml(registry.by_sheet(sheet_id), seed, lang, sheet=sheet_id, student=name))
         table.append({"student": name, "file": base, "seed": seed})
     sheets.write_text(os.path.join(out_dir, "keys.json"),
                       json.dumps({"sheet": sheet_id, "students": table}, ensure_ascii=False, indent=2) + "\n")

@@ -86,6 +86,32 @@ def test_class_list_writes_one_variant_per_student(tmp_path):
     statement = (tmp_path / "out" / "statements" / "bob.md").read_text(encoding="utf-8")
     assert statement == sheets.build_markdown("td2", "fr", bob["seed"], answers=False)
     assert (tmp_path / "out" / "keys" / "alice-martin.md").exists()
+    import yaml
+
+    submission = yaml.safe_load((tmp_path / "out" / "submissions" / "bob.yaml").read_text(encoding="utf-8"))
+    assert submission["student"] == "Bob" and submission["seed"] == bob["seed"]
+
+
+def test_a_class_submission_is_graded_against_its_variant(tmp_path):
+    import json
+
+    import yaml
+
+    from solver import registry
+
+    roster = tmp_path / "class.csv"
+    roster.write_text("Bob\n", encoding="utf-8")
+    assert run("sheet", "td2", "--class", str(roster), "-o", str(tmp_path / "out"))[0] == 0
+    path = tmp_path / "out" / "submissions" / "bob.yaml"
+    submission = yaml.safe_load(path.read_text(encoding="utf-8"))
+    q = registry.get("td2.II.1").make_params(submission["seed"])
+    # the output size of the variant, worked out here
+    size = (q["i"] + 2 * q["p"] - q["d"] * (q["k"] - 1) - 1) // q["s"] + 1
+    submission["answers"]["td2.II.1/o"] = str(size)
+    path.write_text(yaml.safe_dump(submission), encoding="utf-8")
+    code, out = run("grade", str(path), "--json")
+    parts = {p["id"]: p for p in json.loads(out)["parts"]}
+    assert parts["td2.II.1/o"]["verdict"] == "correct"
 
 
 def test_class_list_with_duplicate_names_is_refused(tmp_path):

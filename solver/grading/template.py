@@ -38,11 +38,12 @@ def hint(part, lang: str) -> str:
     return text
 
 
-def template_yaml(exercises: Sequence, seed: int | None, lang: str, sheet: str | None = None) -> str:
+def template_yaml(exercises: Sequence, seed: int | None, lang: str, sheet: str | None = None,
+                  student: str = "") -> str:
     """The YAML text of a blank submission for these exercises (a whole sheet when `sheet`)."""
     head = ("# Copie à rendre : une réponse (entre guillemets) par partie." if lang == "fr"
             else "# Submission: one answer (in quotes) per part.")
-    lines = [head, 'student: ""', f"seed: {'null' if seed is None else seed}"]
+    lines = [head, f"student: {json.dumps(student, ensure_ascii=False)}", f"seed: {'null' if seed is None else seed}"]
     if sheet:
         lines.append(f"sheet: {sheet}")
     lines.append("answers:")
