@@ -108,3 +108,16 @@ def test_verify_passes_on_the_sheet_and_seeds():
     assert code == 0
     results = json.loads(out)
     assert len(results) == 11 and all(r["status"] == "pass" for r in results)
+
+
+def test_show_of_every_exercise_imports_neither_sympy_nor_torch():
+    code = ("import sys, cli\n"
+            "from click.testing import CliRunner\n"
+            "from solver import registry\n"
+            "for e in registry.all_exercises():\n"
+            "    for extra in ([], ['--seed', '1']):\n"
+            "        r = CliRunner().invoke(cli.main, ['show', e.id] + extra)\n"
+            "        assert r.exit_code == 0, (e.id, r.output)\n"
+            "print('sympy' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
