@@ -71,6 +71,9 @@ def _shown_value_class():
         def _hashable_content(self):
             return super()._hashable_content() + (self._origin,)
 
+        def sort_key(self, order=None):  # equal values: order by variable, not by hash
+            return self.class_key(), (1, (self.name, self._origin)), sp.S.One.sort_key(), sp.S.One
+
         def __getnewargs_ex__(self):
             return (self.name, self._origin), {}
 

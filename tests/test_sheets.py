@@ -119,3 +119,18 @@ def test_class_list_with_duplicate_names_is_refused(tmp_path):
     roster.write_text("Bob\nbob\n", encoding="utf-8")
     code, out = run("sheet", "td2", "--class", str(roster), "-o", str(tmp_path / "out"))
     assert code == 1 and "bob" in out
+
+
+@pytest.mark.parametrize("sheet", ["devoir", "td2"])
+def test_same_bytes_whatever_the_hash_seed(sheet, tmp_path):
+    import subprocess
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        run_ = subprocess.run([sys.executable, "cli.py", "sheet", sheet, "--seed", "4", "--format", "latex"],
+                              cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              capture_output=True, env=env, check=True)
+        outputs.append(run_.stdout)
+    assert outputs[0] == outputs[1]
