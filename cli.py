@@ -239,10 +239,11 @@ def grade(paths, out_dir, as_json, jobs, timeout, lang):
     from solver.grading.output import write_outputs
     from solver.grading.submission import expand, grade_paths
 
-    if not expand(paths):
+    exclude = (out_dir,) if out_dir else ()
+    if not expand(paths, exclude):
         raise UsageError(Text("aucun fichier de copie (.yaml, .yml, .json) trouvé",
                               "no submission file (.yaml, .yml, .json) found"))
-    reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar())
+    reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude)
     if out_dir:
         write_outputs(Path(out_dir), reports, lang)
     if as_json:

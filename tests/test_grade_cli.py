@@ -150,3 +150,25 @@ def test_feedback_is_written_in_the_language_asked(tmp_path, lang):
     text = (tmp_path / "out" / "feedback" / "c.md").read_text(encoding="utf-8")
     assert "ceil-instead-of-floor" in text
     assert ("Attendu" in text) == (lang == "fr")
+
+
+def test_grading_a_folder_twice_never_grades_its_own_results(tmp_path):
+    from click.testing import CliRunner
+
+    import cli
+
+    (tmp_path / "alice.yaml").write_text('answers:\n  td2.II.1/o: "floor((i+2p-k)/s)+1"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    for _ in range(2):
+        result = CliRunner().invoke(cli.main, ["grade", str(tmp_path), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    rows = (out / "gradebook.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 2  # header + alice
+
+
+def test_a_json_file_without_answers_is_not_a_submission(tmp_path):
+    from solver.grading.submission import read_submission
+
+    path = tmp_path / "results.json"
+    path.write_text('{"score": 1, "tests": []}', encoding="utf-8")
+    assert read_submission(path).error is not None

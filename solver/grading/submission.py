@@ -44,16 +44,28 @@ class Submission:
     error: Text | None = None
 
 
-def expand(paths: Sequence[str]) -> list[Path]:
-    """Files given, and the submission files (.yaml, .yml, .json) under directories, sorted."""
+def expand(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
+    """Files given, and the submission files (.yaml, .yml, .json) under directories, sorted.
+
+    Under a directory, hidden folders and the `exclude` folders (the grader's own output) are
+    skipped, so that grading the same folder twice never grades its previous results.
+    """
+    skip = [Path(e).resolve() for e in exclude]
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                              and not _skipped(p.relative_to(path), p.resolve(), skip)))
         else:
             out.append(path)
     return out
+
+
+def _skipped(relative: Path, resolved: Path, skip: Sequence[Path]) -> bool:
+    if any(part.startswith(".") for part in relative.parts[:-1]):
+        return True
+    return any(folder == resolved or folder in resolved.parents for folder in skip)
 
 
 def _fail(path: Path, fr: str, en: str) -> Submission:
@@ -98,6 +110,9 @@ def _interpret(path: Path, data: Any) -> Submission:
     if not isinstance(data, dict):
         return _fail(path, "le fichier doit contenir un dictionnaire (student, seed, answers)",
                      "the file must hold a mapping (student, seed, answers)")
+    if "answers" not in data and "sheet" not in data:
+        return _fail(path, "pas une copie : ni « answers » ni « sheet » (un fichier de résultats ?)",
+                     "not a submission: neither 'answers' nor 'sheet' (a results file?)")
     answers = data.get("answers")
     if answers is None:
         answers = {}
@@ -208,13 +223,13 @@ def unique_names(reports: Sequence[Report]) -> list[str]:
 
 
 def grade_paths(paths: Sequence[str], jobs: int = 1, timeout: float = 3.0,
-                progress: Callable[[int, int], None] | None = None) -> list[Report]:
+                progress: Callable[[int, int], None] | None = None, exclude: Sequence[str] = ()) -> list[Report]:
     """Read and grade every submission file under `paths` in `jobs` worker processes;
     reports sorted by file."""
     from .output import sorted_reports
     from .worker import CheckerPool
 
-    submissions = [read_submission(p) for p in expand(paths)]
+    submissions = [read_submission(p) for p in expand(paths, exclude)]
     total = len(parts_to_grade(submissions)) * sum(1 for s in submissions if not s.error)
     with CheckerPool(jobs=max(1, min(jobs, total // 20 + 1)), timeout=timeout) as pool:
         def run(tasks):
