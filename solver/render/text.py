@@ -33,7 +33,8 @@ def render_text(exercise, solution, lang: str) -> str:
     lines += ["", words.ANSWERS(lang), "-" * len(words.ANSWERS(lang))]
     for part in exercise.parts:
         value = solution.answers[part.id]
-        lines.append(f"{exercise.id}/{part.id} = {plain(value, lang)}")
+        shown = to_plain(value.answer(lang)) if part.kind == "text" else plain(value, lang)
+        lines.append(f"{exercise.id}/{part.id} = {shown}")
         for item in getattr(value, "rubric", ()):
             lines.append(f"    - {to_plain(item(lang))}")
     return "\n".join(lines) + "\n"
