@@ -52,7 +52,22 @@ def plain(value: Any, lang: str = "fr") -> str:
         inner = ", ".join(plain(c) for c in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     value = sp.sympify(value)
+    if _exact_irrational(value):  # the grader's syntax wants numbers as decimals
+        return f"{float(value):.{DIGITS}g}"
     return _PlainPrinter().doprint(rounded(value))
+
+
+def _exact_irrational(value) -> bool:
+    """An exact number that is not a fraction: ln 10, e², √2 (shown with its decimal value).
+
+    >>> import sympy as sp
+    >>> _exact_irrational(sp.log(10)), _exact_irrational(sp.Rational(1, 3)), _exact_irrational(sp.oo)
+    (True, False, False)
+    """
+    import sympy as sp
+
+    return (isinstance(value, sp.Expr) and value.is_number and bool(value.is_finite) and not value.is_Rational
+            and not value.atoms(sp.Float) and value.is_real is not False)
 
 
 def latex(value: Any, lang: str = "fr") -> str:
@@ -76,7 +91,10 @@ def latex(value: Any, lang: str = "fr") -> str:
         return latex(value.lhs, lang) + " " + _REL[value.rel_op] + " " + latex(value.rhs, lang)
     if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
         value = sp.sympify(value)
-    return localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim=""), lang)
+    tex = localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim=""), lang)
+    if _exact_irrational(value):
+        tex += f" \\approx {float(value):.{DIGITS}g}"
+    return tex
 
 
 _FRENCH_WORDS = {r"\text{for}": r"\text{si}", r"\text{otherwise}": r"\text{sinon}"}
