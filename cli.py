@@ -69,10 +69,11 @@ def list_command(sheet, as_json, lang):
                  "parts": [{"id": p.id, "kind": p.kind} for p in e.parts]} for e in exercises]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+    width = max((len(e.id) for e in exercises), default=0) + 2
     for e in exercises:
         aliases = f" ({', '.join(e.aliases)})" if e.aliases else ""
         parts = ", ".join(f"{p.id}:{p.kind}" for p in e.parts)
-        click.echo(f"{e.id:<28}{e.title(lang)}{aliases}\n{'':<28}{parts}")
+        click.echo(f"{e.id:<{width}}{e.title(lang)}{aliases}\n{'':<{width}}{parts}")
 
 
 @main.command()

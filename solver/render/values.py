@@ -91,7 +91,7 @@ def latex(value: Any, lang: str = "fr") -> str:
         return latex(value.lhs, lang) + " " + _REL[value.rel_op] + " " + latex(value.rhs, lang)
     if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
         value = sp.sympify(value)
-    tex = localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim=""), lang)
+    tex = localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim="", ln_notation=True), lang)
     if _exact_irrational(value):
         tex += f" \\approx {float(value):.{DIGITS}g}"
     return tex
