@@ -368,7 +368,7 @@ def explain_total(rows: Sequence[Row]):
     """The `Step` adding up the learned parameters of every row (stays symbolic in C if needed)."""
     import sympy as sp
 
-    from .chain import Chain
+    from .chain import Chain, substituted
     from .core import Step
     from .text import Text
 
@@ -376,7 +376,9 @@ def explain_total(rows: Sequence[Row]):
     names = [sp.Symbol(f"P_{r.name}") for r in counted]
     with sp.evaluate(False):
         named = sp.Add(*names) if len(names) > 1 else (names[0] if names else sp.Integer(0))
-        values = sp.Add(*[sp.sympify(r.params) for r in counted]) if len(counted) > 1 else named
+    # the values in the names' order (a plain Add of numbers would sort them by size)
+    values = substituted(named, {n: sp.sympify(r.params) for n, r in zip(names, counted)}) \
+        if len(counted) > 1 else named
     total = sp.expand(sum((sp.sympify(r.params) for r in counted), sp.Integer(0)))
     return Step(Text("Le total des paramètres appris est la somme sur les couches (les couches sans poids — "
                      "activations, pooling, flatten, dropout — n'en ont aucun).",
@@ -496,17 +498,18 @@ def _conv_shape(row: Row):
         before, after = row.padding[0] if row.padding else (0, 0)
         text = Text(
             f"« same » avec un pas $s = {layer.stride} > 1$ se lit (convention TensorFlow, celle de l'énoncé) "
-            f"$o = \\lceil i/s \\rceil$ ; cela revient à ajouter {_plain(before)} zéro(s) avant et "
+            f"$o = \\lceil i/s \\rceil$ ; cela revient à un remplissage de {_plain(before)} avant et "
             f"{_plain(after)} après (PyTorch refuse ce cas).",
             f"'same' with stride $s = {layer.stride} > 1$ reads (TensorFlow's convention, the sheet's) as "
-            f"$o = \\lceil i/s \\rceil$; it amounts to {_plain(before)} zero(s) before and {_plain(after)} "
-            "after (PyTorch rejects this case).")
+            f"$o = \\lceil i/s \\rceil$; it amounts to a padding of {_plain(before)} before and "
+            f"{_plain(after)} after (PyTorch rejects this case).")
         return text, chains
     if layer.padding == "same":
         pad = row.padding[0][0] if row.padding else 0
-        text = Text(f"« same » au pas 1 garde la taille : il faut $p = {_plain(pad)}$ zéro(s) par côté, et "
+        text = Text(f"« same » au pas 1 garde la taille : il faut un remplissage $p = {_plain(pad)}$ de chaque "
+                    "côté, et "
                     "$o = \\lfloor (i + 2p - k)/s \\rfloor + 1 = i$.",
-                    f"'same' at stride 1 keeps the size: it takes $p = {_plain(pad)}$ zero(s) per side, and "
+                    f"'same' at stride 1 keeps the size: it takes a padding $p = {_plain(pad)}$ on each side, and "
                     "$o = \\lfloor (i + 2p - k)/s \\rfloor + 1 = i$.")
     else:
         pad = 0 if layer.padding == "valid" else layer.padding
@@ -568,7 +571,7 @@ def _global_shape(row: Row):
     from .text import Text
 
     return Text("le pooling global résume chaque carte par une seule valeur.",
-                "global pooling sums up each map by a single value."), []
+                "global pooling summarises each map by a single value."), []
 
 
 def _flatten_shape(row: Row):
@@ -577,7 +580,7 @@ def _flatten_shape(row: Row):
     from .chain import derive
     from .text import Text
 
-    names = sp.symbols("C H W L")
+    names = sp.symbols("C_in H_in W_in L_in")  # not C: that is often the number of classes
     dims = names[:len(row.in_shape)] if len(row.in_shape) != 2 else (names[0], names[3])
     general = sp.Mul(*dims)
     bind = dict(zip(dims, row.in_shape))
@@ -654,9 +657,11 @@ def _params_step(row: Row):
         bind = {c_in: row.in_shape[0], c_out: layer.out_channels, k: layer.kernel}
         if layer.groups != 1:
             bind[g] = layer.groups
-        text = Text("chaque filtre a un poids par entrée de sa fenêtre ($C_{in}/g \\cdot k^2$ en 2D) "
+        size = "k" if layer.dims == 1 else f"k^{layer.dims}"
+        size = f"C_{{in}} {size}" if layer.groups == 1 else f"C_{{in}}/g \\cdot {size}"
+        text = Text(f"chaque filtre a un poids par entrée de sa fenêtre (${size}$) "
                     + ("plus un biais" if bias else "et pas de biais") + ", et il y a $C_{out}$ filtres.",
-                    "each filter has one weight per input of its window ($C_{in}/g \\cdot k^2$ in 2D) "
+                    f"each filter has one weight per input of its window (${size}$) "
                     + ("plus one bias" if bias else "and no bias") + ", and there are $C_{out}$ filters.")
         return Step(_head(row) + text, derive(lhs, c_out * (window + bias), bind))
     if isinstance(layer, ConvTranspose):

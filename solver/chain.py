@@ -54,7 +54,9 @@ class Chain:
 
 
 def _text(term) -> str:
-    return str(term)
+    from sympy import sstr
+
+    return sstr(term)
 
 
 def _shown_value_class():
@@ -63,19 +65,31 @@ def _shown_value_class():
     import sympy as sp
 
     class ShownValue(sp.Symbol):
-        def __new__(cls, text, origin):
+        def __new__(cls, text, origin, plain=None):
             obj = sp.Symbol.__xnew__(cls, text)
             obj._origin = origin
+            obj._plain = plain or text
             return obj
+
+        def _sympystr(self, printer):  # LaTeX (the name) for documents, plain text for terminals
+            return self._plain
+
+        def _pretty(self, printer):
+            from sympy.printing.pretty.stringpict import prettyForm
+
+            return prettyForm(self._plain)
 
         def _hashable_content(self):
             return super()._hashable_content() + (self._origin,)
 
-        def sort_key(self, order=None):  # equal values: order by variable, not by hash
-            return self.class_key(), (1, (self.name, self._origin)), sp.S.One.sort_key(), sp.S.One
+        def sort_key(self, order=None):  # by variable, as in the general formula (never by hash)
+            return self.class_key(), (1, (self._origin, self.name)), sp.S.One.sort_key(), sp.S.One
+
+        def __str__(self):  # what SymPy sorts a power's base by (k² in C_in·k²); printers use the name
+            return self._origin
 
         def __getnewargs_ex__(self):
-            return (self.name, self._origin), {}
+            return (self.name, self._origin, self._plain), {}
 
     return ShownValue
 
@@ -99,6 +113,18 @@ def number_text(value) -> str:
     return sp.latex(sp.sympify(value))
 
 
+def _plain_number(value) -> str:
+    """A number for a terminal: 1/3, 0.25, -2."""
+    import sympy as sp
+    from fractions import Fraction
+
+    if isinstance(value, Fraction):
+        return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, (float, sp.Float)):
+        return f"{float(value):.6g}"
+    return sp.sstr(sp.sympify(value))
+
+
 def substituted(expr, bindings):
     """`expr` with values written in place of symbols, its structure kept (to show the substitution).
 
@@ -107,7 +133,7 @@ def substituted(expr, bindings):
     >>> import sympy as sp
     >>> i, p, s = sp.symbols("i p s")
     >>> print(sp.latex(substituted((i + 2*p)/s, {i: 7, p: 2, s: 2})))
-    \\frac{2 \\cdot 2 + 7}{2}
+    \\frac{7 + 2 \\cdot 2}{2}
     """
     import sympy as sp
 
@@ -118,8 +144,9 @@ def substituted(expr, bindings):
     def shown(symbol, value):
         if isinstance(value, sp.Basic) and not value.is_Number:
             return value
-        text = number_text(value)
-        return shown_value(f"({text})" if text.startswith("-") else text, str(symbol))
+        text, plain = number_text(value), _plain_number(value)
+        wrap = (lambda t: f"({t})") if plain.startswith("-") else (lambda t: t)
+        return shown_value(wrap(text), str(symbol), wrap(plain))
 
     return expr.xreplace({k: shown(k, v) for k, v in bindings.items()})
 

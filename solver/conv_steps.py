@@ -254,8 +254,10 @@ def correlation_steps(X, W, *, stride: int = 1, padding: int = 0, bias=0, names:
     steps = [_convention_step(W, stride, padding, bias, names)]
     if padding:
         steps.append(Step(Text(
-            f"On entoure ${names.X}$ de ${padding}$ ligne(s) et colonne(s) de zéros de chaque côté.",
-            f"${names.X}$ is surrounded by ${padding}$ row(s) and column(s) of zeros on each side."),
+            f"On entoure ${names.X}$ de ${padding}$ {_plural(padding, 'ligne')} et "
+            f"{_plural(padding, 'colonne')} de zéros de chaque côté.",
+            f"${names.X}$ is surrounded by ${padding}$ {_plural(padding, 'row')} and "
+            f"{_plural(padding, 'column')} of zeros on each side."),
             _chain(sp.Symbol(names.padded), decimal_matrix(pad(X, padding)))))
     steps.append(_size_step(X, W, stride, padding, Y, names))
     steps.append(_entry_step(X, W, stride, padding, bias, Y, entry, names))
@@ -301,10 +303,19 @@ def _size_step(X, W, stride, padding, Y, names: Names) -> Step:
     if (X.cols, W.cols) != (X.rows, W.rows):
         lines.append(derive(sp.Symbol("o_{cols}"), general, {n: X.cols, k: W.cols, s: stride, p: padding}))
     return Step(Text(
-        f"Taille de la sortie (une dimension à la fois) : ${names.Y}$ a {Y.rows} ligne(s) et "
-        f"{Y.cols} colonne(s).",
-        f"Size of the output (one dimension at a time): ${names.Y}$ has {Y.rows} row(s) and "
-        f"{Y.cols} column(s)."), tuple(lines))
+        f"Taille de la sortie (une dimension à la fois) : ${names.Y}$ a {Y.rows} {_plural(Y.rows, 'ligne')} et "
+        f"{Y.cols} {_plural(Y.cols, 'colonne')}.",
+        f"Size of the output (one dimension at a time): ${names.Y}$ has {Y.rows} {_plural(Y.rows, 'row')} and "
+        f"{Y.cols} {_plural(Y.cols, 'column')}."), tuple(lines))
+
+
+def _plural(count: int, word: str) -> str:
+    """`word` with an s when `count` is not 1 (ligne/lignes, row/rows).
+
+    >>> _plural(1, "row"), _plural(2, "ligne")
+    ('row', 'lignes')
+    """
+    return word if count == 1 else word + "s"
 
 
 def _entry_step(X, W, stride, padding, bias, Y, entry, names: Names) -> Step:

@@ -80,3 +80,34 @@ def test_lenet_partial_connection_diagnosis():
     q = ex.make_params()
     partial = [d for d in ex.diagnoses if d.code == "partial-connection" and d.part == "conv3"][0]
     assert partial.wrong(q) == 1516            # LeCun et al. 1998, table I
+
+
+def _solution(ex_id, seed=None, **overrides):
+    ex = registry.get(ex_id)
+    return ex.run(ex.make_params(seed, {k: str(v) for k, v in overrides.items()}))
+
+
+def test_lenet_remark_quotes_the_counts_of_the_variant():
+    # original table: 6 maps with 3 inputs, 9 with 4, 1 with 6, each 5x5 + bias; full: 16 (6*25 + 1)
+    remark = _solution("cours-cnn.lenet5").steps[1].text("en")
+    assert f"{60 * 25 + 16:,} parameters instead of {16 * (6 * 25 + 1):,}" in remark
+    remark = _solution("cours-cnn.lenet5", k=3).steps[1].text("en")
+    assert f"{60 * 9 + 16:,} parameters instead of {16 * (6 * 9 + 1):,}" in remark
+    assert "parameters instead" not in _solution("cours-cnn.lenet5", c3=20).steps[1].text("en")
+
+
+def test_rf_depth_has_no_repeated_step():
+    symbolic = _solution("cours-cnn.rf-depth")
+    assert len(symbolic.steps) == 1 and symbolic.steps[0].kind == "result"
+    numeric = _solution("cours-cnn.rf-depth", L=4, k=3)
+    assert numeric.answers["rf"] == 4 * 2 + 1 and numeric.steps[-1].kind == "result"
+
+
+def test_vgg_remark_on_small_images():
+    assert "larger than the image (64 pixels)" in _solution("cours-cnn.vgg16", n=64).steps[-1].text("en")
+    assert "larger than the image" not in _solution("cours-cnn.vgg16").steps[-1].text("en")
+
+
+def test_stacked_single_convolution_has_its_own_name():
+    sol = _solution("cours-cnn.stacked-3x3")
+    assert any("single7x7" in s.text("en") for s in sol.steps)

@@ -211,3 +211,84 @@ def test_a_general_formula_is_right_for_a_numeric_variant():
     assert verdict.verdict == "correct" and "variant" in verdict.feedback("en")
     assert check_answer("td2.II.1", 3, "o", str(expected)).verdict == "correct"
     assert check_answer("td2.II.1", 3, "o", str(expected + 1)).verdict == "incorrect"
+
+
+def test_shape_channel_order_note_names_the_direction_and_size_one_dimensions():
+    first = outcome("shape", sp.Tuple(6, 6, 1000), "(1000, 6, 6)")
+    assert first.diagnosis == "channel-order" and "channels-first" in first.notes[0]("en")
+    assert "channels-last" in outcome("shape", sp.Tuple(32, 14, 14), "(14, 14, 32)").notes[0]("en")
+    assert outcome("shape", sp.Tuple(1000), "1x1x1000").status == "equal"   # a dense output as a 1 × 1 map
+    assert outcome("shape", sp.Tuple(1000), "1x1x1024").status == "different"
+    assert outcome("shape", sp.Tuple(1, 28, 28), "28x28").status == "different"  # the key's own 1 counts
+
+
+def test_a_one_by_one_matrix_may_be_written_as_its_entry():
+    w, x = sp.IndexedBase("w"), sp.IndexedBase("x")
+    key = sp.Matrix([[w[0, 0] * x[0, 0] + w[1, 1] * x[1, 1]]])
+    assert outcome("matrix", key, "w_{0,0} x_{0,0} + w_{1,1} x_{1,1}").status == "equal"
+    assert outcome("matrix", key, "w_{0,0} x_{0,0}").status == "different"
+    assert outcome("matrix", sp.Matrix([[1, 2]]), "3").status == "different"
+
+
+def test_a_square_written_n_x_n_is_its_side_only_when_the_key_is_the_side():
+    # devoir.4.2: two 5 × 5 convolutions need an input of side 9 (9 -> 5 -> 1), worked out by hand
+    for text in ("9", "9x9", r"9 \times 9", "9 × 9", "n = 9 x 9"):
+        assert check_answer("devoir.4.2", None, "min_size", text).verdict == "correct", text
+    assert check_answer("devoir.4.2", None, "min_size", "10x10").verdict == "incorrect"
+    assert check_answer("devoir.4.2", None, "min_size", "81").diagnosis == "area-instead-of-side"
+    # tp-cnn.10 conv1: (5·5·3 + 1)·32 = 2432 weights; a product with the letter x is a product
+    assert check_answer("tp-cnn.10", None, "conv1.params", "(5x5x3 + 1)x32").verdict == "correct"
+    assert check_answer("tp-cnn.10", None, "conv1.params", "32x32").verdict == "incorrect"
+
+
+def test_keras_batch_dimension_none_is_ignored():
+    key = sp.Tuple(82, 32)
+    assert outcome("shape", key, "(None, 82, 32)").status == "equal"
+    assert outcome("shape", key, "(None, 81, 32)").status == "different"
+    assert outcome("shape", key, "(82, 32, None)").status == "different"
+
+
+def test_devoir_and_tp_cnn_variants_with_values_worked_out_here():
+    """Seeded variants, answers computed here from the variant's parameters (not from the solver)."""
+    from solver import registry
+
+    q = registry.get("devoir.4.1").make_params(1)
+    side = q["n"]
+    for name in ("conv1", "conv2", "pool", "conv3"):
+        side = side // q["pool"] if name == "pool" else side - q["k"] + 1
+        assert check_answer("devoir.4.1", 1, name, str(side)).verdict == "correct", name
+    q = registry.get("tp-cnn.1").make_params(3)
+    x, y, z, k, pad, st = (q[n] for n in ("x", "y", "z", "k", "p", "s"))
+    ox, oy = (x + 2 * pad - k) // st + 1, (y + 2 * pad - k) // st + 1
+    assert check_answer("tp-cnn.1", 3, "output_shape", f"{ox}x{oy}x1").verdict == "correct"
+    assert check_answer("tp-cnn.1", 3, "output_shape", f"{ox}x{oy}x{z}").diagnosis == "depth-equals-input"
+    assert check_answer("tp-cnn.1", 3, "weights", str(k * k * z + 1)).verdict == "correct"
+    assert check_answer("tp-cnn.1", 3, "weights", "k^2 z + 1").verdict == "correct"
+    assert check_answer("tp-cnn.1", 3, "fc_weights", str((x * y * z + 1) * ox * oy)).verdict == "correct"
+    assert check_answer("tp-cnn.1", 3, "fc_weights", str(x * y * z * ox * oy)).diagnosis == "missing-bias"
+    drop = registry.get("tp-cnn.32").make_params(2)["p"]
+    keep = 1 - drop
+    assert check_answer("tp-cnn.32", 2, "scale", f"{keep.denominator}/{keep.numerator}").verdict == "correct"
+    assert check_answer("tp-cnn.32", 2, "scale", f"{drop.denominator}/{drop.numerator}").diagnosis == \
+        "keep-probability-convention"
+    k = registry.get("tp-cnn.8").make_params(3)["k"]
+    assert check_answer("tp-cnn.8", 3, "padding", str((k - 1) // 2)).verdict == "correct"
+    assert check_answer("tp-cnn.8", 3, "stride", str(k)).diagnosis == "stride-equals-kernel"
+    q = registry.get("devoir.4.3").make_params(4)
+    assert (q["i"], q["k"], q["s"], q["p"]) == (2, 2, 2, 0)   # one output: Z = Σ w[u, v] x[u, v]
+    whole = "w_{0,0} x_{0,0} + w_{0,1} x_{0,1} + w_{1,0} x_{1,0} + w_{1,1} x_{1,1}"
+    assert check_answer("devoir.4.3", 4, "Z", whole).verdict == "correct"
+    assert check_answer("devoir.4.3", 4, "Z", "w_{1,1} x_{0,0} + w_{1,0} x_{0,1} + w_{0,1} x_{1,0} + w_{0,0} x_{1,1}"
+                        ).diagnosis == "flipped-kernel"
+    assert check_answer("devoir.4.3", 4, "A", "[w_00, w_01, w_10, w_11]").verdict == "correct"
+
+
+def test_a_rounding_that_also_matches_a_mistake_is_not_accepted():
+    from solver.grading.check import check_answer
+
+    # b_o1 = 1.4 - 0.001 * dE/db_o1 with dE/db_o1 = o1 - 1 < 0: the update is in the 4th decimal,
+    # so "1.4" is also the value of a student who updated in the wrong direction.
+    assert check_answer("cours-intro.sgd-step", None, "bo1", "1.4").diagnosis == "too-few-digits"
+    assert check_answer("cours-intro.sgd-step", None, "bo1", "1,4001262").verdict == "correct"
+    # a rounding that no known mistake shares stays accepted: ce-loss = -ln(0.873823...) = 0.134877...
+    assert check_answer("cours-intro.ce-loss", None, "loss", "0,13").verdict == "correct"

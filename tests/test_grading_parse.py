@@ -134,6 +134,31 @@ def test_choices(word, choices, expected):
     assert read_choice(word, choices) == expected
 
 
+LOSSES, ACTIVATIONS = ("cross-entropy", "mse", "hinge"), ("softmax", "sigmoid", "relu", "linear")
+
+
+@pytest.mark.parametrize("word, choices, expected", [
+    ("entropie croisée", LOSSES, "cross-entropy"), ("Categorical cross-entropy", LOSSES, "cross-entropy"),
+    ("erreur quadratique moyenne", LOSSES, "mse"), ("Mean squared error", LOSSES, "mse"),
+    ("linéaire", ACTIVATIONS, "linear"), ("identité", ACTIVATIONS, "linear"), ("logistique", ACTIVATIONS, "sigmoid"),
+    ("entropie croisée", ("yes", "no"), None),
+])
+def test_choices_french_and_english_names_of_losses_and_activations(word, choices, expected):
+    assert read_choice(word, choices) == expected
+
+
+@pytest.mark.parametrize("text, kind, expected", [
+    ("41 pixels", "int", 41), ("320 paramètres", "int", 320), ("32*(9+1) params", "int", 320),
+    ("1 010 688 parameters", "int", 1010688), ("0,874 px", "number", sp.Rational(437, 500)),
+])
+def test_a_count_may_end_with_its_unit(text, kind, expected):
+    assert value(text, kind) == expected
+
+
+def test_a_unit_word_is_not_dropped_from_an_expression():
+    assert value("3 pixels", "expr").free_symbols  # expr parts keep every name
+
+
 def test_names_take_the_keys_assumptions():
     got = value("i + k")
     assert {str(a): a.is_integer for a in got.free_symbols} == {"i": True, "k": True}
@@ -148,6 +173,12 @@ def test_greek_letters_in_unicode_latex_and_words_are_one_symbol():
 def test_unknown_names_are_reported():
     reading = read("q + i", CTX)
     assert reading.unknown == ("q",)
+
+
+def test_an_unknown_subscripted_name_is_reported_once():
+    ctx = Context.of([sp.Symbol("a_k") + sp.Symbol("y_k")])
+    assert read("s_k - y_k", ctx).unknown == ("s_k",)  # not also its index k
+    assert read("s_q + q", ctx).unknown == ("q", "s_q")
 
 
 def test_read_as_shows_how_the_answer_was_understood():
@@ -226,3 +257,44 @@ def test_fuzz_any_text_never_crashes_the_reader(text):
         read(text, CTX, "expr")
     except ParseError:
         pass
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("o = 2p + 1", 2 * p + 1), ("≈ 0.874", sp.Rational(437, 500)), (r"o_1 \approx 0{,}874", sp.Rational(437, 500)),
+    ("E = -ln(0.8738) ≈ 0.1349", sp.Rational(1349, 10000)), ("32*(9+1) = 320", 320),
+])
+def test_labels_and_chains_of_equalities_keep_the_last_member(text, expected):
+    assert value(text) == expected
+
+
+def test_a_dangling_equal_sign_is_an_error():
+    with pytest.raises(ParseError):
+        read("o =", CTX)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (r"8 \times 8 \times 64", (8, 8, 64)), (r"$8 \times 8 \times 64$", (8, 8, 64)),
+    (r"\left(8 \times 8 \times 64\right)", (8, 8, 64)), (r"shape = 8 \cdot 8 \cdot 64", (8, 8, 64)),
+    ("(2p + 1) × 2p × 3", (2 * p + 1, 2 * p, 3)),
+    ("⌊(i + 2p − k)/s⌋ + 1 × ⌊(i + 2p − k)/s⌋ + 1 × 1", (sp.floor((i + 2 * p - k) / s) + 1,) * 2 + (1,)),
+    (r"\left\lfloor \frac{i-k}{s} \right\rfloor \times 4", (sp.floor((i - k) / s), 4)),
+    ("1000", (1000,)), ("(2p + 1)", (2 * p + 1,)),
+])
+def test_a_shape_written_as_a_product_of_expressions_or_in_latex(text, expected):
+    assert tuple(value(text, "shape")) == expected
+
+
+def test_latex_matrix_rows_are_separated_by_ampersands_not_spaces():
+    assert show(parse(r"\begin{bmatrix} a b + c \end{bmatrix}")) == "(matrix (row (add (mul a b) c)))"
+    assert show(parse(r"\begin{pmatrix} 2 x \\ 3 y \end{pmatrix}")) == "(matrix (row (mul 2 x)) (row (mul 3 y)))"
+    assert show(parse("[a b + c]")) == "(matrix (row a (add b c)))"  # MATLAB rows keep their spaces
+
+
+@pytest.mark.parametrize("text", [r"\beta \to +\infty", r"\beta \rightarrow \infty", "β → +∞", "beta -> oo"])
+def test_an_arrow_ends_a_label_like_an_equal_sign(text):
+    assert value(text) == sp.oo
+
+
+def test_mathcal_o_is_the_big_o():
+    r = sp.Symbol("r", positive=True)
+    assert value(r"\mathcal{O}(r^2)", ctx=Context.of([sp.Order(r, (r, 0))])) == sp.Order(r ** 2, (r, 0))

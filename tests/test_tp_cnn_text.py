@@ -90,3 +90,22 @@ def test_dropout_rate_must_be_below_one():
 
     with pytest.raises(ParamError):
         registry.get("tp-cnn.32").make_params(overrides={"p": "1"})
+
+
+def test_q11_answer_formats_numbers_and_names_fc4():
+    ex = registry.get("tp-cnn.11")
+    text = ex.run(ex.make_params()).answers["text"]
+    total = 1191170
+    assert "1\u202f191\u202f170" in text.answer("fr") and "1,191,170" in text.answer("en")
+    assert f"{total / 50000:.1f}".replace(".", ",") in text.answer("fr")
+    assert f"{round(100 * 1025000 / total)}% of them in fc4" in text.answer("en")
+    assert "50\u202f000" in ex.statement(ex.make_params())("fr")
+
+
+def test_tp_cnn_1_names_both_output_sides():
+    ex = registry.get("tp-cnn.1")
+    sol = ex.run(ex.make_params(None, {"x": "16", "y": "20", "z": "32", "k": "3", "p": "0", "s": "3"}))
+    lines = sol.steps[0].math
+    assert [str(chain.terms[0]) for chain in lines] == ["x'", "y'"]
+    assert [int(chain.terms[-1]) for chain in lines] == [(16 - 3) // 3 + 1, (20 - 3) // 3 + 1]
+    assert int(sol.answers["fc_weights"]) == 5 * 6 * (16 * 20 * 32 + 1)

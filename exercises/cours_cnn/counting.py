@@ -234,6 +234,7 @@ def solve_1x1(q) -> Solution:
     import sympy as sp
 
     from solver.architecture import explain_params
+    from solver.chain import Chain
 
     direct = _rows(_shape_1x1(q), _direct_layers(q))
     neck = list(_rows(_shape_1x1(q), _bottleneck_layers(q)).values())
@@ -246,7 +247,9 @@ def solve_1x1(q) -> Solution:
                            "par pixel), fait le travail spatial sur peu de canaux, puis les restaure.",
                            "The bottleneck first cuts the channels (a $1\\times1$ convolution: a per-pixel mix of "
                            "channels), does the spatial work on few channels, then restores them."),
-                      sp.Eq(sp.Symbol("ratio"), sp.Rational(total_direct, total_neck)), kind="result"))
+                      Chain(sp.Symbol("ratio"), sp.Symbol("P_direct") / sp.Symbol("P_bottleneck"),
+                            sp.Rational(total_direct, total_neck), sp.Float(total_direct / total_neck, 3)),
+                      kind="result"))
     return Solution(q, tuple(steps), {"params_direct": sp.Integer(total_direct),
                                       "params_bottleneck": sp.Integer(total_neck)})
 
@@ -355,16 +358,62 @@ def solve_vgg(q) -> Solution:
     spatial = [r for r in ordered if r.name.startswith(("conv", "pool"))]
     steps = [_bias_remark()]
     steps += explain_shapes([rows["pool5"], rows["flatten"]])
-    steps += explain_params(ordered)
+    steps += explain_params(ordered, total=False)
+    steps.append(_vgg_total_step(ordered))
     steps += explain_receptive_fields(spatial)
-    steps.append(Step(Text(
-        f"Le champ demandé est celui d'un neurone après pool5 ({rows['pool5'].rf}) ; celui de la dernière "
-        f"convolution conv5_3 vaut {rows['conv5_3'].rf}. Il dépasse une partie de l'image : les bords sont vus à "
-        "travers le remplissage.",
-        f"The field asked for is that of a neuron after pool5 ({rows['pool5'].rf}); the last convolution conv5_3 "
-        f"has {rows['conv5_3'].rf}. Near the borders part of it falls in the padding."), kind="remark"))
+    steps.append(_vgg_rf_remark(rows["pool5"].rf, rows["conv5_3"].rf, q["n"]))
     total = sum(int(r.params) for r in ordered)
     return Solution(q, tuple(steps), {"params": sp.Integer(total), "rf": sp.Integer(rows["pool5"].rf)})
+
+
+def _vgg_total_step(rows) -> Step:
+    """The total in two stages (block by block, then with the dense layers), so that each line stays short."""
+    import sympy as sp
+
+    from solver.chain import derive
+
+    def total(names_values, lhs):
+        symbols = {sp.Symbol(f"P_{name}"): sp.Integer(int(value)) for name, value in names_values}
+        with sp.evaluate(False):
+            general = sp.Add(*symbols) if len(symbols) > 1 else next(iter(symbols))
+        return derive(sp.Symbol(lhs), general, symbols), sum(symbols.values())
+
+    blocks, lines = {}, []
+    for r in rows:
+        if r.name.startswith("conv"):
+            blocks.setdefault(r.name.split("_")[0][4:], []).append((r.name, r.params))
+    for b, convs in blocks.items():
+        chain, value = total(convs, f"P_block{b}")
+        lines.append(chain)
+    dense = [(r.name, r.params) for r in rows if r.name.startswith("fc")]
+    block_totals = [(f"block{b}", sum(int(v) for _, v in convs)) for b, convs in blocks.items()]
+    convs_chain, conv_value = total(block_totals, "P_conv")
+    lines.append(convs_chain)
+    final, grand = total([("conv", conv_value)] + dense, "P_total")
+    lines.append(final)
+    big = max(dense + [("conv", conv_value)], key=lambda nv: int(nv[1]))
+    part = "les 13 convolutions" if big[0] == "conv" else big[0]
+    part_en = "the 13 convolutions" if big[0] == "conv" else big[0]
+    pct = round(100 * int(big[1]) / int(grand))
+    return Step(Text("Le total se fait bloc par bloc, puis avec les trois couches denses (le pooling n'a pas de "
+                     f"paramètre) ; la plus grosse part revient à {part} ({pct} %).",
+                     "The total is taken block by block, then with the three dense layers (pooling has no "
+                     f"parameter); the largest share goes to {part_en} ({pct}%)."), tuple(lines), kind="result")
+
+
+def _vgg_rf_remark(rf: int, rf_conv: int, n: int) -> Step:
+    """Which field is asked for, and how it compares with the image."""
+    if rf > n:
+        where = Text(f"Il est plus grand que l'image ({n} pixels) : chaque neurone voit toute l'image, en partie à "
+                     "travers le remplissage.",
+                     f"It is larger than the image ({n} pixels): every neuron sees the whole image, partly through "
+                     "the padding.")
+    else:
+        where = Text("Près des bords, une partie de ce champ tombe dans le remplissage.",
+                     "Near the borders, part of this field falls in the padding.")
+    return Step(Text(f"Le champ demandé est celui d'un neurone après pool5 ({rf}) ; celui de la dernière convolution "
+                     f"conv5_3 vaut {rf_conv}. ", f"The field asked for is that of a neuron after pool5 ({rf}); the "
+                     f"last convolution conv5_3 has {rf_conv}. ") + where, kind="remark")
 
 
 def check_vgg(q, sol, checks) -> None:
@@ -442,8 +491,9 @@ VGG = Exercise(
         Diagnosis("missing-bias", "params", _vgg_params("missing-bias"), Text(
             "Chaque filtre et chaque neurone a un biais.", "Every filter and every neuron has a bias.")),
         Diagnosis("convs-only", "params", _vgg_params("convs-only"), Text(
-            "Les trois couches denses portent l'essentiel des paramètres (fc6 surtout).",
-            "The three dense layers hold most of the parameters (fc6 above all).")),
+            "Les trois couches denses ont aussi des paramètres, et ce sont souvent les plus nombreux (fc6 sur une "
+            "image 224 × 224).",
+            "The three dense layers have parameters too, often the most numerous (fc6 on a 224 × 224 image).")),
         Diagnosis("last-conv", "rf", _vgg_rf("last-conv"), Text(
             "C'est le champ de conv5_3 ; pool5 l'agrandit encore de $(2 - 1) \\cdot 16$.",
             "That is conv5_3's field; pool5 widens it by another $(2 - 1) \\cdot 16$.")),
@@ -492,20 +542,31 @@ def solve_lenet(q) -> Solution:
 
     rows = _rows(_lenet_shape(q), _lenet_layers(q))
     ordered = list(rows.values())
-    steps = [_bias_remark(), Step(Text(
-        "Lecture moderne : C3 relie chaque filtre aux "
-        f"{q['c1']} cartes de S2 et S2/S4 sont des moyennes sans paramètre. Le LeNet-5 original (LeCun 1998) relie "
-        "C3 par une table partielle (1 516 paramètres au lieu de 2 416), donne à S2/S4 un coefficient et un biais "
-        "par carte, et sa sortie est faite d'unités RBF ; on compte ici la version à connexions complètes.",
-        "Modern reading: C3 connects every filter to the "
-        f"{q['c1']} maps of S2 and S2/S4 are parameter-free averages. The original LeNet-5 (LeCun 1998) connects "
-        "C3 through a partial table (1,516 parameters instead of 2,416), gives S2/S4 one coefficient and one bias "
-        "per map, and its output is made of RBF units; here we count the fully connected version."), kind="remark")]
+    steps = [_bias_remark(), _lenet_remark(q, int(rows["conv3"].params))]
     steps += explain_shapes(ordered[:6])
     steps += explain_params(ordered)
     answers = {n: sp.Integer(rows[n].params) for n in LENET_PARTS}
     answers["total"] = sp.Integer(sum(int(a) for a in answers.values()))
     return Solution(q, tuple(steps), answers)
+
+
+def _lenet_remark(q, full: int) -> Step:
+    """The modern reading against the original LeNet-5; the partial table's count only for 6 → 16 maps."""
+    table = _partial_table(q)
+    if table is None:
+        count = Text("", "")
+    else:
+        count = Text(f" ({table:,} paramètres au lieu de {full:,})".replace(",", "\u202f"),
+                     f" ({table:,} parameters instead of {full:,})")
+    return Step(Text(
+        f"Lecture moderne : C3 relie chaque filtre aux {q['c1']} cartes de S2 et S2/S4 sont des moyennes sans "
+        f"paramètre. Le LeNet-5 original (LeCun et al., 1998) relie C3 par une table partielle{count.fr}, donne à "
+        "S2/S4 un coefficient et un biais par carte, et sa sortie est faite d'unités RBF ; on compte ici la "
+        "version à connexions complètes.",
+        f"Modern reading: C3 connects every filter to the {q['c1']} maps of S2 and S2/S4 are parameter-free "
+        f"averages. The original LeNet-5 (LeCun et al., 1998) connects C3 through a partial table{count.en}, gives "
+        "S2/S4 one coefficient and one bias per map, and its output is made of RBF units; here we count the fully "
+        "connected version."), kind="remark")
 
 
 def check_lenet(q, sol, checks) -> None:

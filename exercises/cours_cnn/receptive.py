@@ -31,22 +31,25 @@ def _support_1d(depth: int, k: int, d: int = 1) -> int:
 
 # --- stacked-3x3 ------------------------------------------------------------------------------------
 
-def _stack_layers(q, kernel, count):
+def _stack_layers(q, kernel, count, name="conv"):
     from solver.architecture import Conv
 
     c = q.sym("C", integer=True, positive=True)
-    return [Conv(c, kernel, padding=kernel // 2, name=f"conv{n + 1}") for n in range(count)]
+    return [Conv(c, kernel, padding=kernel // 2, name=f"{name}{n + 1}" if count > 1 else name)
+            for n in range(count)]
 
 
 def statement_stacked(q) -> Text:
     L, k, c = q["L"], q["k"], q.show("C")
     return Text(
-        f"On empile {L} convolutions ${k}\\times {k}$ (pas 1, remplissage « same », biais) qui gardent ${c}$ canaux. "
-        f"Quel est le champ récepteur d'un neurone de la dernière couche ? Combien de paramètres ont ces {L} couches, "
-        "et combien en aurait une seule convolution de même champ récepteur (en fonction de $C$) ?",
-        f"{L} convolutions ${k}\\times {k}$ (stride 1, 'same' padding, bias) keeping ${c}$ channels are stacked. What "
-        f"is the receptive field of a neuron of the last layer? How many parameters do these {L} layers have, and "
-        "how many would a single convolution with the same receptive field have (as functions of $C$)?")
+        f"On empile {L} convolutions de noyau ${k}\\times {k}$ (pas 1, remplissage « same », avec biais), qui "
+        f"gardent chacune ${c}$ canaux. Quel est le champ récepteur d'un neurone de la dernière couche ? Combien de "
+        f"paramètres ont ces {L} couches, et combien en aurait une seule convolution de même champ récepteur (en "
+        "fonction de $C$) ?",
+        f"A stack of {L} convolutions with ${k}\\times {k}$ kernels (stride 1, 'same' padding, with bias) each keeps "
+        f"${c}$ channels. What is the receptive field of a neuron of the last layer? How many parameters do these "
+        f"{L} layers have, and how many would a single convolution with the same receptive field have (as "
+        "functions of $C$)?")
 
 
 def solve_stacked(q) -> Solution:
@@ -57,7 +60,7 @@ def solve_stacked(q) -> Solution:
     c = q.sym("C", integer=True, positive=True)
     rows = trace((c, 32, 32), _stack_layers(q, q["k"], q["L"]))
     big = rows[-1].rf
-    single = trace((c, 32, 32), _stack_layers(q, big, 1))
+    single = trace((c, 32, 32), _stack_layers(q, big, 1, name=f"single{big}x{big}"))
     steps = [Step(Text("Lecture : chaque convolution a un biais par filtre (comme `nn.Conv2d` par défaut) ; sans "
                        "biais, retirer les termes en $C$ seuls.",
                        "Reading: every convolution has one bias per filter (as `nn.Conv2d` by default); without "
@@ -172,16 +175,18 @@ def solve_depth(q) -> Solution:
     bind = {s: v for s, v in ((Ls, L), (ks, k)) if not isinstance(v, sp.Symbol)}
     total = 1 + sp.Sum(ks - 1, (l, 1, Ls))
     value = sp.expand(total.doit())
-    steps = (
-        Step(Text("Au pas 1 le saut reste $j = 1$ : chaque couche ajoute $(k - 1) \\cdot 1$ pixels au champ, en "
-                  "partant de $r_0 = 1$.",
+    closed = Ls * (ks - 1) + 1
+    steps = [
+        Step(Text("Au pas 1 le saut reste $j = 1$ : chaque couche ajoute $(k - 1) \\cdot 1$ pixels au champ, "
+                  "$r_l = r_{l-1} + (k - 1)$, en partant de $r_0 = 1$ (un pixel). On somme sur les $L$ couches :",
                   "At stride 1 the jump stays $j = 1$: each layer adds $(k - 1) \\cdot 1$ pixels to the field, "
-                  "starting from $r_0 = 1$."), Chain(sp.Symbol("r_l"), sp.Symbol("r_{l-1}") + ks - 1)),
-        Step(Text("On somme sur les $L$ couches.", "Sum over the $L$ layers."),
-             Chain(sp.Symbol("r_L"), total, value)),
-        Step(Text("D'où le champ récepteur.", "Hence the receptive field."),
-             derive(sp.Symbol("r_L"), value, bind), kind="result"),
-    )
+                  "$r_l = r_{l-1} + (k - 1)$, starting from $r_0 = 1$ (one pixel). Sum over the $L$ layers:"),
+             Chain(sp.Symbol("r_L"), total, closed), kind="step" if bind else "result"),
+    ]
+    if bind:
+        steps.append(Step(Text("Avec les valeurs de l'énoncé :", "With the given values:"),
+                          derive(sp.Symbol("r_L"), closed, bind), kind="result"))
+    steps = tuple(steps)
     return Solution(q, steps, {"rf": sp.expand(value.xreplace(bind))})
 
 

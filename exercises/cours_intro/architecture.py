@@ -305,12 +305,13 @@ def _diagnoses_sizes():
 
 def statement_padding(q) -> Text:
     n, p, k, s = q["n"], q["p"], q["k"], q["s"]
-    image = "l'image $6 \\times 6$ du cours" if n == 6 else f"une image ${n} \\times {n}$"
-    image_en = "the lecture's $6 \\times 6$ image" if n == 6 else f"an ${n} \\times {n}$ image"
+    image = "de l'image $6 \\times 6$ du cours" if n == 6 else f"d'une image ${n} \\times {n}$"
+    image_en = "the lecture's $6 \\times 6$ image" if n == 6 else f"an image of size ${n} \\times {n}$"
+    zeros = Text("un zéro", "one zero") if p == 1 else Text(f"${p}$ zéros", f"${p}$ zeros")
     return Text(
-        f"On ajoute un remplissage de ${p}$ zéro(s) de chaque côté à {image}, puis on applique un filtre "
+        f"On ajoute {zeros.fr} de chaque côté {image} (remplissage), puis on applique un filtre "
         f"${k} \\times {k}$ de pas ${s}$. Quel est le côté de l'image remplie ? Celui de la sortie ?",
-        f"A padding of ${p}$ zero(s) is added on each side of {image_en}, then a ${k} \\times {k}$ filter of stride "
+        f"Padding adds {zeros.en} on each side of {image_en}, then a ${k} \\times {k}$ filter of stride "
         f"${s}$ is applied. What is the side of the padded image? Of the output?")
 
 

@@ -57,6 +57,19 @@ def _taylor(expr, x, order):
     return sp.Add(*(sp.diff(expr, x, k).subs(x, 0) / sp.factorial(k) * x ** k for k in range(order)))
 
 
+def _piecewise_limit(x, positive, negative):
+    """The pointwise limit as one function of a real x, from its limits for x > 0 and x < 0 (at 0, h = 0)."""
+    import sympy as sp
+
+    pos = next(iter(positive.free_symbols), None)
+    neg = next(iter(negative.free_symbols), None)
+    right = positive.xreplace({pos: x}) if pos is not None else positive
+    left = negative.xreplace({neg: x}) if neg is not None else negative
+    if right == 0:
+        return sp.Piecewise((left, x < 0), (0, True))
+    return sp.Piecewise((right, x > 0), (0, True))
+
+
 def swish_statement(q) -> Text:
     return Text(
         "On considère l'activation $h(x) = x\\,\\sigma(\\beta x)$, où $\\sigma(z) = 1/(1 + e^{-z})$ est la "
@@ -86,26 +99,30 @@ def swish_solve(q) -> Solution:
     linear_beta = sp.solve(sp.Eq(coeff2, 0), beta)[0]
     linear_h = sp.simplify(h.subs(beta, linear_beta))
     lim_pos, lim_neg = _branch_limits(relu_beta)
+    limit = _piecewise_limit(x, lim_pos, lim_neg)
+    flipped = _piecewise_limit(x, *other)
     steps = [
         Step(Text("Pour $x > 0$, $\\beta x \\to +\\infty$ quand $\\beta \\to +\\infty$, donc "
                   "$\\sigma(\\beta x) \\to 1$ et $h(x) \\to x$.",
                   "For $x > 0$, $\\beta x \\to +\\infty$ as $\\beta \\to +\\infty$, so "
-                  "$\\sigma(\\beta x) \\to 1$ and $h(x) \\to x$."),
-             Chain(sp.Limit(h, beta, relu_beta), lim_pos)),
+                  "$\\sigma(\\beta x) \\to 1$ and $h(x) \\to x$.")),
         Step(Text("Pour $x < 0$, $\\beta x \\to -\\infty$, donc $\\sigma(\\beta x) \\to 0$ et $h(x) \\to 0$ ; "
-                  "et $h(0) = 0$ pour tout $\\beta$.",
+                  "et $h(0) = 0$ pour tout $\\beta$. La limite vaut donc $x$ pour $x > 0$ et $0$ pour "
+                  "$x \\le 0$ : c'est $\\max(0, x)$, la ReLU.",
                   "For $x < 0$, $\\beta x \\to -\\infty$, so $\\sigma(\\beta x) \\to 0$ and $h(x) \\to 0$; "
-                  "and $h(0) = 0$ for every $\\beta$."),
-             Chain(sp.Limit(h, beta, relu_beta), lim_neg)),
-        Step(Text("La limite vaut $x$ pour $x > 0$ et $0$ pour $x \\le 0$ : c'est $\\max(0, x)$, la ReLU.",
-                  "The limit is $x$ for $x > 0$ and $0$ for $x \\le 0$: that is $\\max(0, x)$, ReLU."),
-             sp.Eq(sp.Symbol("beta_{ReLU}"), relu_beta), kind="result"),
+                  "and $h(0) = 0$ for every $\\beta$. The limit is therefore $x$ for $x > 0$ and $0$ for "
+                  "$x \\le 0$: that is $\\max(0, x)$, ReLU."),
+             Chain(sp.Limit(h, beta, relu_beta), limit, relu(x))),
+        Step(Text("La ReLU s'obtient donc à la limite $\\beta \\to +\\infty$ (et non pour une valeur finie : "
+                  "pour $\\beta$ grand, $h$ s'écarte de la ReLU d'au plus 0,28/$\\beta$ environ).",
+                  "ReLU is therefore obtained in the limit $\\beta \\to +\\infty$ (not at a finite value: for "
+                  "a large $\\beta$, $h$ differs from ReLU by at most about $0.28/\\beta$)."),
+             sp.Eq(sp.Symbol("beta_ReLU"), relu_beta), kind="result"),
         Step(Text("En $\\beta \\to -\\infty$ on obtient au contraire $x$ pour $x < 0$ et $0$ pour $x > 0$, "
                   "soit $\\min(0, x)$ : une ReLU retournée, pas la ReLU.",
                   "As $\\beta \\to -\\infty$ one gets instead $x$ for $x < 0$ and $0$ for $x > 0$, i.e. "
                   "$\\min(0, x)$: a flipped ReLU, not ReLU."),
-             (Chain(sp.Limit(_swish(pos, beta), beta, -relu_beta), other[0]),
-              Chain(sp.Limit(_swish(neg, beta), beta, -relu_beta), other[1]))),
+             Chain(sp.Limit(h, beta, -relu_beta), flipped, sp.Min(0, x))),
         Step(Text("Développons $h$ autour de $0$ : $h$ est linéaire exactement quand les termes d'ordre "
                   "supérieur s'annulent ; le coefficient de $x^2$ est $\\beta/4$.",
                   "Expand $h$ around $0$: $h$ is linear exactly when the higher-order terms vanish; the "
@@ -113,7 +130,7 @@ def swish_solve(q) -> Solution:
              Chain(h, quad + sp.O(x ** 4))),
         Step(Text("Il faut donc $\\beta = 0$ ; alors $\\sigma(0) = 1/2$ pour tout $x$.",
                   "Hence $\\beta = 0$; then $\\sigma(0) = 1/2$ for every $x$."),
-             sp.Eq(sp.Symbol("beta_{lin}"), linear_beta), kind="result"),
+             sp.Eq(sp.Symbol("beta_lin"), linear_beta), kind="result"),
         Step(Text("Avec $\\beta = 0$, $h(x) = x/2$ : une fonction linéaire (l'identité à un facteur $1/2$ "
                   "près, que la couche suivante absorbe dans ses poids).",
                   "With $\\beta = 0$, $h(x) = x/2$: a linear function (the identity up to a factor $1/2$, "
@@ -294,7 +311,7 @@ def kink_solve(q) -> Solution:
                   "between $-\\lambda$ and $\\lambda$, $x + \\lambda$ below: it is $h$ with $a = 1$, $b = -1$, "
                   "$\\alpha = \\lambda$, $\\beta = -\\lambda$. With $\\alpha = \\beta = 0$ one gets the ReLU / "
                   "Leaky ReLU / PReLU family (slope $-b$ on the left)."),
-             kind="remark"),
+             kind="result"),
     ]
     return Solution(q, tuple(steps), {"h": h})
 
@@ -558,13 +575,20 @@ def logsm_statement(q) -> Text:
     example_fr = "" if q.is_symbolic("x") else f", puis l'appliquer à $x = {q.show('x')}$"
     example_en = "" if q.is_symbolic("x") else f", then apply it to $x = {q.show('x')}$"
     return Text(
-        "On veut $\\log S(x)_i = x_i - \\log \\sum_j e^{x_j}$. Si tous les $x_j$ sont très négatifs, la "
-        "somme s'arrondit à $0$ (sous-dépassement, $\\log 0$) ; s'ils sont très grands, $e^{x_j}$ déborde. "
+        "On veut $\\ln S(x)_i = x_i - \\ln \\sum_j e^{x_j}$. Si tous les $x_j$ sont très négatifs, la "
+        "somme s'arrondit à $0$ (sous-dépassement, $\\ln 0$) ; s'ils sont très grands, $e^{x_j}$ déborde. "
         "Avec l'invariance par translation et $m = \\max_j x_j$, écrire une formule stable de "
-        f"$\\log S(x)_i${example_fr}.",
-        "We want $\\log S(x)_i = x_i - \\log \\sum_j e^{x_j}$. If every $x_j$ is very negative the sum rounds "
-        "to $0$ (underflow, $\\log 0$); if they are very large, $e^{x_j}$ overflows. Using shift invariance "
-        f"and $m = \\max_j x_j$, write a stable formula for $\\log S(x)_i${example_en}.")
+        f"$\\ln S(x)_i${example_fr}.",
+        "We want $\\ln S(x)_i = x_i - \\ln \\sum_j e^{x_j}$. If every $x_j$ is very negative the sum rounds "
+        "to $0$ (underflow, $\\ln 0$); if they are very large, $e^{x_j}$ overflows. Using shift invariance "
+        f"and $m = \\max_j x_j$, write a stable formula for $\\ln S(x)_i${example_en}.")
+
+
+def _log_of(name):
+    """log of a named quantity, printed \\log(S(x)_i) (the symbol stays unevaluated)."""
+    import sympy as sp
+
+    return sp.log(sp.Symbol(name), evaluate=False)
 
 
 def _stable_log_softmax():
@@ -585,23 +609,28 @@ def logsm_solve(q) -> Solution:
     shifted, stable = _stable_log_softmax()
     naive = x[i] - sp.log(sp.Sum(sp.exp(x[j]), (j, 1, d)))
     steps = [
-        Step(Text("La source écrit « $x_i \\log \\sum_j e^{x_j}$ » : il manque le signe moins ; "
-                  "$\\log S(x)_i = x_i - \\log \\sum_j e^{x_j}$.",
-                  "The source writes \"$x_i \\log \\sum_j e^{x_j}$\": the minus sign is missing; "
-                  "$\\log S(x)_i = x_i - \\log \\sum_j e^{x_j}$."), sp.Eq(sp.Symbol("log S(x)_i"), naive),
+        Step(Text("La source écrit « $x_i \\log \\sum_j e^{x_j}$ » : il manque le signe moins. Avec le "
+                  "logarithme naturel (noté $\\ln$ ici), $\\ln S(x)_i = x_i - \\ln \\sum_j e^{x_j}$.",
+                  "The source writes \"$x_i \\log \\sum_j e^{x_j}$\": the minus sign is missing. With the "
+                  "natural logarithm (written $\\ln$ here), $\\ln S(x)_i = x_i - \\ln \\sum_j e^{x_j}$."),
+             sp.Eq(_log_of("S(x)_i"), naive),
              kind="remark"),
+        Step(Text("La source parle de $x_j$ « petits » pour le sous-dépassement : il faut comprendre très "
+                  "négatifs (des $x_j$ proches de $0$ ne posent aucun problème).",
+                  "The source speaks of \"small\" $x_j$ for the underflow: read very negative ($x_j$ close to "
+                  "$0$ cause no trouble)."), kind="remark"),
         Step(Text("Par invariance (question précédente) avec $c = -m$, $m = \\max_j x_j$ : $S(x) = S(x - m)$.",
                   "By shift invariance (previous question) with $c = -m$, $m = \\max_j x_j$: $S(x) = S(x - m)$."),
              sp.Eq(sp.Symbol("S(x)_i"), shifted)),
         Step(Text("On prend le logarithme : le quotient devient une différence.",
                   "Take the logarithm: the quotient becomes a difference."),
-             Chain(sp.Symbol("log S(x)_i"), sp.log(shifted, evaluate=False), stable), kind="result"),
+             Chain(_log_of("S(x)_i"), sp.log(shifted, evaluate=False), stable), kind="result"),
         Step(Text("Tous les exposants $x_j - m$ sont $\\le 0$ : aucun $e^{x_j - m}$ ne déborde ; l'un d'eux vaut "
-                  "$e^0 = 1$, donc la somme est entre $1$ et $d$ et son logarithme entre $0$ et $\\log d$ : "
-                  "jamais $\\log 0$.",
+                  "$e^0 = 1$, donc la somme est entre $1$ et $d$ et son logarithme entre $0$ et $\\ln d$ : "
+                  "jamais $\\ln 0$.",
                   "Every exponent $x_j - m$ is $\\le 0$: no $e^{x_j - m}$ overflows; one of them is $e^0 = 1$, "
-                  "so the sum lies between $1$ and $d$ and its logarithm between $0$ and $\\log d$: never "
-                  "$\\log 0$.")),
+                  "so the sum lies between $1$ and $d$ and its logarithm between $0$ and $\\ln d$: never "
+                  "$\\ln 0$.")),
     ]
     if not q.is_symbolic("x"):
         steps += _logsm_example(q, stable)
@@ -620,13 +649,13 @@ def _logsm_example(q, stable):
              for k in range(len(values))]
     overflow = [v for v in values if v > 709]
     underflow = all(v < -745 for v in values)
-    risk_fr = ("$e^{x_j}$ dépasse le plus grand float64 ($\\approx e^{709.8}$)" if overflow else
+    risk_fr = ("$e^{x_j}$ dépasse le plus grand float64 ($\\approx e^{709{,}8}$)" if overflow else
                "chaque $e^{x_j}$ s'arrondit à $0$ en float64" if underflow else "la formule directe marche ici")
     risk_en = ("$e^{x_j}$ exceeds the largest float64 ($\\approx e^{709.8}$)" if overflow else
                "every $e^{x_j}$ rounds to $0$ in float64" if underflow else "the direct formula works here")
     return [Step(Text(f"Exemple : $m = {sp.latex(top)}$ ; {risk_fr}, alors que la formule stable donne :",
                       f"Example: $m = {sp.latex(top)}$; {risk_en}, while the stable formula gives:"),
-                 tuple(sp.Eq(sp.Symbol(f"log S(x)_{k + 1}"), sp.Float(sp.N(v, 12), 6)) for k, v in enumerate(per_i)))]
+                 tuple(sp.Eq(_log_of(f"S(x)_{k + 1}"), sp.Float(sp.N(v, 12), 6)) for k, v in enumerate(per_i)))]
 
 
 def logsm_draw(rng) -> dict:
@@ -695,9 +724,9 @@ LOGSM = Exercise(
     params=(Param("x", "matrix", ((1000, 1001, 999),),
                   Text("vecteur d'exemple (ligne)", "example vector (a row)"), symbolic_ok=True),),
     parts=(Part("log_softmax", "expr",
-                Text("$\\log S(x)_i$ en fonction de $x_i$, $m = \\max_j x_j$ (écrire `m`) et d'une somme sur "
+                Text("$\\ln S(x)_i$ en fonction de $x_i$, $m = \\max_j x_j$ (écrire `m`) et d'une somme sur "
                      "$j = 1..d$ (`x[i]`, `x[j]`)",
-                     "$\\log S(x)_i$ in terms of $x_i$, $m = \\max_j x_j$ (write `m`) and a sum over "
+                     "$\\ln S(x)_i$ in terms of $x_i$, $m = \\max_j x_j$ (write `m`) and a sum over "
                      "$j = 1..d$ (`x[i]`, `x[j]`)"),
                 domain={"x": "real", "m": "real", "i": "size", "j": "size", "d": "size"}),),
     solve=logsm_solve,
@@ -706,8 +735,8 @@ LOGSM = Exercise(
     validate=logsm_validate,
     diagnoses=(
         Diagnosis("missing-minus", "log_softmax", _logsm_wrong("missing-minus"),
-                  Text("$\\log(a/b) = \\log a - \\log b$ : c'est une différence, pas un produit.",
-                       "$\\log(a/b) = \\log a - \\log b$: a difference, not a product.")),
+                  Text("$\\ln(a/b) = \\ln a - \\ln b$ : c'est une différence, pas un produit.",
+                       "$\\ln(a/b) = \\ln a - \\ln b$: a difference, not a product.")),
         Diagnosis("sign-error", "log_softmax", _logsm_wrong("sign-error"),
                   Text("Le logarithme du dénominateur se soustrait.",
                        "The logarithm of the denominator is subtracted.")),

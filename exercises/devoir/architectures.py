@@ -34,11 +34,41 @@ def _result(step: Step) -> Step:
     return Step(step.text, step.math, kind="result")
 
 
+def _padding_fr(p: int) -> str:
+    if p == 0:
+        return "sans remplissage"
+    return f"avec un remplissage de ${p}$ pixel{'s' if p > 1 else ''} de zéros sur les quatre côtés"
+
+
+def _padding_en(p: int) -> str:
+    if p == 0:
+        return "no padding"
+    return f"${p}$ pixel{'s' if p > 1 else ''} of zero padding on all four sides"
+
+
 def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
 # --- devoir.3.2: parameters of an MLP and size of its Hessian --------------------------------
+
+def _bytes(n: int, lang: str) -> str:
+    """A memory size with two or three significant digits and a decimal unit, in the reader's language.
+
+    >>> _bytes(324_175_364_496, "fr"), _bytes(1_300_000_000, "en"), _bytes(402_000_000, "fr")
+    ('324 Go', '1.3 GB', '402 Mo')
+    """
+    units = (("o", "B"), ("ko", "kB"), ("Mo", "MB"), ("Go", "GB"), ("To", "TB"))
+    level = 0
+    value = float(n)
+    while value >= 1000 and level < len(units) - 1:
+        value /= 1000
+        level += 1
+    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+    if lang == "fr":
+        shown = shown.replace(".", ",")
+    return f"{shown} {units[level][0 if lang == 'fr' else 1]}"
+
 
 def _mlp_layers(q, bias=True):
     from solver.architecture import Linear
@@ -81,10 +111,10 @@ def solve_3_2(q) -> Solution:
             "The Hessian holds every second derivative $\\partial^2 f / \\partial w_i \\partial w_j$: one row "
             "and one column per parameter."), sp.Eq(sp.Symbol("shape_H"), sp.Tuple(total, total)))),
         Step(Text(
-            f"Elle a donc $P^2$ coefficients, soit environ {float(entries * 4) / 1e9:.0f} Go en float32 : on ne "
-            "la forme jamais explicitement (d'où les produits hessienne-vecteur de la suite).",
-            f"It therefore has $P^2$ entries, about {float(entries * 4) / 1e9:.0f} GB in float32: it is never "
-            "formed explicitly (hence the Hessian-vector products that follow)."),
+            f"Elle a donc $P^2$ coefficients, soit environ {_bytes(int(entries) * 4, 'fr')} en float32 : on "
+            "évite de la former explicitement (d'où les produits hessienne-vecteur de la suite).",
+            f"It therefore has $P^2$ entries, about {_bytes(int(entries) * 4, 'en')} in float32: one avoids "
+            "forming it explicitly (hence the Hessian-vector products that follow)."),
             sp.Eq(P ** 2, entries), kind="remark"),
     )
     return Solution(q, steps, {"params": total, "hessian_shape": sp.Tuple(total, total)})
@@ -185,11 +215,23 @@ def solve_4_1(q) -> Solution:
     from solver.architecture import explain_shapes, trace
 
     rows = trace((_channels(), q["n"], q["n"]), _cnn_4_1(q))
+    k = q["k"]
+    keep_fr = (f" Avec un remplissage de ${(k - 1) // 2}$, les convolutions ${k} \\times {k}$ garderaient la "
+               "taille." if k % 2 else "")
+    keep_en = (f" With a padding of ${(k - 1) // 2}$ the ${k} \\times {k}$ convolutions would keep the size."
+               if k % 2 else "")
     steps = [Step(Text(
         "Formes en (canaux, hauteur, largeur) ; l'énoncé ne donne pas le nombre de canaux, noté $C$ : il "
         "ne change aucune taille spatiale. Les ReLU ne changent pas la forme.",
         "Shapes as (channels, height, width); the statement gives no channel count, written $C$: it changes "
-        "no spatial size. The ReLUs do not change the shape."), kind="remark")]
+        "no spatial size. The ReLUs do not change the shape."), kind="remark"),
+        Step(Text(
+            "La phrase de la source (« les convolutions utiliser la foulée 1 et les opérations de mutualisation "
+            "utiliser la foulée 2 et n'utilisent aucun remplissage ») est ambiguë : on comprend qu'aucune "
+            "couche, convolution ou pooling, n'a de remplissage." + keep_fr,
+            "The source's sentence (convolutions with stride 1, pooling with stride 2, \"and they use no "
+            "padding\") is ambiguous: we read that no layer, convolution or pooling, is padded." + keep_en),
+        kind="remark")]
     steps += [_result(s) if r.name == "conv3" else s for r, s in zip(rows, explain_shapes(rows))]
     sides = {r.name: _int(r.shape[1]) for r in rows}
     return Solution(q, tuple(steps), {n: sides[n] for n in ("conv1", "conv2", "pool", "conv3")})
@@ -238,8 +280,10 @@ def _minus_k(name):
 
 
 def _diagnoses_4_1():
-    same = Text("Aucun remplissage : chaque convolution $k \\times k$ retire $k - 1$ pixels par côté.",
-                "No padding: each $k \\times k$ convolution removes $k - 1$ pixels per side.")
+    same = Text("Aucun remplissage : chaque convolution $k \\times k$ réduit le côté de $k - 1$ pixels, elle ne "
+                "garde pas la taille.",
+                "No padding: each $k \\times k$ convolution shortens the side by $k - 1$ pixels, it does not "
+                "keep the size.")
     minus_k = Text("Une convolution sans remplissage retire $k - 1$ pixels, pas $k$ ($o = i - k + 1$).",
                    "An unpadded convolution removes $k - 1$ pixels, not $k$ ($o = i - k + 1$).")
     stride1 = Text("Le pooling a un pas égal à sa fenêtre : il divise le côté.",
@@ -307,6 +351,11 @@ def solve_4_2(q) -> Solution:
     mlp_free = n not in sp.sympify(mlp[1].params).free_symbols
     convs = [rows["conv1"], rows["conv2"]]
     steps = [
+        Step(Text("La source ne dit rien du remplissage de ce second réseau : on suppose, comme à la question "
+                  "précédente, qu'il n'y en a pas. Avec un remplissage « same », toute image $n \\ge 1$ passerait.",
+                  "The source says nothing about this second network's padding: as in the previous question, we "
+                  "assume there is none. With \"same\" padding any image $n \\ge 1$ would go through."),
+             kind="remark"),
         Step(Text("On trace le réseau sur une image $n \\times n$ à $C$ canaux (forme (canaux, hauteur, "
                   "largeur)).",
                   "The network is traced on an $n \\times n$ image with $C$ channels (shape (channels, height, "
@@ -407,12 +456,12 @@ def _trace_stack(q, **kw):
 
 def statement_5_1(q) -> Text:
     return Text(
-        f"Un réseau n'a que ${q['L']}$ couches de convolution, chacune de noyau ${q['k']}$, de pas 1, avec un "
-        f"remplissage de ${q['p']}$ pixel(s) de zéros sur les quatre côtés, 16 canaux intermédiaires et un "
+        f"Un réseau n'a que ${q['L']}$ couches de convolution, chacune de noyau ${q['k']} \\times {q['k']}$, de "
+        f"pas 1, {_padding_fr(q['p'])}, 16 canaux intermédiaires et un "
         f"canal de sortie. Quel est le côté de la carte de sortie pour une entrée ${q['n']} \\times {q['n']}$ ? "
         "Est-il égal à celui de l'entrée ?",
-        f"A network has only ${q['L']}$ convolution layers, each with kernel ${q['k']}$, stride 1, "
-        f"${q['p']}$ pixel(s) of zero padding on all four sides, 16 intermediate channels and one output "
+        f"A network has only ${q['L']}$ convolution layers, each with a ${q['k']} \\times {q['k']}$ kernel, "
+        f"stride 1, {_padding_en(q['p'])}, 16 intermediate channels and one output "
         f"channel. What is the side of the output map for a ${q['n']} \\times {q['n']}$ input? Is it equal to the "
         "input's?")
 
@@ -523,7 +572,7 @@ def statement_5_3(q) -> Text:
         f"Pour le réseau de ${q['L']}$ convolutions ${q['k']} \\times {q['k']}$ de pas 1 (remplissage "
         f"$(k-1)/2$), quel est le champ récepteur d'un pixel de la sortie, c'est-à-dire le côté de la région "
         "de l'entrée dont il dépend ?",
-        f"For the network of ${q['L']}$ convolutions ${q['k']} \\times {q['k']}$ of stride 1 (padding "
+        f"For the network of ${q['L']}$ stacked ${q['k']} \\times {q['k']}$ convolutions of stride 1 (padding "
         "$(k-1)/2$), what is the receptive field of an output pixel, i.e. the side of the input region it "
         "depends on?")
 
@@ -605,7 +654,7 @@ def statement_5_4(q) -> Text:
         "change-t-elle la réponse ? Justifier.",
         f"The data are ${m} \\times {m}$ images; the output (same size) has its two opposite corners white if "
         "the two diagonally opposite corner pixels of the input are equal, black otherwise. With the network of "
-        f"${q['L']}$ convolutions ${q['k']} \\times {q['k']}$ (stride 1, padding $(k-1)/2$), can one reach 100% "
+        f"${q['L']}$ stacked ${q['k']} \\times {q['k']}$ convolutions (stride 1, padding $(k-1)/2$), can one reach 100% "
         "accuracy on these data? Does a residual connection between two layers change the answer? Justify.")
 
 
@@ -629,6 +678,16 @@ def solve_5_4(q) -> Solution:
     widest = max(rf, skip)
     r, dist, rho = sp.Symbol("r"), sp.Symbol("D"), sp.Symbol("a")
     steps = [
+        Step(Text("Les figures de la source ne sont pas reproduites ; sa légende dit que les vraies images ne "
+                  "sont pas forcément $5 \\times 5$ et le texte les dit $7 \\times 7$"
+                  + (" : on prend la taille du texte." if q["m"] == 7 else
+                     f" ; cette variante prend ${q['m']} \\times {q['m']}$.")
+                  + " Seuls les coins comptent pour la cible.",
+                  "The source's figures are not reproduced; their caption says the real images need not be "
+                  "$5 \\times 5$ and the text says $7 \\times 7$"
+                  + (": we take the text's size." if q["m"] == 7 else
+                     f"; this variant takes ${q['m']} \\times {q['m']}$.")
+                  + " Only the corners matter for the target."), kind="remark"),
         Step(Text("Champ récepteur d'un pixel de sortie, couche par couche :",
                   "Receptive field of an output pixel, layer by layer:")),
         *explain_receptive_fields(rows),
@@ -657,12 +716,15 @@ def solve_5_4(q) -> Solution:
             "inchangé.",
             "A residual connection $x + F(x)$ adds a path that skips one convolution: its receptive field is "
             "smaller. The output's receptive field is the largest over the paths: unchanged."),
-            Chain(sp.Symbol("r_out"), sp.Max(sp.Symbol("r_main"), sp.Symbol("r_skip")),
-                  sp.Max(rf, skip, evaluate=False), widest))),
-        Step(Text("L'énoncé ne mentionne pas d'activation : on suppose des ReLU entre les convolutions. Un réseau "
-                  "purement linéaire ne pourrait de toute façon pas tester l'égalité de deux pixels.",
-                  "The statement mentions no activation: ReLUs are assumed between the convolutions. A purely "
-                  "linear network could not test whether two pixels are equal anyway."), kind="remark"),
+            (sp.Eq(sp.Symbol("r_main"), rf), sp.Eq(sp.Symbol("r_skip"), skip),
+             Chain(sp.Symbol("r_out"), sp.Max(sp.Symbol("r_main"), sp.Symbol("r_skip")), widest)))),
+        Step(Text("La source dit le réseau « composé uniquement » de convolutions et ne mentionne aucune "
+                  "activation : on suppose des ReLU entre les convolutions. Un réseau purement linéaire ne "
+                  "pourrait de toute façon pas tester l'égalité de deux pixels (la réponse serait non dans tous "
+                  "les cas).",
+                  "The source says the network is \"made only\" of convolutions and mentions no activation: "
+                  "ReLUs are assumed between the convolutions. A purely linear network could not test whether "
+                  "two pixels are equal anyway (the answer would be no in every case)."), kind="remark"),
     ]
     if reach:
         steps.append(Step(Text("Un champ récepteur suffisant est nécessaire ; avec des ReLU et 16 canaux, le test "

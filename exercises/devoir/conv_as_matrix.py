@@ -169,13 +169,13 @@ def conv_statement(q) -> Text:
     dil_en = "" if d == 1 else f", dilation ${d}$"
     return Text(
         f"Une couche de convolution de noyau $W = {W}$ s'applique à l'entrée $X = {X}$ avec un pas "
-        f"${s}$, ${p}$ zéro(s) de remplissage de chaque côté{dil_fr}. (1) Calculer la carte de sortie "
+        f"${s}$, {_zeros_fr(p)}{dil_fr}. (1) Calculer la carte de sortie "
         "$Z = W \\star X$ (corrélation croisée, comme `torch.nn.functional.conv2d`). (2) Cette "
         "opération est linéaire en $X$ : donner la matrice $A$ telle que "
         "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, où $\\operatorname{vec}$ aplatit une "
         "carte ligne après ligne ($x_{0,0}, x_{0,1}, \\dots$).",
         f"A convolutional layer with kernel $W = {W}$ is applied to the input $X = {X}$ with stride "
-        f"${s}$ and ${p}$ zero(s) of padding on each side{dil_en}. (1) Compute the output map "
+        f"${s}$ and {_zeros_en(p)}{dil_en}. (1) Compute the output map "
         "$Z = W \\star X$ (cross-correlation, as `torch.nn.functional.conv2d` does). (2) This "
         "operation is linear in $X$: give the matrix $A$ such that "
         "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, where $\\operatorname{vec}$ flattens a "
@@ -213,11 +213,25 @@ def _remark_sheet_formula() -> Step:
         "formule a disparu. On lit $f(X) = A \\operatorname{vec}(X)$ avec des vecteurs colonnes ; "
         "l'indication d'un vecteur ligne $(x_{0,0}, x_{0,1}, \\dots)$ suggère aussi l'écriture "
         "$\\operatorname{vec}(X)^\\top A^\\top$, dont la matrice est la transposée (voir la fin).",
-        "The sheet says a linear function 'can be computed as , for a matrix A': the formula is "
+        "The sheet says a linear function \"can be computed as , for a matrix A\": the formula is "
         "missing. We read $f(X) = A \\operatorname{vec}(X)$ with column vectors; the hint of a row "
         "vector $(x_{0,0}, x_{0,1}, \\dots)$ also suggests the form "
         "$\\operatorname{vec}(X)^\\top A^\\top$, whose matrix is the transpose (see the end)."),
         kind="remark")
+
+
+def _zeros_fr(p: int) -> str:
+    return "sans remplissage" if p == 0 else f"${p}$ zéro{'s' if p > 1 else ''} de remplissage de chaque côté"
+
+
+def _zeros_en(p: int) -> str:
+    return "no padding" if p == 0 else f"${p}$ zero{'s' if p > 1 else ''} of padding on each side"
+
+
+def _tap_relation(d: int) -> str:
+    """The tap relation written with the dilation only when there is one."""
+    return ("$m = as + u - p$ et $n = bs + v - p$", "$m = as + u - p$ and $n = bs + v - p$") if d == 1 else \
+        ("$m = as + ud - p$ et $n = bs + vd - p$", "$m = as + ud - p$ and $n = bs + vd - p$")
 
 
 def _conv_z_steps(q, X, W, Z, o):
@@ -245,7 +259,7 @@ def _conv_z_steps(q, X, W, Z, o):
             "$w_{u,v}$.",
             "Convention: like PyTorch's `conv2d`, the layer computes a cross-correlation (the kernel "
             "is not flipped), indices from 0; $x_{m,n} = 0$ outside the input (padding zeros). A "
-            "'true' convolution would use $w_{k-1-u, k-1-v}$ instead of $w_{u,v}$."),
+            "\"true\" convolution would use $w_{k-1-u, k-1-v}$ instead of $w_{u,v}$."),
             (general, general.xreplace(bind))),
         Step(Text("Taille de la sortie, le long de chaque dimension :",
                   "Size of the output, along each dimension:"),
@@ -258,9 +272,10 @@ def _conv_z_steps(q, X, W, Z, o):
     shown = Z if o <= 3 else sp.Eq(sp.IndexedBase("z")[0, 0], Z[0, 0])
     steps.append(Step(Text(
         f"Chaque sortie est la somme des produits du noyau et de la fenêtre de l'entrée remplie qu'il "
-        f"recouvre ; la fenêtre avance de ${s}$ case(s). La carte de sortie est ${o} \\times {o}$"
+        f"recouvre ; la fenêtre avance de ${s}$ case{'s' if s > 1 else ''}. La carte de sortie est ${o} \\times {o}$"
         + ("." if o <= 3 else " (première entrée ci-dessous, la carte entière dans les réponses)."),
-        f"it covers; the window moves by ${s}$ cell(s). The output map is ${o} \\times {o}$"
+        "Each output is the sum of the products of the kernel with the window of the padded input it "
+        f"covers; the window moves by ${s}$ cell{'s' if s > 1 else ''}. The output map is ${o} \\times {o}$"
         + ("." if o <= 3 else " (first entry below, the whole map in the answers).")),
         sp.Eq(sp.Symbol("Z"), shown, evaluate=False) if o <= 3 else shown, kind="result"))
     return steps
@@ -282,15 +297,16 @@ def _conv_a_steps(q, X, Z, A):
         f"(length ${i * i}$) and $z_{{a,b}}$ is entry $a \\cdot {o} + b$ of $\\operatorname{{vec}}(Z)$ "
         f"(length ${o * o}$)."),
         Chain(sp.MatrixSymbol("vec(X)", i * i, 1).T, vec(X).T) if i * i <= SHOW else None)]
+    tap_fr, tap_en = _tap_relation(q["d"])
     steps.append(Step(Text(
         "Chaque $z_{a,b}$ est une somme de termes $w_{u,v} x_{m,n}$, sans terme constant : $Z$ dépend "
         "linéairement de $X$. Le coefficient de $x_{m,n}$ dans $z_{a,b}$ est $w_{u,v}$ si la case "
-        "$(m, n)$ est lue par le coefficient $(u, v)$ du noyau, c'est-à-dire $m = as + ud - p$ et "
-        "$n = bs + vd - p$ ($u$, $v$ entiers), et $0$ sinon :",
+        f"$(m, n)$ est lue par le coefficient $(u, v)$ du noyau, c'est-à-dire {tap_fr} ($u$, $v$ "
+        "entiers entre $0$ et $k - 1$), et $0$ sinon :",
         "Each $z_{a,b}$ is a sum of terms $w_{u,v} x_{m,n}$ with no constant term: $Z$ depends "
         "linearly on $X$. The coefficient of $x_{m,n}$ in $z_{a,b}$ is $w_{u,v}$ when cell $(m, n)$ "
-        "is read by kernel tap $(u, v)$, that is $m = as + ud - p$ and $n = bs + vd - p$ ($u$, $v$ "
-        "integers), and $0$ otherwise:"),
+        f"is read by kernel tap $(u, v)$, that is {tap_en} ($u$, $v$ integers between $0$ and "
+        "$k - 1$), and $0$ otherwise:"),
         _entry_formula(q, CONV, transposed=False)))
     nnz = sum(1 for e in A if e != 0)
     steps.append(Step(Text(
@@ -473,13 +489,15 @@ def _tconv_o_steps(q, O):
     steps = [
         Step(Text(
             "Convention de PyTorch (`conv_transpose2d`) : chaque entrée $x_{a,b}$ dépose la copie "
-            "$x_{a,b} W$ du noyau à partir de la case $(as - p,\\, bs - p)$ de la sortie ; les dépôts qui "
-            "se chevauchent s'additionnent, et les $p$ premières et dernières lignes et colonnes sont "
-            "rognées. Ici $w_{u,v} = 0$ hors du noyau (et pour des indices non entiers).",
-            "PyTorch's convention (`conv_transpose2d`): each input $x_{a,b}$ lays the copy $x_{a,b} W$ "
-            "of the kernel from output cell $(as - p,\\, bs - p)$ on; overlapping copies add up, and "
-            "the first and last $p$ rows and columns are cropped. Here $w_{u,v} = 0$ outside the "
-            "kernel (and for non-integer indices)."),
+            "$x_{a,b} W$ du noyau avec son coin supérieur gauche en case $(as - p,\\, bs - p)$ de la "
+            "sortie ; les dépôts qui se chevauchent s'additionnent, et les $p$ premières et dernières "
+            "lignes et colonnes sont rognées. Dans la formule, $w_{u,v} = 0$ hors du noyau"
+            + (" (et pour des indices non entiers)." if d != 1 else "."),
+            "PyTorch's convention (`conv_transpose2d`): each input $x_{a,b}$ lays down the copy "
+            "$x_{a,b} W$ of the kernel with its top-left corner at output cell $(as - p,\\, bs - p)$; "
+            "overlapping copies add up, and the first and last $p$ rows and columns are cropped. In the "
+            "formula, $w_{u,v} = 0$ outside the kernel"
+            + (" (and for non-integer indices)." if d != 1 else ".")),
             (general, general.xreplace(bind))),
         Step(Text("Taille de la sortie, le long de chaque dimension :",
                   "Size of the output, along each dimension:"),
@@ -529,12 +547,13 @@ def _tconv_a_steps(q, A, W):
         B = B.extract([a * side + b for a in range(i) for b in range(i)], list(range(B.cols)))
     if {(c, r): e for (r, c), e in B.todok().items()} != A.todok():
         raise RuntimeError("transposed-convolution matrix is not the transpose of the convolution's")
+    tap_fr, tap_en = _tap_relation(d)
     steps = [
         Step(Text(
-            "Le coefficient de $x_{a,b}$ dans $O_{m,n}$ est $w_{u,v}$ quand $m = as + ud - p$ et "
-            "$n = bs + vd - p$, sinon 0 ; en ligne $(m, n)$ (sortie) et colonne $(a, b)$ (entrée) :",
-            "The coefficient of $x_{a,b}$ in $O_{m,n}$ is $w_{u,v}$ when $m = as + ud - p$ and "
-            "$n = bs + vd - p$, else 0; in row $(m, n)$ (output) and column $(a, b)$ (input):"),
+            f"Le coefficient de $x_{{a,b}}$ dans $O_{{m,n}}$ est $w_{{u,v}}$ quand {tap_fr}, sinon 0 ; en "
+            "ligne $(m, n)$ (sortie) et colonne $(a, b)$ (entrée) :",
+            f"The coefficient of $x_{{a,b}}$ in $O_{{m,n}}$ is $w_{{u,v}}$ when {tap_en}, else 0; in row "
+            "$(m, n)$ (output) and column $(a, b)$ (input):"),
             _entry_formula(q, TCONV, transposed=True)),
         Step(Text(
             f"C'est exactement la relation d'une convolution ordinaire de même noyau, pas ${s}$ et "
@@ -556,10 +575,14 @@ def _tconv_a_steps(q, A, W):
         Step(Text(
             "$B^\\top$ n'est pas l'inverse de $B$ : la convolution transposée rétablit la taille, pas "
             "les valeurs. C'est l'opération que calcule la rétropropagation d'une convolution "
-            "(le gradient par rapport à son entrée). Avec des vecteurs lignes, la matrice serait $B$.",
+            "(le gradient par rapport à son entrée). Avec des vecteurs lignes (la convention que suggère "
+            "la source à la question précédente, qu'elle reprend « comme avant »), la matrice serait $B$ : "
+            "les deux réponses sont acceptées.",
             "$B^\\top$ is not the inverse of $B$: the transposed convolution restores the size, not "
             "the values. It is what backpropagation through a convolution computes (the gradient "
-            "with respect to its input). With row vectors, the matrix would be $B$."), kind="remark"),
+            "with respect to its input). With row vectors (the convention the source hints at in the previous "
+            "question and keeps \"as before\"), the matrix would be $B$: both answers are accepted."),
+            kind="remark"),
     ]
     if extra:
         steps.insert(2, Step(Text(
@@ -733,7 +756,8 @@ EXERCISES = (
         parts=(
             Part("O", "matrix", Text("sortie $O$", "output $O$")),
             Part("A", "matrix", Text("matrice $A$ telle que $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$",
-                                     "matrix $A$ such that $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$")),
+                                     "matrix $A$ such that $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$"),
+                 accept=("transpose",)),
             Part("linear", "choice", Text("$O$ est-elle linéaire en $X$ ?", "is $O$ linear in $X$?"),
                  choices=("yes", "no")),
         ),

@@ -28,6 +28,8 @@ def _grad_function():
 def _taylor_in_r(expr, order):
     """Σ_{k<order} (∂^k expr/∂r^k at r = 0) r^k / k!, plus O(r^order): a Taylor expansion in r.
 
+    Derivatives of an undefined function are written at the point (g'(w), not a substitution).
+
     >>> import sympy as sp
     >>> r = _scalars()["r"]
     >>> _taylor_in_r(sp.cos(r), 3)
@@ -36,7 +38,7 @@ def _taylor_in_r(expr, order):
     import sympy as sp
 
     r = _scalars()["r"]
-    terms = [sp.diff(expr, r, k).subs(r, 0) / sp.factorial(k) * r ** k for k in range(order)]
+    terms = [sp.diff(expr, r, k).subs(r, 0).doit() / sp.factorial(k) * r ** k for k in range(order)]
     return sp.Add(*terms) + sp.Order(r ** order, (r, 0))
 
 
@@ -65,11 +67,11 @@ def newton_statement(q) -> Text:
     return Text(
         "Soit $f$ à minimiser et $H$ sa hessienne en $w^{(t)}$, supposée définie positive. Trouver le "
         "minimiseur $w^{(t+1)}$ du modèle quadratique $f(w^{(t)}) + (w - w^{(t)})^\\top \\nabla f(w^{(t)}) "
-        "+ \\frac{1}{2} (w - w^{(t)})^\\top H (w - w^{(t)})$. Qu'en déduire sur le « taux "
+        "+ (w - w^{(t)})^\\top H (w - w^{(t)})/2$. Qu'en déduire sur le « taux "
         "d'apprentissage » ?",
         "Let $f$ be minimised and $H$ its Hessian at $w^{(t)}$, assumed positive definite. Find the minimiser "
         "$w^{(t+1)}$ of the quadratic model $f(w^{(t)}) + (w - w^{(t)})^\\top \\nabla f(w^{(t)}) + "
-        "\\frac{1}{2} (w - w^{(t)})^\\top H (w - w^{(t)})$. What does it say about the \"learning rate\"?")
+        "(w - w^{(t)})^\\top H (w - w^{(t)})/2$. What does it say about the \"learning rate\"?")
 
 
 def newton_solve(q) -> Solution:
@@ -90,34 +92,57 @@ def newton_solve(q) -> Solution:
     u = sp.Symbol("u", real=True)
     scalar_model = (u - s["w"]) * s["g"] + s["H"] * (u - s["w"]) ** 2 / 2
     w_next = sp.solve(sp.Eq(sp.diff(scalar_model, u), 0), u)[0]
+    grad_m, w_new = _written("∇m(u)", "\\nabla m(u)"), _written("w^(t+1)", "w^{(t+1)}")
     steps = [
         Step(Text("On note $u$ la variable, $w = w^{(t)}$ et $g = \\nabla f(w^{(t)})$ ; la constante "
-                  "$f(w^{(t)})$ ne change pas le minimiseur.",
+                  "$f(w^{(t)})$ ne change pas le minimiseur : on minimise "
+                  "$m(u) = (u - w)^\\top g + (u - w)^\\top H (u - w)/2$.",
                   "Write $u$ for the variable, $w = w^{(t)}$ and $g = \\nabla f(w^{(t)})$; the constant "
-                  "$f(w^{(t)})$ does not move the minimiser."), Chain(sp.Symbol("m(u)"), model)),
-        Step(Text("Gradient du modèle ($H$ symétrique, donc $(H + H^\\top)/2 = H$).",
-                  "Gradient of the model ($H$ symmetric, so $(H + H^\\top)/2 = H$)."),
-             Chain(sp.Symbol("grad m(u)"), grad)),
-        Step(Text("$H$ est définie positive : le modèle est strictement convexe, son unique minimiseur annule le gradient ; "
-                  "$H$ est inversible, d'où $u = w - H^{-1} g$ (on vérifie que le gradient y est nul).",
-                  "$H$ is positive definite: the model is strictly convex, its unique minimiser zeroes the gradient; $H$ is "
-                  "invertible, hence $u = w - H^{-1} g$ (the gradient vanishes there, as checked)."),
-             (Chain(sp.Symbol("w_{t+1}"), newton), Chain(sp.Symbol("grad m(w_{t+1})"), residual))),
-        Step(Text("En notation scalaire (une dimension, ou chaque direction propre de $H$), le même calcul donne "
-                  "la réponse ; $H^{-1} g$ s'y écrit $g/H$.",
-                  "In scalar notation (one dimension, or each eigendirection of $H$) the same computation gives "
-                  "the answer; $H^{-1} g$ is written $g/H$ there."),
-             sp.Eq(sp.Symbol("w_{t+1}"), w_next), kind="result"),
-        Step(Text("Taux d'apprentissage : la descente de gradient fait $w - \\eta g$ avec un seul $\\eta$ ; "
-                  "Newton remplace $\\eta$ par $H^{-1}$, un pas $1/\\lambda_i$ dans chaque direction propre "
-                  "(petit là où la courbure $\\lambda_i$ est forte) ; en dimension 1, $\\eta = 1/f''(w)$. "
-                  "La source écrit la descente de gradient sans $\\eta$ (soit $\\eta = 1$).",
-                  "Learning rate: gradient descent does $w - \\eta g$ with a single $\\eta$; Newton replaces "
-                  "$\\eta$ by $H^{-1}$, a step $1/\\lambda_i$ along each eigendirection (small where the "
-                  "curvature $\\lambda_i$ is large); in one dimension $\\eta = 1/f''(w)$. The source writes "
-                  "gradient descent without $\\eta$ (i.e. $\\eta = 1$)."), kind="remark"),
+                  "$f(w^{(t)})$ does not move the minimiser: we minimise "
+                  "$m(u) = (u - w)^\\top g + (u - w)^\\top H (u - w)/2$.")),
+        Step(Text("Gradient du modèle : $g$ pour le terme linéaire, $(H + H^\\top)(u - w)/2 = H(u - w)$ pour "
+                  "le terme quadratique, car la hessienne est symétrique.",
+                  "Gradient of the model: $g$ from the linear term, $(H + H^\\top)(u - w)/2 = H(u - w)$ from "
+                  "the quadratic term, since the Hessian is symmetric."),
+             Chain(grad_m, grad)),
+        Step(Text("$H$ est définie positive : le modèle est strictement convexe, son unique minimiseur annule le "
+                  "gradient. $H$ est inversible, donc $H(u - w) = -g$ donne $u = w - H^{-1} g$ ; on vérifie "
+                  "que le gradient y est nul.",
+                  "$H$ is positive definite: the model is strictly convex, its unique minimiser zeroes the "
+                  "gradient. $H$ is invertible, so $H(u - w) = -g$ gives $u = w - H^{-1} g$; the gradient "
+                  "indeed vanishes there."),
+             (Chain(w_new, newton), Chain(_written("∇m(w^(t+1))", "\\nabla m(w^{(t+1)})"), residual))),
+        Step(Text("Réponse en notation scalaire (une dimension, ou chaque direction propre de $H$) : le même "
+                  "calcul donne $w - g/H$, où $g/H$ se lit $H^{-1} g$.",
+                  "Answer in scalar notation (one dimension, or each eigendirection of $H$): the same "
+                  "computation gives $w - g/H$, where $g/H$ stands for $H^{-1} g$."),
+             Chain(w_new, w_next), kind="result"),
+        Step(Text("La source écrit l'élément de la hessienne $\\frac{\\partial^2}{\\partial w_i w_j} f$ : il "
+                  "manque un $\\partial$, c'est $\\partial^2 f / \\partial w_i \\partial w_j$ en $w^{(t)}$.",
+                  "The source writes the Hessian entry as $\\frac{\\partial^2}{\\partial w_i w_j} f$: a "
+                  "$\\partial$ is missing, it is $\\partial^2 f / \\partial w_i \\partial w_j$ at $w^{(t)}$."),
+             kind="remark"),
+        Step(Text("Taux d'apprentissage : la descente de gradient fait $w - \\eta g$ avec un seul $\\eta$ pour "
+                  "toutes les directions ; Newton remplace $\\eta$ par la matrice $H^{-1}$ : un pas $1/\\lambda_i$ "
+                  "dans chaque direction propre (petit là où la courbure $\\lambda_i$ est forte, grand là où "
+                  "elle est faible). En dimension 1, c'est un taux $\\eta = 1/f''(w)$ choisi par la courbure.",
+                  "Learning rate: gradient descent does $w - \\eta g$ with a single $\\eta$ for every direction; "
+                  "Newton replaces $\\eta$ by the matrix $H^{-1}$: a step $1/\\lambda_i$ along each "
+                  "eigendirection (small where the curvature $\\lambda_i$ is large, large where it is small). "
+                  "In one dimension it is a rate $\\eta = 1/f''(w)$ set by the curvature."), kind="result"),
+        Step(Text("La source écrit la descente de gradient sans taux d'apprentissage, $w - \\nabla f(w)$, "
+                  "c'est-à-dire avec $\\eta = 1$.",
+                  "The source writes gradient descent without a learning rate, $w - \\nabla f(w)$, i.e. with "
+                  "$\\eta = 1$."), kind="remark"),
     ]
     return Solution(q, tuple(steps), {"w_next": w_next})
+
+
+def _written(text, tex):
+    """A name printed as `tex` in LaTeX and `text` elsewhere (e.g. ∇m(u), w^(t+1))."""
+    from solver.mlp import Written
+
+    return Written(text, tex)
 
 
 def _apply_scalar_rule(expr, w, g, H):
@@ -323,7 +348,7 @@ def order_solve(q) -> Solution:
     s, g = _scalars(), _grad_function()
     w, v, r = s["w"], s["v"], s["r"]
     _, estimate = _finite_difference()
-    exact = sp.diff(g(w + r * v), r).subs(r, 0)
+    exact = sp.diff(g(w + r * v), r).subs(r, 0).doit()
     expansion = sp.expand((_taylor_in_r(g(w + r * v), 3) - g(w)) / r)
     error = sp.expand(expansion.removeO() - exact)
     order = sp.Order(error, (r, 0))
@@ -438,7 +463,12 @@ def rop_solve(q) -> Solution:
         Step(Text("Par la règle de la chaîne, $\\mathcal{R}_v\\{ f(w) \\} = \\nabla f(w)^\\top v$, la dérivée "
                   "directionnelle (ici en dimension 1).",
                   "By the chain rule, $\\mathcal{R}_v\\{ f(w) \\} = \\nabla f(w)^\\top v$, the directional derivative "
-                  "(here in one dimension)."), Chain(sp.Symbol("R_v{f(w)}"), directional), kind="remark"),
+                  "(here in one dimension)."), Chain(_written("R_v{f(w)}", "\\mathcal{R}_v\\{ f(w) \\}"), directional),
+             kind="remark"),
+        Step(Text("L'introduction de la source dit que $r v$ perd de la précision quand on l'ajoute « à $vw$ » : "
+                  "il faut lire « à $w$ » (le calcul de $w + r v$ arrondit $r v$ quand $r$ est très petit).",
+                  "The source's introduction says that $r v$ loses precision when added \"to $vw$\": read \"to "
+                  "$w$\" (computing $w + r v$ rounds $r v$ away when $r$ is very small)."), kind="remark"),
     ]
     answer = ModelAnswer(
         Text("Avec $a(r) = f(w + r v)$, $b(r) = g(w + r v)$ : $\\mathcal{R}_v\\{ c f \\} = "

@@ -63,6 +63,11 @@ CLASSES = Param("C", "int", SYMBOLIC, Text("nombre de classes (num_classes)", "n
                 minimum=1, symbolic_ok=True)
 
 
+def _channels(c: int) -> Text:
+    """« 1 canal », « 3 canaux » (and the English)."""
+    return Text(f"${c}$ canal" if c == 1 else f"${c}$ canaux", f"${c}$ channel" if c == 1 else f"${c}$ channels")
+
+
 def _value(q, name, default):
     return q[name] if name in q else default
 
@@ -332,9 +337,9 @@ def solve_shapes(q) -> Solution:
 
     rows = _rows(q)
     steps = [Step(Text(
-        f"L'entrée est lue canaux d'abord (convention PyTorch) : ${q['c']}$ canal(aux) de "
+        f"L'entrée est lue canaux d'abord (convention PyTorch) : {_channels(q['c'])('fr')} de "
         f"${q['n']}\\times {q['n']}$ pixels.",
-        f"The input is read channels first (PyTorch's convention): ${q['c']}$ channel(s) of "
+        f"The input is read channels first (PyTorch's convention): {_channels(q['c'])('en')} of "
         f"${q['n']}\\times {q['n']}$ pixels."))]
     steps += _same_stride_remark(q)
     steps += explain_shapes([rows[name] for name in SHAPE_PARTS])
@@ -404,8 +409,8 @@ def _shape_diagnoses():
                 "convolution loses $k - 1$ pixels.")),
             Diagnosis("stride-ignored", part, lambda q, p=part: _wrong_shape(stride1=1)(q, p)
                       if q["s1"] != 1 else None, Text(
-                "conv1 a un pas de 2 : « same » donne alors $\\lceil i/2 \\rceil$, pas $i$.",
-                "conv1 has stride 2: 'same' then gives $\\lceil i/2 \\rceil$, not $i$.")),
+                "conv1 a un pas $s > 1$ : « same » donne alors $\\lceil i/s \\rceil$, pas $i$.",
+                "conv1 has a stride $s > 1$: 'same' then gives $\\lceil i/s \\rceil$, not $i$.")),
             Diagnosis("channels-last", part, (lambda q, p=part: _channels_last(q, p)) if part != "flatten"
                       else (lambda q: None), Text(
                 "En PyTorch les canaux viennent d'abord : (canaux, hauteur, largeur).",
@@ -434,17 +439,22 @@ def solve_params(q) -> Solution:
     steps = [Step(Text(
         f"La taille $({q['n']}, {q['n']}, {q['c']})$ est écrite hauteur × largeur × canaux (ordre de "
         f"TensorFlow/Keras), alors que III.2 écrivait canaux d'abord : on lit une image ${q['n']}\\times {q['n']}$ "
-        f"à ${q['c']}$ canal(aux), soit $({q['c']}, {q['n']}, {q['n']})$ en PyTorch.",
+        f"à {_channels(q['c'])('fr')}, soit $({q['c']}, {q['n']}, {q['n']})$ en PyTorch.",
         f"The size $({q['n']}, {q['n']}, {q['c']})$ is written height × width × channels (TensorFlow/Keras "
         f"order), whereas III.2 wrote channels first: we read a ${q['n']}\\times {q['n']}$ image with "
-        f"${q['c']}$ channel(s), i.e. $({q['c']}, {q['n']}, {q['n']})$ in PyTorch."), kind="remark")]
+        f"{_channels(q['c'])('en')}, i.e. $({q['c']}, {q['n']}, {q['n']})$ in PyTorch."), kind="remark")]
     steps += _same_stride_remark(q)
     steps.append(Step(Text(
         "Le constructeur reçoit `size_of_flattened_feature_map` : c'est la taille du vecteur aplati, qui dépend de "
-        "l'entrée. On la calcule d'abord.",
+        "l'entrée. On la calcule d'abord en propageant les tailles couche par couche (comme en III.2).",
         "The constructor takes `size_of_flattened_feature_map`: it is the size of the flattened vector, which "
-        "depends on the input. We compute it first.")))
-    steps += explain_shapes([rows["conv4"], rows["flatten"]])
+        "depends on the input. We compute it first, propagating the sizes layer by layer (as in III.2).")))
+    steps += explain_shapes([rows[name] for name in SHAPE_PARTS])
+    steps.append(Step(Text(
+        "Les paramètres, couche par couche ; ceux d'une convolution ne dépendent que de ses canaux et de son "
+        "noyau, ceux d'une couche dense de ses tailles d'entrée et de sortie.",
+        "The parameters, layer by layer; a convolution's only depend on its channels and kernel, a dense "
+        "layer's on its input and output sizes.")))
     ordered = [rows[name] for name in ("conv1", "conv2", "pool1", "conv3", "pool2", "conv4", "flatten", "fc1",
                                        "dropout", "fc2")]
     steps += explain_params(ordered)
@@ -512,8 +522,50 @@ def _channels_ignored(q, part):
     return sp.expand(sp.sympify(_wrong_params()(q, part)) + delta)
 
 
+def _depth_ignored(q, part):
+    """A filter counted as k² weights (+ bias), as if it saw one map only (conv2–conv4)."""
+    import sympy as sp
+
+    row = _rows(q)[part]
+    wrong = row.layer.out_channels * (row.layer.kernel ** 2 + 1)
+    return None if wrong == row.params else sp.Integer(wrong)
+
+
+def _kernel_not_squared(q, part):
+    """A k×k filter counted as k weights per input map: C_out (C_in k + 1)."""
+    import sympy as sp
+
+    row = _rows(q)[part]
+    wrong = row.layer.out_channels * (row.in_shape[0] * row.layer.kernel + 1)
+    return None if wrong == row.params else sp.Integer(wrong)
+
+
+def _bias_per_input(q, part):
+    """A dense layer with one bias per input instead of one per neuron: n_in (n_out + 1)."""
+    import sympy as sp
+
+    row = _rows(q)[part]
+    n_in, n_out = row.in_shape[0], row.layer.out_features
+    wrong = sp.expand(n_in * (n_out + 1))
+    return None if sp.expand(wrong - sp.sympify(row.params)) == 0 else wrong
+
+
 def _param_diagnoses():
     out = []
+    for part in ("conv2", "conv3", "conv4"):
+        out.append(Diagnosis("depth-ignored", part, lambda q, p=part: _depth_ignored(q, p), Text(
+            "Un filtre couvre toute la profondeur de son entrée, les $C_{in}$ cartes de la couche précédente : "
+            "$C_{in} k^2$ poids (plus le biais), pas $k^2$.",
+            "A filter spans the whole depth of its input, the $C_{in}$ maps of the previous layer: "
+            "$C_{in} k^2$ weights (plus the bias), not $k^2$.")))
+    for part in CONVS:
+        out.append(Diagnosis("kernel-not-squared", part, lambda q, p=part: _kernel_not_squared(q, p), Text(
+            "Un filtre 2D $k \\times k$ a $k^2$ poids par carte d'entrée, pas $k$ : $C_{out}(C_{in} k^2 + 1)$.",
+            "A $k \\times k$ 2D filter has $k^2$ weights per input map, not $k$: $C_{out}(C_{in} k^2 + 1)$.")))
+    for part in ("fc1", "fc2"):
+        out.append(Diagnosis("bias-per-input", part, lambda q, p=part: _bias_per_input(q, p), Text(
+            "Une couche dense a un biais par neurone (par sortie), pas par entrée : $n_{out}(n_{in} + 1)$.",
+            "A dense layer has one bias per neuron (per output), not per input: $n_{out}(n_{in} + 1)$.")))
     for part in PARAM_PARTS:
         out += [
             Diagnosis("missing-bias", part, lambda q, p=part: _wrong_params(bias=False)(q, p), Text(
@@ -528,8 +580,10 @@ def _param_diagnoses():
         if part in ("fc1", "fc2", "total"):
             out.append(Diagnosis("stride-ignored", part, lambda q, p=part: _wrong_params(stride1=1)(q, p)
                                  if q["s1"] != 1 and p != "fc2" else None, Text(
-                "conv1 (pas 2) divise la taille par 2 : la carte aplatie est 4 fois plus petite.",
-                "conv1 (stride 2) halves the size: the flattened map is 4 times smaller.")))
+                "Le pas $s$ de conv1 divise le côté par $s$ (« same » : $\\lceil i/s \\rceil$) : la carte "
+                "aplatie, donc fc1, est environ $s^2$ fois plus petite.",
+                "The stride $s$ of conv1 divides the side by $s$ ('same': $\\lceil i/s \\rceil$): the "
+                "flattened map, hence fc1, is about $s^2$ times smaller.")))
     return tuple(out)
 
 

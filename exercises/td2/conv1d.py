@@ -297,10 +297,12 @@ LOSSES = ("cross-entropy", "mse", "hinge")
 def statement_3(q) -> Text:
     n = q["outputs"]
     return Text(
-        f"La dernière couche du réseau est une couche dense de ${n}$ neurone(s) ; les étiquettes valent $-1$ ou "
-        "$1$. Quelle fonction d'activation mettre sur cette couche, et quelle fonction de perte utiliser ?",
-        f"The last layer of the network is a dense layer of ${n}$ neuron(s); labels are $-1$ or $1$. Which "
-        "activation function should this layer use, and which loss function?")
+        f"La dernière couche du réseau est une couche dense de ${n}$ {'neurone' if n == 1 else 'neurones'} ; "
+        "les étiquettes des deux classes valent $-1$ ou $1$. Quelle fonction d'activation mettre sur cette "
+        "couche, et quelle fonction de perte utiliser ?",
+        f"The last layer of the network is a dense layer of ${n}$ {'neuron' if n == 1 else 'neurons'}; the "
+        "labels of the two classes are $-1$ or $1$. Which activation function should this layer use, and which "
+        "loss function?")
 
 
 def _choose(outputs: int) -> tuple[str, str]:
@@ -319,7 +321,7 @@ def solve_3(q) -> Solution:
     if activation == "softmax":
         model = Step(Text(
             f"Avec {n} neurones de sortie, un par classe, on veut une loi de probabilité sur les classes : "
-            "des sorties positives de somme 1. C'est exactement ce que donne le softmax.",
+            "des sorties positives de somme 1. C'est exactement ce que donne la softmax.",
             f"With {n} output neurons, one per class, we want a probability distribution over the classes: "
             "positive outputs summing to 1. This is exactly what softmax gives."),
             sp.Eq(P(c), sp.exp(z[c]) / sp.Sum(sp.exp(z[j]), (j, 0, n - 1))))
@@ -328,7 +330,7 @@ def solve_3(q) -> Solution:
         sigma = 1 / (1 + sp.exp(-sp.Symbol("z")))
         model = Step(Text(
             "Avec un seul neurone de sortie, la sigmoïde donne la probabilité de la classe positive, "
-            "$P(1) = \\sigma(z)$ (le softmax d'une seule valeur vaudrait toujours 1).",
+            "$P(1) = \\sigma(z)$ (la softmax d'une seule valeur vaudrait toujours 1).",
             "With a single output neuron, the sigmoid gives the probability of the positive class, "
             "$P(1) = \\sigma(z)$ (the softmax of a single value would always be 1)."),
             sp.Eq(P(1), sigma))
@@ -347,10 +349,10 @@ def solve_3(q) -> Solution:
             "Labels $y \\in \\{-1, 1\\}$ must be mapped to class indices $\\{0, 1\\}$ (e.g. $c = (y + 1)/2$) "
             "before using the cross-entropy."), sp.Eq(c, (y + 1) / 2), kind="remark"),
         Step(Text(
-            "Les deux choix sont équivalents : un softmax sur deux logits $(z_0, z_1)$ donne "
-            "$P(1) = \\sigma(z_1 - z_0)$.",
-            "Both designs are equivalent: a softmax over two logits $(z_0, z_1)$ gives "
-            "$P(1) = \\sigma(z_1 - z_0)$."), kind="remark"),
+            "Deux sorties avec une softmax ou une seule sortie avec une sigmoïde : les deux choix sont "
+            "équivalents, car une softmax sur deux logits $(z_0, z_1)$ donne $P(1) = \\sigma(z_1 - z_0)$.",
+            "Two outputs with a softmax or a single output with a sigmoid: both designs are equivalent, since "
+            "a softmax over two logits $(z_0, z_1)$ gives $P(1) = \\sigma(z_1 - z_0)$."), kind="remark"),
     )
     return Solution(q, steps, {"activation": activation, "loss": loss})
 
@@ -384,15 +386,15 @@ DIAGNOSES_3 = (
                    "Linear scores are not probabilities; they must be normalised.")),
     Diagnosis("sigmoid-two-outputs", "activation", lambda q: "sigmoid" if q["outputs"] >= 2 else None,
               Text("Deux sigmoïdes indépendantes ne forment pas une loi sur deux classes exclusives : "
-                   "utilisez le softmax (ou un seul neurone sigmoïde).",
+                   "utilisez la softmax (ou un seul neurone sigmoïde).",
                    "Two independent sigmoids do not form a distribution over two exclusive classes: use "
                    "softmax (or a single sigmoid neuron).")),
     Diagnosis("softmax-one-output", "activation", lambda q: "softmax" if q["outputs"] == 1 else None,
-              Text("Le softmax d'une seule sortie vaut toujours 1 : utilisez une sigmoïde.",
+              Text("La softmax d'une seule sortie vaut toujours 1 : utilisez une sigmoïde.",
                    "The softmax of a single output is always 1: use a sigmoid.")),
     Diagnosis("mse-for-classification", "loss", lambda q: "mse",
               Text("L'erreur quadratique n'est pas la vraisemblance d'une classification et apprend mal "
-                   "avec un softmax ; utilisez l'entropie croisée.",
+                   "avec une softmax ; utilisez l'entropie croisée.",
                    "The squared error is not the likelihood of a classification and learns poorly with a "
                    "softmax; use the cross-entropy.")),
     Diagnosis("hinge-with-probabilities", "loss", lambda q: "hinge",

@@ -97,9 +97,19 @@ def check(q, sol, checks) -> None:
 
 
 def _diagnoses():
+    """The usual mal-rules; the flipped kernel is a legitimate reading of this sheet, said so kindly."""
+    from dataclasses import replace
+
     from solver.conv_steps import correlation_diagnoses
 
-    return correlation_diagnoses("Y", _operands)
+    fair = Text("C'est la convolution au sens mathématique (noyau retourné de 180°) : une lecture possible "
+                "de l'énoncé, qui ne précise pas la convention. La correction suit celle des couches (torch, "
+                "Keras), une corrélation croisée sans retournement ; indiquez toujours la convention choisie.",
+                "This is the mathematical convolution (kernel rotated by 180°): a possible reading of the "
+                "sheet, which does not state its convention. The correction follows the layers' convention "
+                "(torch, Keras), a cross-correlation without flipping; always state the convention you use.")
+    return tuple(replace(d, feedback=fair) if d.code == "flipped-kernel" else d
+                 for d in correlation_diagnoses("Y", _operands))
 
 
 EXERCISES = (Exercise(

@@ -27,15 +27,18 @@ def statement(q) -> Text:
     v = {n: q.given(n) for n in NAMES}
     dil_fr = "" if q["d"] == 1 else f" et une dilatation ${v['d']}$"
     dil_en = "" if q["d"] == 1 else f" and a dilation ${v['d']}$"
+    formula = "i + 2p - k" if q["d"] == 1 else "i + 2p - d(k - 1) - 1"
+    extra_fr = "" if q["d"] == 1 else " (sans dilatation, $d = 1$ : $\\lfloor (i + 2p - k)/s \\rfloor + 1$)"
+    extra_en = "" if q["d"] == 1 else " (without dilation, $d = 1$: $\\lfloor (i + 2p - k)/s \\rfloor + 1$)"
     return Text(
         f"Une couche convolutive 2D applique un noyau de côté ${v['k']}$ avec un pas ${v['s']}$, "
         f"un remplissage de ${v['p']}$ zéros de chaque côté{dil_fr}, à une carte d'entrée de côté "
         f"${v['i']}$. On regarde une seule dimension (largeur ou hauteur). Montrer que la carte de "
-        "sortie a pour côté $o = \\lfloor (i + 2p - k)/s \\rfloor + 1$ et donner $o$.",
+        f"sortie a pour côté $o = \\lfloor ({formula})/s \\rfloor + 1${extra_fr} et donner $o$.",
         f"A 2D convolutional layer applies a kernel of side ${v['k']}$ with stride ${v['s']}$ and "
         f"${v['p']}$ zeros of padding on each side{dil_en} to an input map of side ${v['i']}$. "
         "Looking at one dimension (width or height), show that the output map has side "
-        "$o = \\lfloor (i + 2p - k)/s \\rfloor + 1$ and give $o$.")
+        f"$o = \\lfloor ({formula})/s \\rfloor + 1${extra_en} and give $o$.")
 
 
 def solve(q) -> Solution:
@@ -54,6 +57,7 @@ def solve(q) -> Solution:
     span = effective_kernel(k, d)
     last = sp.floor((i + 2 * p - span) / s)
     size = conv_output_size(i, k, s, p, d)
+    last_cell = "k - 1" if q["d"] == 1 else "d(k - 1)"
     steps = []
     if q["d"] != 1:
         steps.append(Step(Text(
@@ -65,9 +69,9 @@ def solve(q) -> Solution:
         Step(Text("Le remplissage ajoute $p$ zéros de chaque côté : l'entrée remplie a $i + 2p$ cellules.",
                   "Padding adds $p$ zeros on each side: the padded input has $i + 2p$ cells."),
              derive(sp.Symbol("n_{pad}"), i + 2 * p, bind)),
-        Step(Text("La position $t$ (comptée à partir de 0) place le noyau sur les cellules $ts$ à "
-                  "$ts + k - 1$ ; elle est valide tant que le noyau reste dans l'entrée remplie.",
-                  "Position $t$ (counted from 0) puts the kernel on cells $ts$ to $ts + k - 1$; it is "
+        Step(Text(f"La position $t$ (comptée à partir de 0) place le noyau sur les cellules $ts$ à "
+                  f"$ts + {last_cell}$ ; elle est valide tant que le noyau reste dans l'entrée remplie.",
+                  f"Position $t$ (counted from 0) puts the kernel on cells $ts$ to $ts + {last_cell}$; it is "
                   "valid as long as the kernel stays inside the padded input."),
              sp.Le(t * s + span - 1, i + 2 * p - 1)),
         Step(Text("$t$ est un entier : la dernière position valide est la partie entière inférieure.",
@@ -92,11 +96,18 @@ def _remarks(q, bind):
             "no position: that is why the result is rounded down."), kind="remark")]
     i, k, s, p, d = (q[n] for n in NAMES)
     rest = (i + 2 * p - (d * (k - 1) + 1)) % s
+    span = "k" if d == 1 else "k_{eff}"
+    if rest == 1:
+        return [Step(Text(
+            f"Ici $s$ ne divise pas $i + 2p - {span}$ : la dernière cellule de l'entrée remplie n'est vue "
+            "par aucune position du noyau.",
+            f"Here $s$ does not divide $i + 2p - {span}$: the last cell of the padded input is seen by no "
+            "position of the kernel."), kind="remark")]
     if rest:
         return [Step(Text(
-            f"Ici $s$ ne divise pas $i + 2p - k$ : les {rest} dernière(s) cellule(s) de l'entrée remplie "
+            f"Ici $s$ ne divise pas $i + 2p - {span}$ : les {rest} dernières cellules de l'entrée remplie "
             "ne sont vues par aucune position du noyau.",
-            f"Here $s$ does not divide $i + 2p - k$: the last {rest} cell(s) of the padded input are seen "
+            f"Here $s$ does not divide $i + 2p - {span}$: the last {rest} cells of the padded input are seen "
             "by no position of the kernel."), kind="remark")]
     return []
 

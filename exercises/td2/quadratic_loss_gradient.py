@@ -119,9 +119,12 @@ def _concrete_steps(q, answer):
         lines += (sp.Eq(sp.Derivative(g(a), a), derivative_from_output(name, s)),)
         why = Text("Ici $g$ et sa dérivée, aussi écrite avec la sortie $s_k = g(a_k)$ :",
                    "Here $g$ and its derivative, also written with the output $s_k = g(a_k)$:")
-    else:
+    elif name == "relu":
         why = Text("Ici $g$ et sa dérivée (nulle pour $a_k < 0$ ; en $a_k = 0$ on prend 0, comme PyTorch) :",
                    "Here $g$ and its derivative (zero for $a_k < 0$; at $a_k = 0$ we take 0, as PyTorch does):")
+    else:
+        why = Text("Ici $g$ est l'identité, de dérivée 1 partout : $s_k = a_k$.",
+                   "Here $g$ is the identity, whose derivative is 1 everywhere: $s_k = a_k$.")
     steps = [Step(why, lines)]
     if name not in ("relu", "identity"):
         steps.append(Step(Text("Avec la sortie $s_k$ :", "With the output $s_k$:"),
@@ -160,15 +163,17 @@ def _counterexample(answer, claim):
 def _remarks(q, answer):
     import sympy as sp
 
-    a, y, _, _ = _symbols()
+    a, y, _, g = _symbols()
     claim = 2 * (a - y)
     steps = [Step(Text(
         "L'énoncé parle de la « norme » de $s - y$ mais le facteur 2 attendu suppose le carré de la norme : "
         "on prend $C_Q = \\sum_k (s_k - y_k)^2$. Il écrit aussi $y \\in \\{0, \\dots, K\\}$, soit $K + 1$ "
-        "valeurs pour $K$ classes : il faut lire $y \\in \\{1, \\dots, K\\}$.",
+        "valeurs pour $K$ classes : il faut lire $y \\in \\{1, \\dots, K\\}$. Enfin, il note $\\delta$ la "
+        "dérivée partielle $\\partial$, et $C_Q(w)$ puis $C_Q(W)$ le même coût.",
         "The sheet speaks of the \"norm\" of $s - y$ but the expected factor 2 needs the squared norm: we take "
         "$C_Q = \\sum_k (s_k - y_k)^2$. It also writes $y \\in \\{0, \\dots, K\\}$, i.e. $K + 1$ values for "
-        "$K$ classes: read $y \\in \\{1, \\dots, K\\}$."), kind="remark")]
+        "$K$ classes: read $y \\in \\{1, \\dots, K\\}$. Finally, it writes $\\delta$ for the partial "
+        "derivative $\\partial$, and $C_Q(w)$ then $C_Q(W)$ for the same loss."), kind="remark")]
     if q["g"] == GENERAL:
         steps.append(Step(Text(
             "L'énoncé affirme $\\partial C_Q/\\partial a = 2(a - y)$ pour ReLU, sigmoïde ou tanh : c'est faux en "
@@ -180,7 +185,8 @@ def _remarks(q, answer):
             "general. It needs $g(a_k) = a_k$ and $g'(a_k) = 1$, which holds only for a linear (identity) "
             "output, and for ReLU only where $a_k > 0$ (for $a_k < 0$ the gradient is zero). For the sigmoid, "
             "$s_k \\neq a_k$ and $g' \\le 1/4$; for tanh, $g' = 1 - s_k^2 < 1$ as soon as $a_k \\neq 0$: the "
-            "formula is wrong (for tanh it is only an approximation near 0)."), sp.Eq(sp.Derivative(sp.Symbol("C_Q"), a), claim), kind="remark"))
+            "formula is wrong (for tanh it is only an approximation near 0)."),
+            sp.Ne(sp.diff((g(a) - y) ** 2, a), claim), kind="remark"))
         return steps
     found = _counterexample(answer, claim)
     if found is None:

@@ -333,7 +333,7 @@ def _likelihood_step():
 
     n, N, k, K = sp.symbols("n N k K", integer=True, positive=True)
     t, s, y, x = sp.IndexedBase("t"), sp.IndexedBase("s"), sp.IndexedBase("y"), sp.IndexedBase("x")
-    p = sp.Function("p")
+    p = _conditional_probability()
     total = sp.Sum(-sp.Sum(t[n, k] * sp.log(s[n, k]), (k, 1, K)), (n, 1, N))
     one_hot = sp.Sum(-sp.log(s[n, y[n]]), (n, 1, N))
     return Step(Text(
@@ -345,6 +345,31 @@ def _likelihood_step():
         "so only the observed class $y_n$ remains, and $s_{n, y_n} = p(y_n \\mid x_n)$: this is minus the "
         "conditional log-likelihood. Minimising one maximises the other ($-\\ln$ is decreasing)."),
         Chain(total, one_hot, -sp.log(sp.Product(p(y[n], x[n]), (n, 1, N)))), kind="result")
+
+
+@lru_cache(maxsize=None)
+def _conditional_probability():
+    """A SymPy function p(y, x) printed as the conditional probability p(y | x) (not a joint p(y, x))."""
+    import sympy as sp
+    from sympy.printing.pretty.stringpict import prettyForm
+
+    class p(sp.Function):  # noqa: N801 (the name printed)
+        nargs = 2
+
+        def _latex(self, printer):
+            a, b = (printer._print(arg) for arg in self.args)
+            return f"p\\left({a} \\mid {b}\\right)"
+
+        def _sympystr(self, printer):
+            a, b = (printer._print(arg) for arg in self.args)
+            return f"p({a} | {b})"
+
+        def _pretty(self, printer):
+            a, b = (printer._print(arg) for arg in self.args)
+            inside = prettyForm(*prettyForm(*a.right(" | ")).right(b))
+            return prettyForm(*prettyForm(*inside.parens()).left("p"))
+
+    return p
 
 
 def _likelihood_answer() -> ModelAnswer:

@@ -32,6 +32,26 @@ def _int(v):
     return sp.Integer(int(v))
 
 
+def grouped(n) -> Text:
+    """An integer with grouped thousands: a narrow no-break space in French, a comma in English.
+
+    >>> grouped(1191170)("fr"), grouped(1191170)("en")
+    ('1\u202f191\u202f170', '1,191,170')
+    """
+    text = f"{int(n):,}"
+    return Text(text.replace(",", "\u202f"), text)
+
+
+def decimal(value, digits: int = 1) -> Text:
+    """A decimal number with a comma in French, a point in English.
+
+    >>> decimal(23.8235)("fr"), decimal(23.8235)("en")
+    ('23,8', '23.8')
+    """
+    text = f"{float(value):.{digits}f}"
+    return Text(text.replace(".", ","), text)
+
+
 def _result(step: Step) -> Step:
     return Step(step.text, step.math, kind="result")
 
@@ -92,25 +112,40 @@ def statement_1(q) -> Text:
 def solve_1(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.chain import Chain, derive
+    from solver.layers import conv_output_size, conv_params, linear_params
 
-    conv, flatten, fc = _trace_1(q)
+    x = _symbols_1()
+    bind = {x[n]: q[n] for n in NAMES_1 if not q.is_symbolic(n)}
+    w_out, h_out = sp.Symbol("x'"), sp.Symbol("y'")
+    sides = {w_out: conv_output_size(x["x"], x["k"], x["s"], x["p"]),
+             h_out: conv_output_size(x["y"], x["k"], x["s"], x["p"])}
+    side_values = {sym: f.xreplace(bind) for sym, f in sides.items()}
+    shape = sp.Tuple(side_values[w_out], side_values[h_out], 1)
+    weights = conv_params(x["z"], 1, x["k"])
+    fc_general = linear_params(x["x"] * x["y"] * x["z"], w_out * h_out)
+    fc_value = sp.factor_terms(fc_general.xreplace(side_values).xreplace(bind))
+    fc_bind = {**bind, **{s: v for s, v in side_values.items() if v.is_Integer}}
+    fc_chain = derive(sp.Symbol("P_fc"), fc_general, fc_bind)
+    if not all(v.is_Integer for v in side_values.values()):
+        fc_chain = Chain(*fc_chain.terms, fc_value)
     steps = [
-        _order_remark(),
-        *explain_shapes([conv]),
-        _result(Step(Text("Un seul filtre donne une seule carte : la profondeur de sortie vaut 1.",
-                          "A single filter gives a single map: the output depth is 1."),
-                     sp.Eq(sp.Symbol("shape_out"), _hwc(conv.shape)))),
-        Step(Text("Le filtre traverse toute la profondeur $z$ de l'entrée : $k \\times k \\times z$ poids, plus "
-                  "un biais (compté ici avec les poids appris).",
-                  "The filter spans the whole depth $z$ of the input: $k \\times k \\times z$ weights, plus one "
-                  "bias (counted here with the learned weights)."),
-             explain_params([conv], total=False)[0].math, kind="result"),
-        Step(Text("Une couche entièrement connectée relie chacune des $x y z$ entrées à chacune des $x' y'$ "
-                  "sorties, plus un biais par sortie.",
-                  "A fully connected layer links each of the $x y z$ inputs to each of the $x' y'$ outputs, plus "
-                  "one bias per output."),
-             (explain_shapes([flatten])[0].math[0], explain_params([fc], total=False)[0].math), kind="result"),
+        Step(Text("Le noyau glisse indépendamment sur la largeur et sur la hauteur ; sur chacune, il prend "
+                  "$\\lfloor (n + 2p - k)/s \\rfloor + 1$ positions, $n$ étant le côté de l'entrée.",
+                  "The kernel slides independently along the width and along the height; along each it takes "
+                  "$\\lfloor (n + 2p - k)/s \\rfloor + 1$ positions, $n$ being the input's side."),
+             tuple(derive(sym, f, bind) for sym, f in sides.items())),
+        Step(Text("Un seul filtre traverse toute la profondeur $z$ et produit une seule carte : la profondeur de "
+                  "sortie vaut 1.",
+                  "A single filter spans the whole depth $z$ and produces a single map: the output depth is 1."),
+             sp.Eq(sp.Symbol("shape_out"), shape), kind="result"),
+        Step(Text("Ce filtre a $k \\times k \\times z$ poids, plus un biais (compté avec les poids appris).",
+                  "This filter has $k \\times k \\times z$ weights, plus one bias (counted with the learned "
+                  "weights)."), derive(sp.Symbol("P_conv"), weights, bind), kind="result"),
+        Step(Text("Une couche entièrement connectée de même sortie a $x' y'$ neurones, chacun relié aux $x y z$ "
+                  "entrées et muni d'un biais.",
+                  "A fully connected layer with the same output has $x' y'$ neurons, each linked to the $x y z$ "
+                  "inputs and with one bias."), fc_chain, kind="result"),
         Step(Text("Sans les biais, les deux nombres seraient $k^2 z$ et $x y z \\cdot x' y'$. La convolution "
                   "partage ses poids entre toutes les positions : leur nombre ne dépend pas de la taille de "
                   "l'image.",
@@ -118,8 +153,7 @@ def solve_1(q) -> Solution:
                   "shares its weights over all positions: their number does not depend on the image size."),
              kind="remark"),
     ]
-    answers = {"output_shape": _hwc(conv.shape), "weights": sp.sympify(conv.params),
-               "fc_weights": sp.factor_terms(fc.params)}
+    answers = {"output_shape": shape, "weights": sp.sympify(weights.xreplace(bind)), "fc_weights": fc_value}
     return Solution(q, tuple(steps), answers)
 
 
@@ -247,11 +281,13 @@ def statement_6(q) -> Text:
     return Text(
         "On remplace les couches entièrement connectées de VGG16 (réseau de la figure 2, prévu pour des images "
         "224 × 224 × 3) par des convolutions équivalentes : fc6 devient une convolution 7 × 7 à 4096 filtres, "
-        f"fc7 et fc8 des convolutions 1 × 1. Peut-on alors calculer la sortie pour une image ${n} \\times {n}$ ? "
+        f"fc7 et fc8 des convolutions 1 × 1. Peut-on alors calculer la sortie pour une image de taille "
+        f"${n} \\times {n}$ ? "
         "Quelle est sa forme, et quel est son intérêt ?",
         "The fully connected layers of VGG16 (the network of figure 2, made for 224 × 224 × 3 images) are "
         "replaced by equivalent convolutions: fc6 becomes a 7 × 7 convolution with 4096 filters, fc7 and fc8 "
-        f"1 × 1 convolutions. Can the output then be computed for an ${n} \\times {n}$ image? What is its shape, "
+        f"1 × 1 convolutions. Can the output then be computed for an image of size ${n} \\times {n}$? What is its "
+        "shape, "
         "and what is it good for?")
 
 
@@ -400,18 +436,27 @@ def _text_7(deeper) -> ModelAnswer:
     return ModelAnswer(Text(
         f"Le champ récepteur grandit avec la profondeur : de $(k-1)$ pixels par convolution au début, puis de plus "
         f"en plus vite car chaque pooling double l'écart entre neurones voisins ; il atteint {last[1]} pixels à "
-        f"{last[0]}. Les premières couches voient de petits motifs locaux (bords, couleurs), les couches "
+        f"{last[0]}, {_coverage(last[1])[0]}. Les premières couches voient de petits motifs locaux (bords, couleurs), les couches "
         "profondes des régions larges : elles codent des motifs plus grands et plus abstraits (textures, parties "
         "d'objets, objets).",
         f"The receptive field grows with depth: by $(k-1)$ pixels per convolution at first, then faster and "
         f"faster since each pooling doubles the distance between neighbouring neurons; it reaches {last[1]} "
-        f"pixels at {last[0]}. The first layers see small local patterns (edges, colours), deep layers large "
+        f"pixels at {last[0]}, {_coverage(last[1])[1]}. The first layers see small local patterns (edges, colours), deep layers large "
         "regions: they encode larger and more abstract patterns (textures, object parts, objects)."),
         rubric=(Text("le champ récepteur grandit avec la profondeur", "the receptive field grows with depth"),
                 Text("le pooling accélère cette croissance (pas cumulé)", "pooling speeds this growth up (cumulated "
                      "stride)"),
                 Text("couches profondes : motifs plus grands, plus abstraits, plus globaux",
                      "deep layers: larger, more abstract, more global patterns")))
+
+
+def _coverage(rf: int, side: int = 224) -> tuple[str, str]:
+    """How the deepest receptive field compares with the 224 × 224 input (French, English)."""
+    if rf >= side:
+        return ("plus que l'image entière", "more than the whole image")
+    if rf >= side // 2:
+        return (f"une grande partie de l'image {side} × {side}", f"a large part of the {side} × {side} image")
+    return (f"une fraction de l'image {side} × {side}", f"a fraction of the {side} × {side} image")
 
 
 def check_7(q, sol, checks) -> None:
@@ -674,9 +719,9 @@ def solve_10(q) -> Solution:
                           "Output sizes in the practical's order (width × height × depth):"),
                      tuple(sp.Eq(sp.Symbol(f"shape_{n}"), _hwc(rows[n].shape)) for n in LAYERS_10))),
         Step(Text(f"Répartition : les poolings n'ont aucun poids ; fc4 en porte à elle seule "
-                  f"{float(share) * 100:.1f} % (elle relie chaque valeur de la carte aplatie à chacun de ses "
+                  f"{decimal(100 * share).fr} % (elle relie chaque valeur de la carte aplatie à chacun de ses "
                   "neurones), les convolutions, qui partagent leurs poids, très peu.",
-                  f"Distribution: poolings have no weights; fc4 alone holds {float(share) * 100:.1f}% of them (it "
+                  f"Distribution: poolings have no weights; fc4 alone holds {decimal(100 * share).en}% of them (it "
                   "links every value of the flattened map to each of its neurons), the convolutions, which "
                   "share their weights, very few."),
              sp.Eq(sp.Symbol("P_fc4") / sp.Symbol("P_total"), sp.Float(share, 4)), kind="remark"),
@@ -840,9 +885,20 @@ def _draw_10_only(rng) -> dict:
 
 
 def statement_11(q) -> Text:
+    n = grouped(q["train"])
     return _setting_10(q) + Text(
-        f"Quel est le nombre total de poids à apprendre ? Le comparer aux ${q['train']}$ images d'apprentissage.",
-        f"What is the total number of weights to learn? Compare it with the ${q['train']}$ training images.")
+        f"Quel est le nombre total de poids à apprendre ? Le comparer aux {n.fr} images d'apprentissage.",
+        f"What is the total number of weights to learn? Compare it with the {n.en} training images.")
+
+
+def _comparison_11(ratio) -> Text:
+    """How the parameter count compares with the number of examples, by the size of the ratio."""
+    if ratio >= 5:
+        return Text("bien plus de paramètres que d'exemples", "far more parameters than examples")
+    if ratio >= 1:
+        return Text("plus de paramètres que d'exemples", "more parameters than examples")
+    return Text("moins de paramètres que d'exemples, mais du même ordre de grandeur",
+                "fewer parameters than examples, but of the same order of magnitude")
 
 
 def solve_11(q) -> Solution:
@@ -853,26 +909,38 @@ def solve_11(q) -> Solution:
     rows = list(_rows_10(q).values())
     total = _int(total_params(rows))
     ratio = sp.Rational(total, q["train"])
+    share = sp.Rational(_rows_10(q)["fc4"].params, total)
     steps = (
         *explain_params(rows),
         Step(Text("Rapport au nombre d'images d'apprentissage :", "Ratio to the number of training images:"),
              sp.Eq(sp.Symbol("P_total") / sp.Symbol("N_train"), sp.Float(ratio, 4)), kind="result"),
     )
+    n, per, pct, versus = grouped(total), decimal(ratio), decimal(100 * share, 0), _comparison_11(ratio)
+    train = grouped(q["train"])
     text = ModelAnswer(Text(
-        f"Le réseau a {int(total)} paramètres, soit environ {float(ratio):.1f} par image d'apprentissage "
-        f"({q['train']} images) : bien plus de paramètres que d'exemples (et même que de valeurs contraintes "
-        "par les étiquettes). Il peut apprendre les exemples par cœur : risque fort de sur-apprentissage, d'où "
-        "le besoin de régularisation, d'augmentation de données, de dropout ou d'arrêt précoce.",
-        f"The network has {int(total)} parameters, about {float(ratio):.1f} per training image ({q['train']} "
-        "images): far more parameters than examples (and than values constrained by the labels). It can learn "
-        "the examples by heart: a strong risk of overfitting, hence the need for regularisation, data "
-        "augmentation, dropout or early stopping."),
-        rubric=(Text("bien plus de paramètres que d'exemples", "far more parameters than examples"),
+        f"Le réseau a {n.fr} paramètres, dont {pct.fr} % dans fc4, soit environ {per.fr} par image "
+        f"d'apprentissage ({train.fr} images) : {versus.fr}. Il a de quoi apprendre les exemples par cœur : "
+        "risque fort de sur-apprentissage, d'où le besoin de régularisation, d'augmentation de données, de "
+        "dropout ou d'arrêt précoce.",
+        f"The network has {n.en} parameters, {pct.en}% of them in fc4, about {per.en} per training image "
+        f"({train.en} images): {versus.en}. It has enough capacity to learn the examples by heart: a strong risk "
+        "of overfitting, hence the need for regularisation, data augmentation, dropout or early stopping."),
+        rubric=(Text("total exact et comparaison chiffrée au nombre d'exemples",
+                     "exact total and a numerical comparison with the number of examples"),
                 Text("risque de sur-apprentissage", "risk of overfitting"),
                 Text("remèdes : régularisation, augmentation de données, dropout", "remedies: regularisation, data "
                      "augmentation, dropout"),
-                Text("l'essentiel des paramètres est dans fc4", "most parameters are in fc4")))
+                _largest_layer(rows, total)))
     return Solution(q, steps, {"total": total, "text": text})
+
+
+def _largest_layer(rows, total) -> Text:
+    """Rubric point: which layer holds the most parameters (fc4 on the sheet's network)."""
+    big = max(rows, key=lambda r: r.params)
+    if 2 * big.params > total:
+        return Text(f"l'essentiel des paramètres est dans {big.name}", f"most parameters are in {big.name}")
+    return Text(f"la plus grande part des paramètres est dans {big.name}", f"the largest share of parameters is in "
+                f"{big.name}")
 
 
 def check_11(q, sol, checks) -> None:

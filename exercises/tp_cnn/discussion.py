@@ -59,24 +59,27 @@ def _bow_counts(words: int = 1000, descriptor: int = 128, classes: int = 10) -> 
 
 
 def _q12_answer() -> Text:
+    from exercises.tp_cnn.architecture import grouped
+
     cnn, bow = _cnn_counts(), _bow_counts()
     n_cnn, n_bow = sum(cnn.values()), sum(bow.values())
     share = round(100 * cnn["fc4"] / n_cnn)
-    ratio = round(n_cnn / n_bow)
-    fr = {k: f"{v:,}".replace(",", "\u202f") for k, v in (("cnn", n_cnn), *bow.items())}
-    en = {k: f"{v:,}" for k, v in (("cnn", n_cnn), *bow.items())}
+    ratio, supervised = round(n_cnn / n_bow), round(n_cnn / bow["svm"])
+    n = {k: grouped(v) for k, v in (("cnn", n_cnn), *bow.items())}
     return Text(
-        f"Le CNN apprend environ {fr['cnn']} poids, dont {share} % dans fc4. Avec un dictionnaire de 1000 mots "
-        f"visuels SIFT (1000 × 128 = {fr['dictionary']} valeurs, obtenues par k-moyennes et non par la tâche) "
-        f"et un SVM linéaire un-contre-tous sur 10 classes ({fr['svm']} poids), l'approche BoW en a environ "
-        f"{ratio} fois moins. Mais le CNN apprend aussi ses descripteurs, de bout en bout, alors que SIFT est "
-        "fixé à la main : plus de paramètres, plus de données nécessaires et plus de risque de "
-        "sur-apprentissage, pour une représentation adaptée à la tâche.",
-        f"The CNN learns about {en['cnn']} weights, {share}% of them in fc4. With a dictionary of 1000 SIFT "
-        f"visual words (1000 × 128 = {en['dictionary']} values, found by k-means rather than by the task) "
-        f"and a linear one-vs-rest SVM over 10 classes ({en['svm']} weights), the BoW approach has about "
-        f"{ratio} times fewer. But the CNN also learns its descriptors end to end, whereas SIFT is hand-made: "
-        "more parameters, more data needed and more risk of overfitting, in exchange for a representation "
+        f"Le CNN apprend {n['cnn'].fr} poids, dont {share} % dans fc4. Avec un dictionnaire de 1000 mots "
+        f"visuels SIFT (1000 × 128 = {n['dictionary'].fr} valeurs, obtenues par k-moyennes, sans les étiquettes) "
+        f"et un SVM linéaire un-contre-tous sur 10 classes ({n['svm'].fr} poids), l'approche BoW en a environ "
+        f"{ratio} fois moins, et environ {supervised} fois moins si l'on ne compte que ce qui est appris avec les "
+        "étiquettes (le SVM). Mais le CNN apprend aussi ses descripteurs, de bout en bout, alors que SIFT est "
+        "conçu à la main : plus de paramètres, donc plus de données nécessaires et plus de risque de "
+        "sur-apprentissage, en échange d'une représentation adaptée à la tâche.",
+        f"The CNN learns {n['cnn'].en} weights, {share}% of them in fc4. With a dictionary of 1000 SIFT "
+        f"visual words (1000 × 128 = {n['dictionary'].en} values, found by k-means, without the labels) and a "
+        f"linear one-vs-rest SVM over 10 classes ({n['svm'].en} weights), the BoW approach has about {ratio} "
+        f"times fewer, and about {supervised} times fewer counting only what is learned from the labels (the "
+        "SVM). But the CNN also learns its descriptors, end to end, whereas SIFT is hand-designed: more "
+        "parameters, hence more data needed and more risk of overfitting, in exchange for a representation "
         "fitted to the task.")
 
 
@@ -142,10 +145,10 @@ EXERCISES = (
               "convolutions and poolings: computable, larger maps"),
          Text("couches denses : taille d'entrée fixe, non calculables", "dense layers: fixed input size, not computable"),
          Text("le calcul s'arrête au dernier pooling", "the computation stops at the last pooling layer")),
-        remarks=(Text("La « Figure 2 » citée par la question n'est pas dans le sujet fourni ; on prend VGG16 "
-                      "(entrée 224×224), comme l'indique le catalogue.",
+        remarks=(Text("La « figure 2 » citée par la question ne figure pas dans le sujet fourni ; on prend VGG16 "
+                      "(entrée 224×224), le réseau classique qu'elle représente.",
                       "The 'Figure 2' the question refers to is not in the provided sheet; we take VGG16 (input "
-                      "224×224), as the catalogue states."),)),
+                      "224×224), the classic network it shows."),)),
     text_exercise(
         5, Text("Couches denses vues comme des convolutions", "Dense layers seen as convolutions"),
         Text("Montrer qu'une couche entièrement connectée est un cas particulier de convolution.",
@@ -176,18 +179,18 @@ EXERCISES = (
         _q12_answer,
         (Text("ordre de grandeur du CNN (environ un million de poids, surtout dans fc4)",
               "order of magnitude of the CNN (about a million weights, mostly in fc4)"),
-         Text("BoW : dictionnaire (mots × 128) + SVM linéaire, bien moins de paramètres",
-              "BoW: dictionary (words × 128) + linear SVM, far fewer parameters"),
+         Text("BoW : dictionnaire (mots × 128, non supervisé) + SVM linéaire, bien moins de paramètres",
+              "BoW: dictionary (words × 128, unsupervised) + linear SVM, far fewer parameters"),
          Text("le CNN apprend aussi les descripteurs ; SIFT est fixé à la main",
               "the CNN also learns the descriptors; SIFT is hand-made"),
          Text("conséquence : plus de données nécessaires, risque de sur-apprentissage",
               "consequence: more data needed, risk of overfitting")),
-        remarks=(Text("Le sujet ne rappelle pas le réglage BoW ; on suppose celui des TP précédents : descripteurs "
-                      "SIFT (128 valeurs), dictionnaire de 1000 mots, SVM linéaire un-contre-tous sur les 10 classes "
-                      "de CIFAR-10. Le CNN a un remplissage de 2 (taille conservée) et des poolings 2×2 de pas 2.",
-                      "The sheet does not recall the BoW setting; we assume the one of the earlier sessions: SIFT "
-                      "descriptors (128 values), a 1000-word dictionary, a linear one-vs-rest SVM over the 10 "
-                      "CIFAR-10 classes. The CNN uses padding 2 (size kept) and 2×2 pools of stride 2."),)),
+        remarks=(Text("Le sujet ne rappelle pas le réglage BoW ; on suppose un réglage typique : descripteurs SIFT "
+                      "(128 valeurs), dictionnaire de 1000 mots, SVM linéaire un-contre-tous sur les 10 classes de "
+                      "CIFAR-10. Le CNN a un remplissage de 2 (taille conservée) et des poolings 2×2 de pas 2.",
+                      "The sheet does not recall the BoW setting; we assume a typical one: SIFT descriptors (128 "
+                      "values), a 1000-word dictionary, a linear one-vs-rest SVM over the 10 CIFAR-10 classes. The "
+                      "CNN uses padding 2 (size kept) and 2×2 pools of stride 2."),)),
     text_exercise(
         14, Text("Loss et accuracy en train et en test", "Loss and accuracy in train and in test"),
         Text("Dans le code du TP, qu'est-ce qui distingue le calcul de la loss et de l'accuracy en apprentissage "
@@ -243,12 +246,12 @@ EXERCISES = (
              "de test, après avoir baissé, stagne puis remonte et que l'accuracy de test plafonne bien plus bas : "
              "l'écart se creuse. Le réseau apprend par cœur les exemples d'apprentissage au lieu de généraliser : "
              "c'est le sur-apprentissage, attendu avec environ un million de poids pour 50 000 images. Remèdes : "
-             "arrêt précoce, normalisation, augmentation de données, dropout, régularisation.",
+             "arrêt précoce, augmentation de données, dropout, pénalité sur les poids (weight decay).",
              "The training loss keeps going down (train accuracy tends to 100%) while the test loss, after going "
              "down, stalls then rises and the test accuracy levels off much lower: the gap widens. The network "
              "memorises the training examples instead of generalising: this is overfitting, expected with about "
-             "a million weights for 50,000 images. Remedies: early stopping, normalisation, data augmentation, "
-             "dropout, regularisation."),
+             "a million weights for 50,000 images. Remedies: early stopping, data augmentation, dropout, a penalty "
+             "on the weights (weight decay)."),
         (Text("train continue de s'améliorer, test stagne ou se dégrade : écart croissant",
               "train keeps improving, test stalls or worsens: growing gap"),
          Text("nom : sur-apprentissage", "name: overfitting"),
@@ -339,8 +342,8 @@ EXERCISES = (
                       "suppose celles que le TP fait essayer juste avant : le momentum de SGD et un planificateur "
                       "qui fait décroître le pas d'apprentissage.",
                       "The question speaks of 'these two methods' without naming them in the provided sheet; we "
-                      "assume those the TP has one try just before: SGD's momentum and a scheduler that decreases "
-                      "the learning rate."),)),
+                      "assume the two the practical has students try just before: SGD's momentum and a scheduler "
+                      "that decreases the learning rate."),)),
     text_exercise(
         30, Text("La régularisation", "Regularisation"),
         Text("Qu'est-ce que la régularisation, de façon générale ?", "What is regularisation, in general?"),

@@ -38,8 +38,10 @@ def solve_17(q) -> Solution:
                   "Small random weights give nearly equal scores, say all equal to $a$: the softmax is "
                   "uniform, every class gets probability $1/C$."),
              Chain(sp.Symbol("p_c"), sp.exp(a) / sp.Sum(sp.exp(a), (j, 1, C)), uniform)),
-        Step(Text("L'entropie croisée ne garde que la probabilité de la bonne classe :",
-                  "The cross-entropy keeps only the probability of the true class:"),
+        Step(Text("L'entropie croisée ne garde que la probabilité de la bonne classe ($\\log$ est ici le "
+                  "logarithme népérien, celui de `F.cross_entropy`) :",
+                  "The cross-entropy keeps only the probability of the true class ($\\log$ is the natural "
+                  "logarithm here, as in `F.cross_entropy`):"),
              Chain(sp.Symbol("E"), -sp.log(sp.Symbol("p_c")), general, loss, final(loss)),
              kind="result"),
     ]
@@ -133,8 +135,6 @@ def _p_symbol():
 def solve_32(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
-
     p = _p_symbol()
     x, k = sp.symbols("x k", positive=True)
     expectation = (1 - p) * k * x + p * 0
@@ -148,16 +148,20 @@ def solve_32(q) -> Solution:
                   "During training an activation $x$ is kept with probability $1 - p$ (then multiplied by $k$) "
                   "and zeroed with probability $p$; call $y$ the output. We want $E(y) = x$, the output in "
                   "evaluation, where the layer is the identity:"),
-             sp.Eq(sp.Function("E")(sp.Symbol("y")), expectation, evaluate=False)),
-        Step(Text("d'où le facteur de mise à l'échelle (dropout « inversé ») :",
-                  "hence the scaling factor ('inverted' dropout):"),
-             Chain(k, scale, *( [value] if bind else [])), kind="result"),
-        Step(Text("Avec la convention de l'article original, $p$ désigne la probabilité de *garder* une "
-                  "activation ; le facteur s'écrit alors $1/p$. PyTorch (`nn.Dropout(p)`) prend $p$ = probabilité "
-                  "de mise à zéro, comme ici.",
-                  "With the original paper's convention, $p$ is the probability of *keeping* an activation; the "
-                  "factor then reads $1/p$. PyTorch (`nn.Dropout(p)`) takes $p$ = probability of zeroing, as "
-                  "here."), kind="remark"),
+             (sp.Eq(sp.Function("E")(sp.Symbol("y")), expectation, evaluate=False),
+              sp.Eq(expectation, x, evaluate=False))),
+        Step(Text("D'où le facteur de mise à l'échelle (dropout « inversé ») :",
+                  "Hence the scaling factor ('inverted' dropout):"),
+             _scale_chain(k, scale, bind, q), kind="result"),
+        Step(Text("Attention aux conventions : dans l'article original (Srivastava et al., 2014), $p$ est la "
+                  "probabilité de *garder* une activation, rien n'est mis à l'échelle pendant l'apprentissage et "
+                  "les poids sont multipliés par $p$ en test ; en dropout inversé avec cette convention, le "
+                  "facteur s'écrirait $1/p$. PyTorch (`nn.Dropout(p)`) prend $p$ = probabilité de mise à zéro, "
+                  "comme ici.",
+                  "Mind the conventions: in the original paper (Srivastava et al., 2014), $p$ is the probability "
+                  "of *keeping* an activation, nothing is scaled during training and the weights are multiplied "
+                  "by $p$ at test time; inverted dropout in that convention would use the factor $1/p$. PyTorch "
+                  "(`nn.Dropout(p)`) takes $p$ = probability of zeroing, as here."), kind="remark"),
     ]
     answer = Text(
         "$p$ règle la force de la régularisation. $p = 0$ : aucun effet. Quand $p$ grandit, plus de neurones "
@@ -176,6 +180,19 @@ def solve_32(q) -> Solution:
               Text("valeurs usuelles (≈ 0,5 en dense)", "usual values (≈ 0.5 for dense layers)"),
               Text("facteur 1/(1-p) en apprentissage, identité en test", "factor 1/(1-p) in training, identity at test"))
     return Solution(q, tuple(steps), {"scale": value, "text": ModelAnswer(answer, rubric)})
+
+
+def _scale_chain(k, scale, bind, q):
+    """`k = 1/(1 − p) = 1/(1 − 0.25) = 4/3`: a terminating decimal p is shown as a decimal."""
+    import sympy as sp
+
+    from solver.chain import Chain, derive, substituted
+    from solver.mlp import decimal_text
+
+    if not bind or decimal_text(q["p"]) is None:
+        return derive(k, scale, bind)
+    shown = substituted(scale, {p: sp.Float(decimal_text(q["p"])) for p in bind})
+    return Chain(k, scale, shown, scale.xreplace(bind))
 
 
 def check_32(q, sol, checks) -> None:

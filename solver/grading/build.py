@@ -24,6 +24,7 @@ algorithms on huge integers can take minutes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -129,12 +130,29 @@ class Reading:
 
 
 def read(text: str, ctx: Context, kind: str = "expr") -> Reading:
-    """Read an answer for a part of this kind (``shape`` reads products of sizes as shapes)."""
+    """Read an answer for a part of this kind (``shape`` reads products of sizes as shapes; a count
+    may end with its unit, see `without_unit`)."""
+    if kind in ("int", "number"):
+        text = without_unit(text)
     comma = {"int": "thousands", "shape": "separator"}.get(kind, "decimal")
     node = parse_shape(text) if kind == "shape" else parse(text, comma, big=kind == "matrix")
     ctx = ctx.fresh()
     value, shown, _ = Builder(ctx).build(node)
     return Reading(value, shown, tuple(sorted(ctx.unknown)), _resolution(node), node.tag == "matrix" and node.data == "flat")
+
+
+_UNIT = re.compile(r"^(.*[\d)])\s*(?:pixels?|px|params|param[eè]tres?|parameters?|poids|weights?|neurones?|neurons?)"
+                   r"\s*\.?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def without_unit(text: str) -> str:
+    """A number followed by the unit it counts (pixels, parameters, weights, neurons): the number.
+
+    >>> without_unit("41 pixels"), without_unit("32*(9+1) paramètres"), without_unit("2 p")
+    ('41', '32*(9+1)', '2 p')
+    """
+    match = _UNIT.match(text)
+    return match.group(1) if match else text
 
 
 def _resolution(node: Node) -> Any:
@@ -209,6 +227,7 @@ class Builder:
         sym = ctx.lookup(key, declared=canonical(base) not in ctx.bases)
         if sym is not None:
             return sym, sym.name, 5
+        seen = set(ctx.unknown)
         indices = [self.scalar(a)[0] for a in node.args]
         if canonical(base) in ctx.bases:
             indexed_base, rank = ctx.bases[canonical(base)]
@@ -224,6 +243,7 @@ class Builder:
         if ctx.lookup(key) is not None:
             return ctx.lookup(key), key, 5
         if all(n.tag in ("name", "num") for n in node.args):
+            ctx.unknown.intersection_update(seen)  # ``s_k`` is one unknown name, not also ``k``
             return self.unknown(key), key, 5
         value = sp.IndexedBase(canonical(base))[tuple(indices)]
         self.ctx.unknown.add(canonical(base))

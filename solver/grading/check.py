@@ -13,6 +13,7 @@ also be called directly (tests, benchmarks).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..core import ModelAnswer
 from ..render.values import plain
 from ..text import Text, join
 from .build import Context, read
-from .compare import compare, read_choice
+from .compare import Outcome, compare, read_choice
 from .diagnose import diagnose
 from .lexer import ParseError
 from .verdict import Verdict
@@ -61,13 +62,17 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
     if part.kind == "choice":
         return _choice(base, exercise, params, part, key, text)
     try:
-        reading = read(text, _context(exercise_id, seed, part_id), part.kind)
+        reading = read(letter_times(text) if part.kind == "int" else text, _context(exercise_id, seed, part_id),
+                       part.kind)
     except ParseError as exc:
         return Verdict(verdict="invalid", score=0.0, feedback=Text(
             "Réponse illisible, " + exc.message("fr"), "Answer could not be read, " + exc.message("en")), **base)
     base["read_as"] = reading.text
     reading, substituted = with_variant_values(reading, params, key)
     outcome = compare(part, key, reading)
+    if outcome.status != "equal" and part.kind == "int" and square_side(text) == key:
+        outcome = Outcome("equal", 1.0, (Text(f"lu comme le côté {key} d'un carré {key} × {key}",
+                                              f"read as the side {key} of a {key} × {key} square"),))
     notes = list(outcome.notes)
     if substituted and outcome.status == "equal":
         notes.append(Text("formule générale évaluée avec les valeurs de la variante",
@@ -76,6 +81,14 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
         ctx = _context(exercise_id, seed, part_id)
         names = ", ".join(n + (f" ({ctx.hint(n)} ?)" if ctx.hint(n) else "") for n in reading.unknown)
         notes.append(Text(f"noms inconnus dans la clé : {names}", f"names the key does not use: {names}"))
+    if outcome.status == "equal" and _rounding_only(part, key, reading):
+        found = diagnose(exercise, params, part, key, reading)
+        if found is not None:  # the digits written cannot tell the key from a known mistake
+            return Verdict(verdict="incorrect", score=0.0, diagnosis="too-few-digits", feedback=Text(
+                f"Pas assez de chiffres : arrondie ainsi, la réponse correspond aussi à une erreur classique "
+                f"({found.code}). Attendu : {base['expected']}.",
+                f"Too few digits: rounded like this, the answer also matches a typical mistake ({found.code}). "
+                f"Expected: {base['expected']}."), **base)
     if outcome.status == "equal":
         return Verdict(verdict="correct", score=float(part.points), feedback=_sentence(Text("Juste.", "Correct."), notes), **base)
     if outcome.status == "undecided":
@@ -116,6 +129,43 @@ def with_variant_values(reading, params, key):
     value = value.applyfunc(lambda e: e.doit()) if isinstance(value, sp.MatrixBase) else value.doit()
     names = {s.name for s in bindings}
     return replace(reading, value=value, unknown=tuple(n for n in reading.unknown if n not in names)), True
+
+
+_SQUARE = re.compile(r"^\s*\$?\s*(?:[^=$]*=\s*)?(\d{1,6})\s*(?:[xX\u00d7]|\\times)\s*(\d{1,6})\s*\$?\s*$")
+
+
+_LETTER_TIMES = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d(])")
+
+
+def letter_times(text: str) -> str:
+    """A whole number has no letters: ``5x5x3`` is a product written with the letter x.
+
+    >>> letter_times("5x5x3x32 + 32"), letter_times("(5x5x3 + 1)x32")
+    ('5*5*3*32 + 32', '(5*5*3 + 1)*32')
+    """
+    return _LETTER_TIMES.sub("*", text)
+
+
+def square_side(text: str) -> int | None:
+    """``9 × 9``, ``9x9``, ``$9 \\times 9$``: the side of a square written as its size, else None.
+    A whole-number part whose key is that side takes it as right (the side of an n × n image or
+    receptive field); any other key reads the product as usual.
+
+    >>> square_side("9 x 9"), square_side(r"n = 9 \\times 9"), square_side("9 x 8"), square_side("9*9")
+    (9, 9, None, None)
+    """
+    match = _SQUARE.match(text)
+    return int(match.group(1)) if match and match.group(1) == match.group(2) else None
+
+
+def _rounding_only(part, key, reading) -> bool:
+    """A number accepted only because it is the key rounded to the digits the student wrote."""
+    from .compare import _float
+
+    if part.kind != "number" or reading.resolution is None:
+        return False
+    k, v = _float(key), _float(reading.value)
+    return k is not None and v is not None and abs(v - k) > part.atol + part.rtol * abs(k)
 
 
 def unknown_verdict(exercise_id: str, seed: int | None, part_id: str, text: Any, reason: Text) -> Verdict:

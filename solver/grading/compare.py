@@ -216,17 +216,53 @@ def compare_shape(part, key, value) -> Outcome:
     if not isinstance(value, sp.Tuple):
         value = sp.Tuple(value)
     if len(value) != len(key):
+        if _same_squeezed(part, key, value):
+            return Outcome("equal", 1.0, (Text("dimensions de taille 1 ignorées", "dimensions of size 1 ignored"),))
+        if _keras_batch(part, key, value):
+            return Outcome("equal", 1.0, (Text("dimension du lot (None) ignorée", "batch dimension (None) ignored"),))
         return Outcome("different", notes=(Text(f"{len(value)} dimension(s) données, {len(key)} attendue(s)",
                                                 f"{len(value)} dimension(s) given, {len(key)} expected"),))
     if _same_entries(part, key, value):
         return EQUAL
-    if len(key) >= 3 and any(_same_entries(part, rotated, value) for rotated in _rotations(key)):
-        note = Text("ordre des dimensions canaux en dernier (H, W, C) au lieu de (C, H, W)",
-                    "channels-last order (H, W, C) instead of (C, H, W)")
+    rotated = [_same_entries(part, r, value) for r in _rotations(key)] if len(key) >= 3 else []
+    if any(rotated):
+        note = (Text("ordre des dimensions canaux en dernier (H, W, C) au lieu de (C, H, W)",
+                     "channels-last order (H, W, C) instead of (C, H, W)") if rotated[0] else
+                Text("ordre des dimensions canaux en premier (C, H, W) au lieu de (H, W, C)",
+                     "channels-first order (C, H, W) instead of (H, W, C)"))
         if accepts(part, "channels-last"):
             return Outcome("equal", 1.0, (note,))
         return Outcome("different", 0.0, (note,), "channel-order")
     return DIFFERENT
+
+
+def _same_squeezed(part, key, value) -> bool:
+    """The same shape once the dimensions of size 1 are dropped: ``1×1×1000`` for ``(1000,)``
+    (a dense layer's output seen as a 1 × 1 map). Only when the key itself has no size-1 dimension
+    and something is left.
+
+    >>> part = type("P", (), {"rtol": 1e-9, "atol": 0.0})()
+    >>> _same_squeezed(part, sp.Tuple(1000), sp.Tuple(1, 1, 1000)), _same_squeezed(part, sp.Tuple(8, 8), sp.Tuple(8, 1))
+    (True, False)
+    """
+    def squeeze(shape):
+        return sp.Tuple(*[v for v in shape if not (is_number(v) and v == 1)])
+    if any(is_number(v) and v == 1 for v in key):
+        return False
+    short = squeeze(value)
+    return 0 < len(short) == len(key) and _same_entries(part, key, short)
+
+
+def _keras_batch(part, key, value) -> bool:
+    """``(None, 82, 32)`` as Keras's ``model.summary()`` prints it: the batch dimension ``None`` first.
+
+    >>> part = type("P", (), {"rtol": 1e-9, "atol": 0.0})()
+    >>> _keras_batch(part, sp.Tuple(82, 32), sp.Tuple(sp.Symbol("None"), 82, 32))
+    True
+    """
+    first = value[0] if len(value) else None
+    return (len(value) == len(key) + 1 and isinstance(first, sp.Symbol) and first.name == "None"
+            and _same_entries(part, key, sp.Tuple(*value[1:])))
 
 
 def _rotations(key):
@@ -254,9 +290,11 @@ def compare_matrix(part, key, reading) -> Outcome:
         else:
             same = same_expr(key, value, part) if isinstance(value, sp.Expr) else False
             return UNDECIDED if same is None else EQUAL if same else DIFFERENT
+    literals = reading.resolution
+    if isinstance(value, sp.Expr) and key.shape == (1, 1):
+        value, literals = sp.Matrix([[value]]), [[literals]]  # a 1 × 1 map written as its only entry
     if not isinstance(value, sp.MatrixBase):
         return Outcome("different", notes=(Text("une matrice est attendue", "a matrix is expected"),))
-    literals = reading.resolution
     if reading.flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
         value = value.reshape(*key.shape)
         literals = [[e] for e in literals[0]] if literals and key.shape[1] == 1 else literals
@@ -317,7 +355,15 @@ def instantiate(formula, shape) -> sp.Matrix | None:
 
 
 # -- choices -------------------------------------------------------------------------------------
-_SYNONYMS = ({"yes", "oui", "y", "o", "true", "vrai", "si"}, {"no", "non", "n", "false", "faux"})
+_SYNONYMS = ({"yes", "oui", "y", "o", "true", "vrai", "si"}, {"no", "non", "n", "false", "faux"},
+             # names of losses and activations, folded (lower case, no accents, hyphens for spaces)
+             {"cross-entropy", "crossentropy", "cross-entropie", "entropie-croisee", "categorical-cross-entropy",
+              "categorical-crossentropy", "crossentropyloss", "log-loss", "negative-log-likelihood", "nll"},
+             {"mse", "mean-squared-error", "mean-square-error", "squared-error", "mseloss", "erreur-quadratique",
+              "erreur-quadratique-moyenne", "eqm", "l2"},
+             {"hinge", "hinge-loss", "perte-hinge", "perte-charniere"},
+             {"linear", "lineaire", "identity", "identite", "none", "aucune"},
+             {"sigmoid", "sigmoide", "logistic", "logistique"})
 
 
 def fold(text: str) -> str:
@@ -336,10 +382,13 @@ def fold(text: str) -> str:
 
 
 def read_choice(text: str, choices: tuple[str, ...]) -> str | None:
-    """The choice a word names (synonyms yes/oui, no/non; accents and case ignored), or None.
+    """The choice a word names (synonyms yes/oui, no/non, French and English names of losses and
+    activations; accents and case ignored), or None.
 
     >>> read_choice("Oui", ("yes", "no")), read_choice("sigmoïde", ("softmax", "sigmoid"))
     ('yes', 'sigmoid')
+    >>> read_choice("Entropie croisée", ("cross-entropy", "mse")), read_choice("erreur quadratique", ("cross-entropy", "mse"))
+    ('cross-entropy', 'mse')
     """
     word = fold(text)
     for choice in choices:

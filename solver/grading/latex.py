@@ -33,8 +33,13 @@ _TOKENS = {"cdot": ("OP", "*"), "times": ("OP", "*"), "ast": ("OP", "*"), "div":
            "prime": ("PRIME", "'"), "lbrack": ("LB", "["), "rbrack": ("RB", "]"),
            "langle": ("LP", "("), "rangle": ("RP", ")"), "operatorname": None, "mathrm": None,
            "text": None, "textrm": None, "mathit": None, "mathbf": None, "boldsymbol": None,
-           "bm": None, "mathsf": None, "textbf": None, "textit": None, "mathtt": None}
+           "bm": None, "mathsf": None, "textbf": None, "textit": None, "mathtt": None, "mathcal": None,
+           "mathscr": None,
+           # an arrow ends a label, like ``=``: ``\\beta \\to +\\infty`` is the limit +∞
+           "to": ("EQ", "\u2192"), "rightarrow": ("EQ", "\u2192"), "longrightarrow": ("EQ", "\u2192"),
+           "approx": ("EQ", "\u2248"), "simeq": ("EQ", "\u2248")}
 MATRICES = ("bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array")
+ENV_OPEN = "\\begin"  # text of the ``[`` token that opens a matrix environment
 
 
 def is_latex(text: str) -> bool:
@@ -166,7 +171,8 @@ class LatexLexer(Lexer):
         if name == "array" and which == "begin" and self.text.startswith("{", self.i):
             close = self.text.find("}", self.i)
             self.i = close + 1 if close > 0 else self.i
-        self.emit("LB" if which == "begin" else "RB", "[" if which == "begin" else "]", start)
+        # the token's text marks an environment: its rows are separated by ``&``, never by spaces
+        self.emit("LB" if which == "begin" else "RB", ENV_OPEN if which == "begin" else "]", start)
 
 
 def tokenize_latex(text: str, comma: str = "decimal", big: bool = False) -> list[Token]:

@@ -37,7 +37,8 @@ SPACES = " \t\n\r\u2009\u202f\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2
 THIN_SPACES = "\u2009\u202f\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u200a"
 _SINGLE = {"(": "LP", ")": "RP", "[": "LB", "]": "RB", "{": "LC", "}": "RC", ",": "COMMA",
            ";": "SEMI", "_": "US", "|": "BAR", "'": "PRIME", "\u2032": "PRIME", "=": "EQ",
-           "%": "PERCENT", "\u230a": "FLOORL", "\u230b": "FLOORR", "\u2308": "CEILL", "\u2309": "CEILR"}
+           "%": "PERCENT", "\u230a": "FLOORL", "\u230b": "FLOORR", "\u2308": "CEILL", "\u2309": "CEILR",
+           "\u2192": "EQ", "\u2248": "EQ"}  # an arrow or ≈ ends a label like ``=``: ``β → ∞``, ``o ≈ 0.87``
 _OPS = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
         "\u00d7": "*", "\u2217": "*", "/": "/", "\u00f7": "/", "^": "^"}
 _SUPERSCRIPTS = {"\u00b2": "2", "\u00b3": "3", "\u00b9": "1", "\u2070": "0", "\u2074": "4",
@@ -181,6 +182,9 @@ class Lexer:
             self.i += 1
         elif ch == "*" and self.peek(1) == "*":
             self.emit("OP", "^", self.i)
+            self.i += 2
+        elif ch == "-" and self.peek(1) == ">":
+            self.emit("EQ", "->", self.i)
             self.i += 2
         elif ch in _OPS:
             self.emit("OP", _OPS[ch], self.i)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..text import Text
-from .latex import is_latex, tokenize_latex
+from .latex import ENV_OPEN, is_latex, tokenize_latex
 from .lexer import Literal, ParseError, Token, limits, tokenize, too_long
 
 MAX_DEPTH = 40
@@ -122,14 +122,15 @@ class Parser:
         return items[0] if len(items) == 1 else Node("tuple", items[0].pos, tuple(items))
 
     def skip_label(self) -> None:
-        """``o = floor(...)``: a single top-level ``=`` drops what stands before it."""
+        """``o = floor(...)``: a top-level ``=`` (or ``≈``) drops what stands before it; in a chain
+        ``E = -ln(0.8738) ≈ 0.1349`` the last member is the answer, and a leading ``≈ 0.87`` is read."""
         depth, eqs = 0, []
         for i, t in enumerate(self.tokens):
             depth += {"LP": 1, "LB": 1, "LC": 1, "RP": -1, "RB": -1, "RC": -1}.get(t.kind, 0)
             if t.kind == "EQ" and depth == 0:
                 eqs.append(i)
-        if len(eqs) == 1 and eqs[0] > 0:
-            self.k = eqs[0] + 1
+        if eqs and self.tokens[eqs[-1] + 1].kind != "END":
+            self.k = eqs[-1] + 1
 
     def items(self, *stops: str) -> list[Node]:
         out = [self.item()]
@@ -322,10 +323,11 @@ class Parser:
                 rows.append(self.bracket_row())
             flat = None
         else:
-            rows = [self.row(start.pos)]
+            spaced = start.text != ENV_OPEN  # LaTeX environments separate entries by ``&`` only
+            rows = [self.row(start.pos, spaced)]
             while self.is_("SEMI"):
                 self.take()
-                rows.append(self.row(start.pos))
+                rows.append(self.row(start.pos, spaced))
             flat = "flat" if len(rows) == 1 else None
         self.expect("RB", "« ] » attendu", "']' expected")
         self.depth -= 1
@@ -339,9 +341,9 @@ class Parser:
         self.expect("RB", "« ] » attendu", "']' expected")
         return row
 
-    def row(self, pos: int) -> Node:
+    def row(self, pos: int, spaced: bool = True) -> Node:
         saved = self.ws
-        self.ws = not self.row_has_comma()
+        self.ws = spaced and not self.row_has_comma()
         entries = [self.item()]
         while not self.tok.kind in ("SEMI", "RB", "END"):
             if self.is_("COMMA"):
@@ -407,4 +409,59 @@ def parse_shape(text: str) -> Node:
         return Node("tuple", node.pos, node.args[0].args)
     if node.tag == "tuple":
         return node
-    return Node("tuple", node.pos, (node,))
+    return _product_dimensions(text) or Node("tuple", node.pos, (node,))
+
+
+_NEST = {"LP": 1, "LB": 1, "LC": 1, "FLOORL": 1, "CEILL": 1, "RP": -1, "RB": -1, "RC": -1, "FLOORR": -1, "CEILR": -1}
+
+
+def _product_dimensions(text: str) -> Node | None:
+    """A shape written as a product whose factors are expressions or LaTeX: ``8 \\times 8 \\times 64``,
+    ``(⌊(x-k)/s⌋ + 1) × (⌊(y-k)/s⌋ + 1) × 1``: each factor written with an explicit ``×``, ``\\times``,
+    ``·`` or ``*`` outside brackets is a dimension (implicit products such as ``2p`` are not split).
+    One pair of brackets around the whole answer and a label (``shape = …``) are allowed. None when
+    there is no such product.
+
+    >>> show(parse_shape(r"8 \\times 8 \\times 64")), show(parse_shape("(2p + 1) × 2p × 3"))
+    ('(tuple 8 8 64)', '(tuple (add (mul 2 p) 1) (mul 2 p) 3)')
+    """
+    tokens = tokens_of(text, "separator")
+    eqs = [i for i, depth in _depths(tokens) if tokens[i].kind == "EQ" and depth == 0]
+    start = eqs[0] + 1 if len(eqs) == 1 else 0
+    end = len(tokens) - 1  # the END token
+    base = 0
+    if tokens[start].kind in ("LP", "LB") and _closing(tokens, start) == end - 1:
+        start, end, base = start + 1, end - 1, 1
+    cuts = [i for i, depth in _depths(tokens) if start <= i < end and depth == base
+            and tokens[i].kind == "OP" and tokens[i].text == "*"]
+    if not cuts or any(t.kind in ("COMMA", "SEMI", "BAR") for t in tokens[start:end]):
+        return None
+    pieces, left = [], start
+    for cut in cuts + [end]:
+        stop = Token("END", "", tokens[cut].pos)
+        pieces.append(Parser(tokens[left:cut] + [stop], text).answer())
+        left = cut + 1
+    if any(p.tag in ("tuple", "matrix") for p in pieces):
+        return None
+    return Node("tuple", pieces[0].pos, tuple(pieces))
+
+
+def _depths(tokens: list[Token]):
+    """(index, bracket depth before the token) for each token."""
+    depth = 0
+    for i, tok in enumerate(tokens):
+        if _NEST.get(tok.kind, 0) < 0:
+            depth += _NEST[tok.kind]
+        yield i, depth
+        if _NEST.get(tok.kind, 0) > 0:
+            depth += _NEST[tok.kind]
+
+
+def _closing(tokens: list[Token], i: int) -> int | None:
+    """Index of the bracket closing the one at `i`."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        depth += _NEST.get(tokens[j].kind, 0)
+        if depth == 0:
+            return j
+    return None

@@ -104,7 +104,7 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section", f
             if value.rubric:
                 out += [r"\begin{itemize}"] + [r"\item " + to_latex(r(lang)) for r in value.rubric] + [r"\end{itemize}"]
         elif part.kind == "choice":
-            out.append(rf"\item {label} : \textbf{{{escape_latex(plain(value, lang))}}}")
+            out.append(rf"\item {label} : \textbf{{{escape_latex(words.choice(plain(value, lang), lang))}}}")
         else:
             out.append(rf"\item {label} : " + answer_math(value, lang))
     out.append(r"\end{itemize}")

@@ -14,7 +14,10 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=N
     h = "#" * level
     out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(solution.params)(lang), "",
            f"{h}# {words.DERIVATION(lang)}", ""]
-    for n, step in enumerate(solution.steps, 1):
+    n = 0  # remarks are quoted, not numbered: the steps' numbers have no gap
+    for step in solution.steps:
+        if step.kind != "remark":
+            n += 1
         prefix = f"> **{words.REMARK(lang)}.** " if step.kind == "remark" else f"{n}. "
         out.append(prefix + step.text(lang))
         if step.math is not None:
@@ -29,7 +32,7 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=N
             out.append(f"- `{part.id}` : {value.answer(lang)}")
             out += [f"  - {item(lang)}" for item in value.rubric]
         elif part.kind == "choice":
-            out.append(f"- `{part.id}` : **{plain(value, lang)}**")
+            out.append(f"- `{part.id}` : **{words.choice(plain(value, lang), lang)}**")
         else:
             out.append(f"- `{part.id}` : ${latex(value, lang)}$")
     return "\n".join(out) + "\n"

@@ -34,20 +34,36 @@ def to_plain(prose: str) -> str:
     'so o = ⌊ (i+2p-k)/s ⌋ + 1.'
     >>> to_plain(r"$\\frac{a}{b}$ and $\\mathrm{relu}(x)$")
     '(a)/(b) and relu(x)'
+    >>> to_plain(r"$w^{(t)}$, $H^{-1} g$, $e^{x_{j}}$, $x_{0,0}$, $u^\\top$, $e^{709{,}8}$")
+    'w^(t), H^(-1) g, e^(x_j), x_{0,0}, uᵀ, e^(709,8)'
     """
     def clean(match: re.Match) -> str:
-        s = _matrices_as_lists(match.group(0).strip("$"))
+        s = _matrices_as_lists(match.group(0).strip("$")).replace("{,}", ",")
         for _ in range(3):
             s = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", s)
             s = re.sub(r"\\(?:mathrm|operatorname|text|mathbf|boldsymbol|mathcal|textbf|mathit|hat|bar)"
                        r"\{([^{}]*)\}", r"\1", s)
+            s = re.sub(r"(?<!\\)([_^])\{([^{}]*)\}", _script, s)
         for macro, char in _UNICODE:
             guard = r"(?![A-Za-z])" if macro[-1].isalpha() else ""
             s = re.sub(re.escape(macro) + guard, lambda _m, c=char: c, s)
-        s = re.sub(r"(\S)× ", r"\1×", s)
+        s = re.sub(r"(\S)× ", r"\1×", s).replace("^ᵀ", "ᵀ")
         return s
 
     return _MATH.sub(clean, prose)
+
+
+def _script(match: re.Match) -> str:
+    """A braced sub- or superscript without its braces: `x_j`, `e^(x - m)`, `w^(t)`; a subscript of
+    several indices keeps them (`x_{0,0}`)."""
+    mark, body = match.group(1), match.group(2).strip()
+    if re.fullmatch(r"[A-Za-z0-9.]+|\\[A-Za-z]+", body):
+        return mark + body
+    if mark == "_":
+        return "_{" + body + "}"
+    if body.startswith("(") and body.endswith(")") and body.count("(") == 1:
+        return "^" + body
+    return "^(" + body + ")"
 
 
 _MATRIX = re.compile(r"\\begin\{[bpv]?matrix\}(.*?)\\end\{[bpv]?matrix\}", re.S)
