@@ -27,7 +27,8 @@ class Part:
     symbol name of an `expr` answer to the set it lives in (used to sample it when grading);
     `accept` lists the conventions the question leaves open, also graded right with a note:
     ``"transpose"`` (a matrix for y = x A instead of y = A x), ``"channels-last"`` (a shape
-    written (H, W, C) instead of (C, H, W)).
+    written (H, W, C) instead of (C, H, W)); `given(params)` maps names the statement defines
+    to their SymPy value (``{"s_k": g(a_k)}``): the grader puts them into an answer first.
     """
 
     id: str
@@ -39,6 +40,7 @@ class Part:
     domain: Mapping[str, str] = field(default_factory=dict)
     points: float = 1.0
     accept: tuple[str, ...] = ()
+    given: Callable[[Params], Mapping[str, Any]] | None = None
 
     def __post_init__(self):
         if self.kind not in PART_KINDS:

@@ -41,11 +41,15 @@ def _activation(name: str, x):
     return g.rewrite(sp.Piecewise) if name == "relu" else g
 
 
+def _output(q):
+    """s_k = g(a_k), with g general or the chosen activation."""
+    a, _, _, g = _symbols()
+    return g(a) if q["g"] == GENERAL else _activation(q["g"], a)
+
+
 def _loss_term(q):
     """(g(a_k) − y_k)², the only term of C_Q that depends on a_k."""
-    a, y, _, g = _symbols()
-    ga = g(a) if q["g"] == GENERAL else _activation(q["g"], a)
-    return (ga - y) ** 2
+    return (_output(q) - _symbols()[1]) ** 2
 
 
 def gradient(q):
@@ -287,7 +291,7 @@ EXERCISES = (Exercise(
                   draw=_draw_activation, choices=CHOICES),),
     parts=(Part("dC_da", "expr", Text("$\\partial C_Q / \\partial a_k$ (composante $k$)",
                                       "$\\partial C_Q / \\partial a_k$ (component $k$)"),
-                domain={"a_k": "real", "y_k": "probability"}),),
+                domain={"a_k": "real", "y_k": "probability"}, given=lambda q: {"s_k": _output(q)}),),
     solve=solve,
     check=check,
     diagnoses=(

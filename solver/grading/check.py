@@ -68,6 +68,7 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
         return Verdict(verdict="invalid", score=0.0, feedback=Text(
             "Réponse illisible, " + exc.message("fr"), "Answer could not be read, " + exc.message("en")), **base)
     base["read_as"] = reading.text
+    reading = with_definitions(reading, part, params)
     reading, substituted = with_variant_values(reading, params, key)
     outcome = compare(part, key, reading)
     if outcome.status != "equal" and part.kind == "int" and square_side(text) == key:
@@ -156,6 +157,20 @@ def square_side(text: str) -> int | None:
     """
     match = _SQUARE.match(text)
     return int(match.group(1)) if match and match.group(1) == match.group(2) else None
+
+
+def with_definitions(reading, part, params):
+    """Put into the answer the names the statement defines (`Part.given`), e.g. s_k = g(a_k)."""
+    from dataclasses import replace
+
+    if part.given is None or not isinstance(reading.value, (sp.Basic, sp.MatrixBase)):
+        return reading
+    given = part.given(params)
+    bindings = {sym: given[sym.name] for sym in reading.value.free_symbols if getattr(sym, "name", None) in given}
+    if not bindings:
+        return reading
+    return replace(reading, value=reading.value.xreplace(bindings),
+                   unknown=tuple(n for n in reading.unknown if n not in given))
 
 
 def _rounding_only(part, key, reading) -> bool:
