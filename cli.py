@@ -89,7 +89,7 @@ def show(exercise_id, seed, overrides, lang):
 
     ex = registry.get(exercise_id)
     params = ex.make_params(seed, parse_overrides(overrides))
-    click.echo(f"{ex.id} — {ex.title(lang)}\n")
+    click.echo(f"{ex.id} — {ex.heading(params)(lang)}\n")
     click.echo(to_plain(ex.statement(params)(lang)) + "\n")
     for part in ex.parts:
         click.echo(f"  {ex.id}/{part.id} [{part.kind}] {to_plain(part.prompt(lang))}")

@@ -109,6 +109,8 @@ class Exercise:
     and `check` may. `check(params, solution, checks)` records independent numeric checks
     (torch) in a `solver.crosscheck.Checks`. `validate(values)` raises `ParamError` for a
     combination of values that makes no sense (kernel larger than the padded input…).
+    `title` names the question as the sheet asks it; `variant_title(params)`, when a title quotes
+    data, gives the title of a variant.
     """
 
     id: str
@@ -123,6 +125,11 @@ class Exercise:
     draw: Callable[[random.Random], dict] | None = None
     validate: Callable[[Mapping[str, Any]], None] | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
+    variant_title: Callable[[Params], Text] | None = None
+
+    def heading(self, params: Params) -> Text:
+        """The title for these parameters (a variant's own data may appear in it), without SymPy."""
+        return self.variant_title(params) if self.variant_title is not None else self.title
 
     def part(self, part_id: str) -> Part:
         for p in self.parts:

@@ -121,3 +121,14 @@ def test_show_of_every_exercise_imports_neither_sympy_nor_torch():
             "print('sympy' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_a_variant_title_quotes_the_variant_data():
+    from solver import registry
+
+    q = registry.get("td2.III.2a").make_params(3)
+    code, out = run("show", "td2.III.2a", "--seed", "3", "--lang", "en")
+    assert code == 0 and f"({q['c']}, {q['n']}, {q['n']})" in out.splitlines()[0]
+    code, out = run("list", "--json", "--lang", "en")
+    titles = {r["id"]: r["title"] for r in json.loads(out)}
+    assert "(1, 28, 28)" in titles["td2.III.2a"]  # the catalogue names the sheet's question

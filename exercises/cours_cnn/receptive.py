@@ -118,9 +118,17 @@ def _draw_stacked(rng) -> dict:
     return {"L": rng.choice((2, 3, 4)), "k": rng.choice((3, 3, 5)), "C": SYMBOLIC}
 
 
+def _stacked_title(q) -> Text:
+    """Title of a variant: L convolutions k×k against the single one of the same field."""
+    L, k = q["L"], q["k"]
+    big = L * (k - 1) + 1
+    return Text(f"{L} convolutions {k}×{k} contre une {big}×{big}", f"{L} {k}×{k} convolutions versus one {big}×{big}")
+
+
 STACKED = Exercise(
     id="cours-cnn.stacked-3x3", sheet="cours-cnn",
     title=Text("Trois convolutions 3×3 contre une 7×7", "Three 3×3 convolutions versus one 7×7"),
+    variant_title=_stacked_title,
     statement=statement_stacked,
     params=(Param("L", "int", 3, Text("nombre de convolutions empilées", "number of stacked convolutions"),
                   minimum=1, maximum=20),

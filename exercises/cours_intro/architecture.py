@@ -394,6 +394,8 @@ def _p(name, default, fr, en, lo=1, hi=4096, draw=None):
 EXERCISES = (
     Exercise(id="cours-intro.mlp-params", sheet=SHEET,
              title=Text("Paramètres du réseau 3-2-2", "Parameters of the 3-2-2 network"),
+             variant_title=lambda q: Text(f"Paramètres du réseau {q['inputs']}-{q['hidden']}-{q['outputs']}",
+                                          f"Parameters of the {q['inputs']}-{q['hidden']}-{q['outputs']} network"),
              statement=statement_mlp, solve=solve_mlp, check=check_mlp, diagnoses=DIAGNOSES_MLP,
              params=(_p("inputs", 3, "entrées", "inputs", draw=lambda rng: rng.randint(2, 10)),
                      _p("hidden", 2, "neurones cachés", "hidden neurons", draw=lambda rng: rng.randint(2, 10)),

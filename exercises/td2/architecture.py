@@ -50,6 +50,16 @@ def _width_params() -> tuple[Param, ...]:
     )
 
 
+def _shapes_title(c, n) -> Text:
+    return Text(f"CustomModel : tailles des cartes pour une entrée ({c}, {n}, {n})",
+                f"CustomModel: feature-map sizes for a ({c}, {n}, {n}) input")
+
+
+def _params_title(c, n) -> Text:
+    return Text(f"CustomModel : nombre de paramètres pour des données ({n}, {n}, {c})",
+                f"CustomModel: number of parameters for ({n}, {n}, {c}) data")
+
+
 def _input_params(c: int, n: int) -> tuple[Param, ...]:
     return (
         Param("c", "int", c, Text("canaux de l'entrée", "input channels"),
@@ -691,8 +701,8 @@ def _param_parts():
 def _shapes_exercise(ex_id, c, n, alias=()):
     return Exercise(
         id=ex_id, sheet="td2", aliases=alias,
-        title=Text(f"CustomModel : tailles des cartes pour une entrée ({c}, {n}, {n})",
-                   f"CustomModel: feature-map sizes for a ({c}, {n}, {n}) input"),
+        title=_shapes_title(c, n),
+        variant_title=lambda q: _shapes_title(q["c"], q["n"]),
         statement=statement_shapes, parts=_shape_parts(), solve=solve_shapes, check=check_shapes,
         params=_geometry_params() + _width_params() + _input_params(c, n), draw=_draw_with_input,
         validate=validate, diagnoses=_shape_diagnoses())
@@ -701,8 +711,8 @@ def _shapes_exercise(ex_id, c, n, alias=()):
 def _params_exercise(ex_id, c, n, alias=()):
     return Exercise(
         id=ex_id, sheet="td2", aliases=alias,
-        title=Text(f"CustomModel : nombre de paramètres pour des données ({n}, {n}, {c})",
-                   f"CustomModel: number of parameters for ({n}, {n}, {c}) data"),
+        title=_params_title(c, n),
+        variant_title=lambda q: _params_title(q["c"], q["n"]),
         statement=statement_params, parts=_param_parts(), solve=solve_params, check=check_params,
         params=_geometry_params() + _width_params() + _input_params(c, n) + (CLASSES,), draw=_draw_with_input,
         validate=validate, diagnoses=_param_diagnoses())

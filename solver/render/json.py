@@ -18,7 +18,7 @@ def solution_dict(exercise, solution, lang: str) -> dict:
         answers[part.id] = entry
     return {
         "id": exercise.id,
-        "title": exercise.title(lang),
+        "title": exercise.heading(solution.params)(lang),
         "lang": lang,
         "seed": solution.params.seed,
         "params": solution.params.plain(),

@@ -81,7 +81,7 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section", f
 
     `figure` is an optional (path, caption `Text`) placed after the derivation.
     """
-    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.title(lang))}}}",
+    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.heading(solution.params)(lang))}}}",
            to_latex(exercise.statement(solution.params)(lang)), "",
            rf"\paragraph{{{words.DERIVATION(lang)}}}", r"\begin{enumerate}"]
     for step in solution.steps:
@@ -112,13 +112,13 @@ def render_latex_body(exercise, solution, lang: str, section: str = "section", f
 
 
 def render_latex_document(exercise, solution, lang: str) -> str:
-    title = f"{exercise.id} --- {exercise.title(lang)}"
+    title = f"{exercise.id} --- {exercise.heading(solution.params)(lang)}"
     return preamble(lang, title) + "\n" + render_latex_body(exercise, solution, lang) + "\\end{document}\n"
 
 
 def render_statement_latex(exercise, params, lang: str, section: str = "section") -> str:
     """The statement and the parts to answer, without the solution (a student's copy)."""
-    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.title(lang))}}}",
+    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.heading(params)(lang))}}}",
            to_latex(exercise.statement(params)(lang)), r"\begin{itemize}"]
     out += [rf"\item \texttt{{{escape_latex(exercise.id + '/' + part.id)}}} : {to_latex(part.prompt(lang))}"
             for part in exercise.parts]

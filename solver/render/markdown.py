@@ -12,7 +12,7 @@ def render_markdown_body(exercise, solution, lang: str, level: int = 2, figure=N
     `figure` is an optional (relative path, caption `Text`) shown after the derivation.
     """
     h = "#" * level
-    out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(solution.params)(lang), "",
+    out = [f"{h} {exercise.id} — {exercise.heading(solution.params)(lang)}", "", exercise.statement(solution.params)(lang), "",
            f"{h}# {words.DERIVATION(lang)}", ""]
     n = 0  # remarks are quoted, not numbered: the steps' numbers have no gap
     for step in solution.steps:
@@ -53,6 +53,6 @@ def render_markdown(exercise, solution, lang: str) -> str:
 def render_statement_markdown(exercise, params, lang: str, level: int = 2) -> str:
     """The statement and the parts to answer, without the solution (a student's copy)."""
     h = "#" * level
-    out = [f"{h} {exercise.id} — {exercise.title(lang)}", "", exercise.statement(params)(lang), ""]
+    out = [f"{h} {exercise.id} — {exercise.heading(params)(lang)}", "", exercise.statement(params)(lang), ""]
     out += [f"- `{exercise.id}/{part.id}` : {part.prompt(lang)}" for part in exercise.parts]
     return "\n".join(out) + "\n"

@@ -21,7 +21,7 @@ def pretty(math, lang: str = "en") -> str:
 
 
 def render_text(exercise, solution, lang: str) -> str:
-    title = f"{exercise.id} — {exercise.title(lang)}"
+    title = f"{exercise.id} — {exercise.heading(solution.params)(lang)}"
     lines = [title, "=" * len(title), "", to_plain(exercise.statement(solution.params)(lang)), ""]
     lines += [words.DERIVATION(lang), "-" * len(words.DERIVATION(lang))]
     for n, step in enumerate(solution.steps, 1):
