@@ -30,6 +30,10 @@ def engine_errors(command):
         except TdError as exc:
             click.echo(f"tdsolver: {exc.message(lang)}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # the file system refused (a folder that cannot be written…)
+            where = exc.filename or ""
+            click.echo(f"tdsolver: {where}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
     return wrapper
 
 

@@ -6,6 +6,7 @@ statement a student receives); `build_pdf` compiles the LaTeX with pdflatex.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -171,19 +172,31 @@ def build_pdf(sheet_id: str, output: str, lang: str = "fr", seed: int | None = N
 
 def write_text(path: str, text: str) -> None:
     """Write a text file atomically (a reader never sees half a file)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    with _writing(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def _replace(src: str, dst: str) -> None:
     """Move a finished file into place atomically."""
-    directory = os.path.dirname(os.path.abspath(dst))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
-    os.close(fd)
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    with _writing(dst) as tmp:
+        shutil.copyfile(src, tmp)
+
+
+@contextlib.contextmanager
+def _writing(path: str):
+    """A temporary file beside `path`, moved onto it when the block succeeds; OS errors named."""
+    try:
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
+        os.close(fd)
+        try:
+            yield tmp
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as exc:
+        raise WorkError(Text(f"impossible d'écrire {path} : {exc.strerror or exc}",
+                             f"cannot write {path}: {exc.strerror or exc}")) from None

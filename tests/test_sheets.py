@@ -134,3 +134,11 @@ def test_same_bytes_whatever_the_hash_seed(sheet, tmp_path):
                               capture_output=True, env=env, check=True)
         outputs.append(run_.stdout)
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("fmt,ext", [("markdown", "md"), ("latex", "tex")])
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_1(tmp_path, fmt, ext):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code, out = run("sheet", "td2", "--format", fmt, "-o", str(blocker / f"td2.{ext}"))
+    assert code == 1 and "Traceback" not in out and len(out.strip().splitlines()) == 1
