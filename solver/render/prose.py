@@ -48,7 +48,7 @@ def to_plain(prose: str) -> str:
             guard = r"(?![A-Za-z])" if macro[-1].isalpha() else ""
             s = re.sub(re.escape(macro) + guard, lambda _m, c=char: c, s)
         s = re.sub(r"(\S)× ", r"\1×", s).replace("^ᵀ", "ᵀ")
-        return s
+        return re.sub(r" {2,}", " ", s)
 
     return _MATH.sub(clean, prose)
 
