@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from solver import __version__
 from solver.errors import TdError, UsageError
 from solver.text import LANGS, Text
 
@@ -50,7 +51,7 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tdsolver")
+@click.version_option(version=__version__, prog_name="tdsolver")
 def main():
     """Solve, explain and grade the exercises of CNN tutorial sheets."""
 

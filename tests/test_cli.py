@@ -132,3 +132,8 @@ def test_a_variant_title_quotes_the_variant_data():
     code, out = run("list", "--json", "--lang", "en")
     titles = {r["id"]: r["title"] for r in json.loads(out)}
     assert "(1, 28, 28)" in titles["td2.III.2a"]  # the catalogue names the sheet's question
+
+
+def test_version_works_from_a_checkout():
+    code, out = run("--version")
+    assert code == 0 and "tdsolver" in out
