@@ -14,10 +14,21 @@ def pretty(math, lang: str = "en") -> str:
     import sympy as sp
 
     items = math if isinstance(math, tuple) else (math,)
-    out = "\n".join(sp.pretty(rounded(m), use_unicode=True, wrap_line=False) for m in items)
+    out = "\n".join(sp.pretty(rounded(_without_braces(m)), use_unicode=True, wrap_line=False) for m in items)
     if lang == "fr":  # piecewise functions: SymPy's words, padded to keep the columns aligned
         out = out.replace(" otherwise", " sinon    ").replace(" for ", " si  ")
     return out
+
+
+def _without_braces(math):
+    """Symbols named in LaTeX style (``n_{pad}``) renamed for a terminal (``n_pad``)."""
+    import sympy as sp
+
+    if not hasattr(math, "atoms") or not hasattr(math, "xreplace"):
+        return math
+    renamed = {s: sp.Symbol(s.name.replace("{", "").replace("}", ""), **s.assumptions0)
+               for s in math.atoms(sp.Symbol) if type(s) is sp.Symbol and "{" in s.name}
+    return math.xreplace(renamed) if renamed else math
 
 
 def render_text(exercise, solution, lang: str) -> str:
