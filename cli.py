@@ -118,6 +118,14 @@ def solve(exercise_id, seed, overrides, fmt, lang):
     click.echo(render(ex, ex.run(params), fmt, lang), nl=False)
 
 
+VERIFY_WORDS = {
+    "fr": {"pass": "OK", "fail": "ÉCHEC", "skip": "SAUTÉ", "sheet": "énoncé", "seed": "graine",
+           "checks": "contrôles", "total": "{ok} réussis, {failed} en échec"},
+    "en": {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "sheet": "sheet", "seed": "seed",
+           "checks": "checks", "total": "{ok} passed, {failed} failed"},
+}
+
+
 @main.command()
 @click.argument("exercise_ids", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every exercise of the catalogue.")
@@ -141,13 +149,14 @@ def verify(exercise_ids, all_, seeds, jobs, as_json, lang):
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:
+        words = VERIFY_WORDS[lang]
         for r in results:
-            seed = "sheet" if r.seed is None else f"seed {r.seed}"
+            seed = words["sheet"] if r.seed is None else f"{words['seed']} {r.seed}"
             err = "" if r.max_abs_err is None else f"  max|err|={r.max_abs_err:.2e}"
-            click.echo(f"{r.status.upper():<5} {r.id:<22} {seed:<8} {r.checks:>4} checks{err}"
+            click.echo(f"{words[r.status]:<6} {r.id:<28} {seed:<10} {r.checks:>4} {words['checks']}{err}"
                        + (f"  {r.detail}" if r.detail else ""))
         failed = sum(r.status == "fail" for r in results)
-        click.echo(f"{len(results) - failed} passed, {failed} failed")
+        click.echo(words["total"].format(ok=len(results) - failed, failed=failed))
     if any(r.status == "fail" for r in results):
         sys.exit(1)
 

@@ -750,12 +750,22 @@ def _avg_pool(v, kernel, stride, padding, ceil_mode, dilation):
 
 # --- output -------------------------------------------------------------------------------------------------
 
+def grouped(n, lang: str) -> str:
+    """An integer with thousands grouped the way each language writes them.
+
+    >>> grouped(138357544, "fr"), grouped(138357544, "en")
+    ('138 357 544', '138,357,544')
+    """
+    text = f"{int(n):,}"
+    return text.replace(",", " ") if lang == "fr" else text
+
+
 def table(analysis: Analysis, lang: str = "fr") -> str:
     """A torchinfo-like table: layer, type, output shape, parameters, rf, jump, mult-adds, then totals."""
     head = {"fr": ("couche", "type", "forme de sortie", "paramètres", "rf", "pas", "mult-adds"),
             "en": ("layer", "type", "output shape", "params", "rf", "jump", "mult-adds")}[lang]
-    rows = [head] + [(l.name, l.type, "(" + ", ".join(str(v) for v in l.shape) + ")", f"{int(l.row.params):,}",
-                      str(l.row.rf), str(l.row.jump), f"{int(l.row.mult_adds):,}") for l in analysis.layers]
+    rows = [head] + [(l.name, l.type, "(" + ", ".join(str(v) for v in l.shape) + ")", grouped(l.row.params, lang),
+                      str(l.row.rf), str(l.row.jump), grouped(l.row.mult_adds, lang)) for l in analysis.layers]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     align = ("<", "<", "<", ">", ">", ">", ">")
     fmt = "  ".join(f"{{:{a}{w}}}" for a, w in zip(align, widths))
@@ -765,9 +775,10 @@ def table(analysis: Analysis, lang: str = "fr") -> str:
     mult = sum(int(l.row.mult_adds) for l in analysis.layers)
     words = {"fr": ("entrée", "paramètres", "entraînables", "tampons", "mult-adds"),
              "en": ("input", "parameters", "trainable", "buffers", "mult-adds")}[lang]
-    lines += [f"{words[0]}: {analysis.input}", f"{words[1]}: {analysis.total_params:,}",
-              f"{words[2]}: {analysis.trainable_params:,}", f"{words[3]}: {analysis.buffers:,}",
-              f"{words[4]}: {mult:,}"]
+    colon = " : " if lang == "fr" else ": "
+    lines += [f"{words[0]}{colon}{analysis.input}", f"{words[1]}{colon}{grouped(analysis.total_params, lang)}",
+              f"{words[2]}{colon}{grouped(analysis.trainable_params, lang)}",
+              f"{words[3]}{colon}{grouped(analysis.buffers, lang)}", f"{words[4]}{colon}{grouped(mult, lang)}"]
     if analysis.checks is not None:
         c = analysis.checks
         status = ("OK" if c.ok else "ÉCHEC") if lang == "fr" else ("OK" if c.ok else "FAILED")

@@ -16,8 +16,16 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from ..text import Text
 from .submission import unique_names
 from .verdict import Report, _num
+
+VERDICT_WORDS = {
+    "correct": Text("juste", "correct"), "partial": Text("en partie juste", "partly right"),
+    "incorrect": Text("faux", "incorrect"), "invalid": Text("illisible", "could not be read"),
+    "missing": Text("sans réponse", "no answer"), "manual": Text("à corriger par l'enseignant", "graded by the teacher"),
+    "unknown": Text("à relire par l'enseignant", "sent to the teacher"),
+}
 
 _LABELS = {
     "fr": {"student": "étudiant", "file": "fichier", "seed": "graine", "score": "note", "max": "sur",
@@ -85,7 +93,7 @@ def feedback_markdown(report: Report, lang: str) -> str:
     lines += [f"- {t['score']}{sep}**{_num(report.score)} / {_num(report.max_score)}**", ""]
     for v in report.parts:
         score = "—" if v.score is None else f"{_num(v.score)} / {_num(v.max_score)}"
-        lines += [f"## {v.id} — {v.verdict} ({score})", ""]
+        lines += [f"## {v.id} — {VERDICT_WORDS[v.verdict](lang)} ({score})", ""]
         start = len(lines)
         if v.answer is not None:
             lines.append(f"- {t['answer']}{sep}`{_inline(v.answer)}`")
