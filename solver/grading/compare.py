@@ -133,7 +133,7 @@ def _fast_yes(key, value) -> bool | None:
     try:
         if sp.simplify(key - value) == 0:
             return True
-    except (TypeError, ValueError, RuntimeError, AttributeError):  # RuntimeError: SymPy "not implemented"
+    except (TypeError, ValueError, RuntimeError, AttributeError):  # RuntimeError: SymPy gives up on some forms
         return None
     return None
 
