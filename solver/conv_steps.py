@@ -16,35 +16,10 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from .core import Diagnosis, Step
+from .written import decimal_string
 from .text import Text
 
 DPS = 30  # decimal digits of the Floats that display exact terminating decimals
-
-
-def decimal_string(value) -> str | None:
-    """The exact decimal writing of a rational number, or None when it does not terminate.
-
-    >>> decimal_string(Fraction(-9, 100)), decimal_string(Fraction(5, 2)), decimal_string(7)
-    ('-0.09', '2.5', '7')
-    >>> decimal_string(Fraction(1, 3)) is None
-    True
-    """
-    q = Fraction(value) if isinstance(value, (int, Fraction)) else Fraction(str(value))
-    twos = fives = 0
-    den = q.denominator
-    while den % 2 == 0:
-        den, twos = den // 2, twos + 1
-    while den % 5 == 0:
-        den, fives = den // 5, fives + 1
-    if den != 1:
-        return None
-    places = max(twos, fives)
-    scaled = q.numerator * 10 ** places // q.denominator
-    if places == 0:
-        return str(scaled)
-    digits = str(abs(scaled)).rjust(places + 1, "0")
-    sign = "-" if scaled < 0 else ""
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
 def show_decimal(value) -> str:
@@ -185,33 +160,6 @@ class Products:
 
     def __str__(self):
         return self._sympystr(None)
-
-
-class Notation:
-    r"""A piece of notation SymPy has no object for, e.g. $(X \star K)_{i,j}$: LaTeX and plain forms.
-
-    >>> import sympy as sp
-    >>> n = Notation(r"(X \star K)_{i,j}", "(X ⋆ K)[i, j]")
-    >>> print(sp.latex(n), sp.sstr(n))
-    (X \star K)_{i,j} (X ⋆ K)[i, j]
-    """
-
-    def __init__(self, latex: str, plain: str):
-        self.latex, self.plain = latex, plain
-
-    def _latex(self, printer):
-        return self.latex
-
-    def _sympystr(self, printer):
-        return self.plain
-
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-
-        return prettyForm(self.plain)
-
-    def __str__(self):
-        return self.plain
 
 
 @dataclass(frozen=True)

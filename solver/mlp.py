@@ -28,6 +28,7 @@ from typing import Any, Sequence
 
 from .activations import sigmoid
 from .text import Text
+from .written import Written, decimal_string
 
 
 @dataclass(frozen=True)
@@ -220,36 +221,6 @@ def number(value):
     return sp.Float(numeric(value), 15)
 
 
-class Written:
-    """A piece of a derivation line printed exactly as written (plain text and LaTeX).
-
-    SymPy would reorder and merge the terms of ``0.1·0.15 + 2·0.25``; a `Written` keeps the
-    teacher's order. It prints through SymPy's printers, so it fits in a `Chain`.
-
-    >>> import sympy as sp
-    >>> w = products([[decimal(sp.Rational(1, 10)), decimal(sp.Rational(-1, 2))], [decimal(2)]])
-    >>> print(str(w), "|", sp.latex(w))
-    0.1·(-0.5) + 2 | 0.1 \\cdot (-0.5) + 2
-    """
-
-    def __init__(self, text: str, tex: str):
-        self.text, self.tex = text, tex
-
-    def __str__(self) -> str:
-        return self.text
-
-    def _latex(self, printer):
-        return self.tex
-
-    def _sympystr(self, printer):
-        return self.text
-
-    def _pretty(self, printer):
-        from sympy.printing.pretty.stringpict import prettyForm
-
-        return prettyForm(self.text)
-
-
 def decimal(value, digits: int = 6, paren: bool = True) -> Written:
     """A value as a short decimal: exact decimals as written, others with `digits` significant digits;
     negative values in parentheses (they appear inside products) unless `paren` is false.
@@ -263,7 +234,7 @@ def decimal(value, digits: int = 6, paren: bool = True) -> Written:
     value = sp.sympify(value)
     text = None
     if value.is_Rational:
-        text = decimal_text(Fraction(int(value.p), int(value.q)))
+        text = decimal_string(Fraction(int(value.p), int(value.q)))
     if text is None:
         x = float(numeric(value))
         text = f"{x:.{digits}g}"
@@ -290,7 +261,13 @@ def name(plain: str) -> Written:
 
 
 def products(rows, op: str = "+") -> Written:
-    """Terms joined by `op`, each a product of `Written` factors, in the given order."""
+    """Terms joined by `op`, each a product of `Written` factors, in the given order.
+
+    >>> import sympy as sp
+    >>> w = products([[decimal(sp.Rational(1, 10)), decimal(sp.Rational(-1, 2))], [decimal(2)]])
+    >>> print(str(w), "|", sp.latex(w))
+    0.1·(-0.5) + 2 | 0.1 \\cdot (-0.5) + 2
+    """
     text = f" {op} ".join("·".join(f.text for f in row) for row in rows)
     tex = f" {op} ".join(" \\cdot ".join(f.tex for f in row) for row in rows)
     return Written(text, tex)
@@ -299,28 +276,6 @@ def products(rows, op: str = "+") -> Written:
 def wrap(w: Written) -> Written:
     """`w` in parentheses."""
     return Written(f"({w.text})", f"\\left({w.tex}\\right)")
-
-
-def decimal_text(v) -> str | None:
-    """A terminating decimal as text (no SymPy), or None when it does not terminate.
-
-    >>> decimal_text(Fraction(-3, 20)), decimal_text(Fraction(1, 3)), decimal_text(2)
-    ('-0.15', None, '2')
-    """
-    v = Fraction(v)
-    q, twos, fives = v.denominator, 0, 0
-    while q % 2 == 0:
-        q, twos = q // 2, twos + 1
-    while q % 5 == 0:
-        q, fives = q // 5, fives + 1
-    if q != 1:
-        return None
-    places = max(twos, fives)
-    if places == 0:
-        return str(v.numerator)
-    scaled = abs(v.numerator) * 10 ** places // v.denominator
-    body = str(scaled).rjust(places + 1, "0")
-    return ("-" if v < 0 else "") + body[:-places] + "." + body[-places:]
 
 
 def symbol(plain: str):

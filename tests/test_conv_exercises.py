@@ -13,7 +13,7 @@ from exercises.cours_intro.conv_example import EXERCISES as CONV_EXAMPLE
 from exercises.td2.conv_gradient import EXERCISES as GRADIENT
 from exercises.td2.conv_numeric import EXERCISES as NUMERIC
 from exercises.td2.equivariance import EXERCISES as EQUIVARIANCE, interior
-from solver.conv_steps import decimal_string
+from solver.written import decimal_string
 from solver.crosscheck import Checks
 from solver.errors import ParamError
 from solver.render import FORMATS, render

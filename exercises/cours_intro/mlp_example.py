@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
-from solver.mlp import decimal_text
+from solver.written import decimal_string
 from solver.params import Param
 from solver.text import Text
 
@@ -60,7 +60,7 @@ def _flat(matrix) -> tuple:
 
 
 def _fmt(v) -> str:
-    text = decimal_text(v)
+    text = decimal_string(v)
     return text if text is not None else f"{Fraction(v).numerator}/{Fraction(v).denominator}"
 
 

@@ -13,9 +13,9 @@ def _scores(q) -> tuple:
 
 
 def _fmt(v) -> str:
-    from solver.mlp import decimal_text
+    from solver.written import decimal_string
 
-    text = decimal_text(v)
+    text = decimal_string(v)
     return text if text is not None else str(v)
 
 

@@ -140,7 +140,7 @@ def newton_solve(q) -> Solution:
 
 def _written(text, tex):
     """A name printed as `tex` in LaTeX and `text` elsewhere (e.g. ∇m(u), w^(t+1))."""
-    from solver.mlp import Written
+    from solver.written import Written
 
     return Written(text, tex)
 

@@ -154,7 +154,7 @@ def _loss_step(q, x, dydw) -> Step:
     import sympy as sp
 
     from solver.chain import Chain
-    from solver.conv_steps import Notation
+    from solver.written import Written
 
     i, j = x["i"], x["j"]
     G = sp.IndexedBase("G")
@@ -179,10 +179,10 @@ def _loss_step(q, x, dydw) -> Step:
         "chaque $W_{u,v}$ intervient dans toutes les sorties, on somme. ",
         "Chain rule for a loss $L$, with $G_{i,j} = \\partial L / \\partial Y_{i,j}$: each $W_{u,v}$ "
         "enters every output, so we sum. ") + tail,
-        Chain(Notation("\\frac{\\partial L}{\\partial W_{u,v}}", "∂L/∂W[u, v]"), total,
-              Notation("\\left(X \\star G\\right)_{u,v}" if stride_one else
-                       "\\left(X \\star_{s} G\\right)_{u,v}",
-                       "(X ⋆ G)[u, v]" if stride_one else "(X ⋆ₛ G)[u, v]")))
+        Chain(Written("∂L/∂W[u, v]", "\\frac{\\partial L}{\\partial W_{u,v}}"), total,
+              Written("(X ⋆ G)[u, v]" if stride_one else "(X ⋆ₛ G)[u, v]",
+                      "\\left(X \\star G\\right)_{u,v}" if stride_one else
+                      "\\left(X \\star_{s} G\\right)_{u,v}")))
 
 
 def validate(values) -> None:

@@ -38,9 +38,9 @@ def correlation_sum(image, i, j, x: dict, k=None, flip: bool = False):
 
 
 def _note(latex: str, plain: str):
-    from solver.conv_steps import Notation
+    from solver.written import Written
 
-    return Notation(latex, plain)
+    return Written(plain, latex)
 
 
 def statement(q) -> Text:

@@ -187,11 +187,11 @@ def _scale_chain(k, scale, bind, q):
     import sympy as sp
 
     from solver.chain import Chain, derive, substituted
-    from solver.mlp import decimal_text
+    from solver.written import decimal_string
 
-    if not bind or decimal_text(q["p"]) is None:
+    if not bind or decimal_string(q["p"]) is None:
         return derive(k, scale, bind)
-    shown = substituted(scale, {p: sp.Float(decimal_text(q["p"])) for p in bind})
+    shown = substituted(scale, {p: sp.Float(decimal_string(q["p"])) for p in bind})
     return Chain(k, scale, shown, scale.xreplace(bind))
 
 
