@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 
 import click
@@ -31,6 +32,8 @@ def engine_errors(command):
         except TdError as exc:
             click.echo(f"tdsolver: {exc.message(lang)}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): click ends the run quietly
         except OSError as exc:  # the file system refused (a folder that cannot be written…)
             where = exc.filename or ""
             click.echo(f"tdsolver: {where}: {exc.strerror or exc}", err=True)
@@ -50,7 +53,103 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def argv_lang(argv: list[str]) -> str:
+    """The language asked on the command line, read before click parses it (for usage errors).
+
+    >>> argv_lang(["solve", "x", "--lang", "en"]), argv_lang(["--lang=en"]), argv_lang(["list"])
+    ('en', 'en', 'fr')
+    """
+    for i, arg in enumerate(argv):
+        value = arg[len("--lang="):] if arg.startswith("--lang=") else \
+            (argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else None)
+        if value in LANGS:
+            return value
+    return "fr"
+
+
+def usage_message(exc: click.UsageError, command: str | None = None) -> Text:
+    """One line saying what click refused, in both languages (click's own text is English only)."""
+    hint = exc.ctx.command_path if exc.ctx is not None else "tdsolver"
+    if command and hint == "tdsolver":
+        hint = f"tdsolver {command}"
+    more = Text(f" (voir « {hint} --help »)", f" (see '{hint} --help')")
+    if isinstance(exc, click.NoSuchOption):
+        close = ", ".join(sorted(exc.possibilities or ()))
+        return Text(f"option inconnue « {exc.option_name} »" + (f" ; vouliez-vous dire : {close} ?" if close else ""),
+                    f"no such option '{exc.option_name}'" + (f"; did you mean: {close}?" if close else "")) + more
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.make_metavar(exc.ctx) if exc.param is not None and exc.ctx is not None else "?"
+        if exc.param is not None and exc.param.param_type_name == "option":
+            name = exc.param.opts[0]
+        return Text(f"il manque {name}", f"missing {name}") + more
+    if isinstance(exc, click.BadParameter):
+        return _bad_value(exc) + more
+    if isinstance(exc, click.BadOptionUsage):
+        return Text(f"l'option {exc.option_name} attend une valeur",
+                    f"option {exc.option_name} needs a value") + more
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        name = re.search(r"'(.*)'", exc.message)
+        name = name.group(1) if name else ""
+        close = ", ".join(sorted(exc.possibilities or ()))
+        return Text(f"commande inconnue « {name} »" + (f" ; vouliez-vous dire : {close} ?" if close else ""),
+                    f"no such command '{name}'" + (f"; did you mean: {close}?" if close else "")) + more
+    found = re.search(r"unexpected extra arguments? \((.*)\)", exc.message)
+    if found:
+        return Text(f"argument en trop : {found.group(1)}", f"unexpected argument: {found.group(1)}") + more
+    return Text(f"commande mal formée : {exc.message}", f"bad command: {exc.message}") + more
+
+
+def _bad_value(exc: click.BadParameter) -> Text:
+    """`--seed abc`, `--jobs 0`, `--format docx`: the option, the value refused and what is allowed."""
+    param = exc.param
+    name = (param.opts[0] if param.param_type_name == "option" else param.human_readable_name) \
+        if param is not None else "?"
+    quoted = re.findall(r"'([^']*)'", exc.message)
+    value = quoted[0] if quoted else ""
+    kind = getattr(param, "type", None)
+    if isinstance(kind, click.Choice):
+        allowed = ", ".join(map(str, kind.choices))
+        return Text(f"{name} : « {value} » n'est pas permis (valeurs : {allowed})",
+                    f"{name}: '{value}' is not allowed (values: {allowed})")
+    if isinstance(kind, (click.IntRange, click.FloatRange)):
+        return Text(f"{name} : valeur hors de l'intervalle [{kind.min}, {kind.max}]",
+                    f"{name}: value outside [{kind.min}, {kind.max}]")
+    if isinstance(kind, click.Path):
+        if "does not exist" in exc.message:
+            return Text(f"« {value} » n'existe pas", f"'{value}' does not exist")
+        return Text(f"{name} : chemin inutilisable « {value} »", f"{name}: unusable path '{value}'")
+    what = Text("un entier", "an integer") if kind is click.INT or isinstance(kind, click.types.IntParamType) \
+        else Text("une valeur permise", "an allowed value")
+    return Text(f"{name} : « {value} » n'est pas {what.fr}", f"{name}: '{value}' is not {what.en}")
+
+
+class Group(click.Group):
+    """The command group: every way a run can end becomes one line and the contract's exit code."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        lang = argv_lang(argv)
+        try:
+            return super().main(argv, prog_name or "tdsolver", standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            command = next((a for a in argv if a in self.commands), None)
+            click.echo(f"tdsolver: {usage_message(exc, command)(lang)}", err=True)
+            sys.exit(2)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("\ntdsolver: " + Text("interrompu", "interrupted")(lang), err=True)
+            sys.exit(130)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # a defect of tdsolver itself: one line, the detail on demand
+            if os.environ.get("TDSOLVER_DEBUG"):
+                raise
+            click.echo("tdsolver: " + Text(
+                f"erreur interne ({type(exc).__name__} : {exc}) ; TDSOLVER_DEBUG=1 montre le détail",
+                f"internal error ({type(exc).__name__}: {exc}); TDSOLVER_DEBUG=1 shows the detail")(lang), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="tdsolver")
 def main():
     """Solve, explain and grade the exercises of CNN tutorial sheets."""
@@ -96,6 +195,11 @@ def show(exercise_id, seed, overrides, lang):
     params = ex.make_params(seed, parse_overrides(overrides))
     click.echo(f"{ex.id} — {ex.heading(params)(lang)}\n")
     click.echo(to_plain(ex.statement(params)(lang)) + "\n")
+    if ex.params:
+        click.echo(Text("Paramètres (-p NOM=VALEUR) :", "Parameters (-p NAME=VALUE):")(lang))
+        for p in ex.params:
+            click.echo("  " + to_plain(p.describe(params[p.name], lang)))
+        click.echo()
     for part in ex.parts:
         click.echo(f"  {ex.id}/{part.id} [{part.kind}] {to_plain(part.prompt(lang))}")
 

@@ -68,6 +68,42 @@ class Param:
         self.check_bounds(value)
         return value
 
+    def describe(self, value: Any, lang: str) -> str:
+        """One line for `show`: the name, the value in use, what it is and what `-p` accepts.
+
+        >>> Param("k", "int", 3, Text("noyau", "kernel"), minimum=1, maximum=9).describe(5, "en")
+        'k = 5 — kernel (integer from 1 to 9; sheet: 3)'
+        >>> Param("s", "int", SYMBOLIC, Text("pas", "stride"), minimum=1, symbolic_ok=True).describe(SYMBOLIC, "fr")
+        's (symbolique) — pas (entier ≥ 1, ou s pour le garder symbolique)'
+        """
+        fr = lang == "fr"
+        shown = f"{self.name} = {_plain(value)}" if value is not SYMBOLIC else \
+            f"{self.name} ({'symbolique' if fr else 'symbolic'})"
+        allowed = self._allowed(lang)
+        if self.symbolic_ok:
+            allowed += f", ou {self.name} pour le garder symbolique" if fr else f", or {self.name} to keep it symbolic"
+        if value is not self.default and value != self.default:
+            sheet = self.name if self.default is SYMBOLIC else _plain(self.default)
+            allowed += (" ; énoncé : " if fr else "; sheet: ") + sheet
+        return f"{shown} — {self.doc(lang)} ({allowed})"
+
+    def _allowed(self, lang: str) -> str:
+        """What a value of this parameter may be, in words."""
+        fr = lang == "fr"
+        if self.kind == "choice":
+            return ("parmi " if fr else "one of ") + ", ".join(self.choices)
+        if self.kind == "matrix":
+            return "matrice, [[1, 2], [3, 4]]" if fr else "matrix, [[1, 2], [3, 4]]"
+        noun = ("entier" if fr else "integer") if self.kind == "int" else ("nombre" if fr else "number")
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            return f"{noun} de {low} à {high}" if fr else f"{noun} from {low} to {high}"
+        if low is not None:
+            return f"{noun} ≥ {low}"
+        if high is not None:
+            return f"{noun} ≤ {high}"
+        return noun
+
     def check_bounds(self, value: Any) -> None:
         if value is SYMBOLIC or self.kind not in ("int", "number"):
             return
@@ -193,15 +229,14 @@ class Params(Mapping):
 
     def plain(self) -> dict[str, str]:
         """Every value as a plain string (for JSON)."""
-        out = {}
-        for name, v in self.values.items():
-            if v is SYMBOLIC:
-                out[name] = name
-            elif isinstance(v, tuple):
-                out[name] = "[" + ", ".join("[" + ", ".join(_num(c) for c in r) + "]" for r in v) + "]"
-            else:
-                out[name] = _num(v)
-        return out
+        return {name: name if v is SYMBOLIC else _plain(v) for name, v in self.values.items()}
+
+
+def _plain(v: Any) -> str:
+    """A value as a user writes it after `-p` (matrices as nested lists, French-neutral fractions)."""
+    if isinstance(v, tuple):
+        return "[" + ", ".join("[" + ", ".join(_num(c) for c in row) + "]" for row in v) + "]"
+    return _num(v)
 
 
 def _num(v: Any) -> str:

@@ -64,5 +64,20 @@ def verify_many(exercises, n_seeds: int, jobs: int = 1) -> list[VerifyResult]:
 
     # forking a process that already runs torch's thread pools can deadlock the children
     context = multiprocessing.get_context("fork" if "torch" not in sys.modules else "forkserver")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_verify_by_id, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_ignore_interrupt)
+    try:
+        results = list(pool.map(_verify_by_id, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))
+    except BaseException:  # Ctrl-C: the children ignore it; stop them now rather than finish the queue
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them (no trace from each child)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,6 +1,7 @@
 """The command-line contract: outputs, exit codes, one-line errors."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -8,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(*args):
@@ -137,3 +140,54 @@ def test_a_variant_title_quotes_the_variant_data():
 def test_version_works_from_a_checkout():
     code, out = run("--version")
     assert code == 0 and "tdsolver" in out
+
+
+@pytest.mark.parametrize("args,lang,needle", [
+    (("solve", "td2.II.1", "--seed", "abc"), "en", "--seed: 'abc' is not an integer"),
+    (("solve", "td2.II.1", "--seed", "abc"), "fr", "--seed : « abc » n'est pas un entier"),
+    (("solve", "td2.II.1", "--format", "docx"), "fr", "valeurs : text, markdown, latex, json"),
+    (("verify", "--jobs", "0"), "en", "outside [1, 64]"),
+    (("slove", "td2.II.1"), "fr", "vouliez-vous dire : solve"),
+    (("solve",), "en", "missing EXERCISE_ID"),
+    (("list", "--bogus"), "fr", "option inconnue « --bogus »"),
+    (("solve", "td2.II.1", "extra"), "en", "unexpected argument: extra"),
+])
+def test_click_usage_errors_are_one_line_in_the_chosen_language(args, lang, needle):
+    result = CliRunner().invoke(cli.main, [*args, "--lang", lang])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert needle in lines[0] and "Usage" not in lines[0] and "Error" not in lines[0]
+
+
+def test_show_lists_each_parameter_with_value_and_range():
+    code, out = run("show", "td2.II.1", "-p", "k=5", "--lang", "en")
+    assert code == 0
+    assert "k = 5 — kernel side (integer ≥ 1, or k to keep it symbolic; sheet: k)" in out
+    assert "p (symbolic) — padding per side (integer ≥ 0" in out
+
+
+def test_closed_pipe_is_silent():
+    proc = subprocess.Popen([sys.executable, "cli.py", "list"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=30)
+    assert err == ""
+
+
+def test_ctrl_c_stops_verify_and_its_workers_with_one_line():
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "cli.py", "verify", "--all", "--jobs", "2", "--lang", "en"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(4)  # imports done, workers busy
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130
+    assert err.strip() == "tdsolver: interrupted"
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # no worker left in the session
+        os.killpg(proc.pid, 0)
