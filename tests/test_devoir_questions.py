@@ -78,7 +78,7 @@ def test_log_softmax_sheet_example_by_hand():
 
 def test_log_softmax_example_values_shown():
     text = render_text(*solved("devoir.1.4"), "fr")
-    for shown in ("-1.40761", "-0.407606", "-2.40761"):
+    for shown in ("-1,40761", "-0,407606", "-2,40761"):  # French decimal commas
         assert shown in text
 
 
@@ -194,5 +194,6 @@ def test_parameter_total_lists_values_in_layer_order():
 
 def test_yes_no_answers_in_the_document_language():
     ex, sol = solved("devoir.4.2")
-    assert "`variable_size` : **oui**" in render_markdown(ex, sol, "fr")
-    assert "`variable_size` : **yes**" in render_markdown(ex, sol, "en")
+    assert "`devoir.4.2/variable_size` : **oui**" in render_markdown(ex, sol, "fr")
+    assert "`devoir.4.2/variable_size`: **yes**" in render_markdown(ex, sol, "en")
+    assert "devoir.4.2/variable_size = oui" in render_text(ex, sol, "fr")

@@ -179,8 +179,8 @@ def _loss_step(q, x, dydw) -> Step:
         "chaque $W_{u,v}$ intervient dans toutes les sorties, on somme. ",
         "Chain rule for a loss $L$, with $G_{i,j} = \\partial L / \\partial Y_{i,j}$: each $W_{u,v}$ "
         "enters every output, so we sum. ") + tail,
-        Chain(Written("∂L/∂W[u, v]", "\\frac{\\partial L}{\\partial W_{u,v}}"), total,
-              Written("(X ⋆ G)[u, v]" if stride_one else "(X ⋆ₛ G)[u, v]",
+        Chain(Written("∂L/∂W_u,v", "\\frac{\\partial L}{\\partial W_{u,v}}"), total,
+              Written("(X ⋆ G)_u,v" if stride_one else "(X ⋆ₛ G)_u,v",
                       "\\left(X \\star G\\right)_{u,v}" if stride_one else
                       "\\left(X \\star_{s} G\\right)_{u,v}")))
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from . import words
 from .markdown import aligned
+from .printer import Printer
 from .prose import escape_latex, to_latex
-from .values import latex, plain
+from .values import latex
 
 BABEL = {"fr": "french", "en": "english"}
 
@@ -76,39 +77,68 @@ def answer_math(value, lang: str) -> str:
     return display(value, lang)
 
 
-def render_latex_body(exercise, solution, lang: str, section: str = "section", figure=None) -> str:
-    """Statement, derivation and answers of one exercise, as LaTeX (no preamble).
+class LatexPrinter(Printer):
+    """Starred sections, steps in an `enumerate` (remarks unnumbered), answers in an `itemize`."""
 
-    `figure` is an optional (path, caption `Text`) placed after the derivation.
-    """
-    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.heading(solution.params)(lang))}}}",
-           to_latex(exercise.statement(solution.params)(lang)), "",
-           rf"\paragraph{{{words.DERIVATION(lang)}}}", r"\begin{enumerate}"]
-    for step in solution.steps:
-        text = to_latex(step.text(lang))
-        if step.kind == "remark":
-            text = rf"\textbf{{{words.REMARK(lang)}.}} \emph{{{text}}}"
-        out.append(r"\item " + text)
-        if step.math is not None:
-            out.append(display(step.math, lang))
-    out.append(r"\end{enumerate}")
-    if figure is not None:
-        out += [r"\begin{center}", rf"\includegraphics[width=0.6\linewidth]{{{figure[0]}}}\\",
-                rf"\small {to_latex(figure[1](lang))}", r"\end{center}"]
-    out += [rf"\paragraph{{{words.ANSWERS(lang)}}}", r"\begin{itemize}"]
-    for part in exercise.parts:
-        value = solution.answers[part.id]
-        label = rf"\texttt{{{escape_latex(part.id)}}}"
-        if part.kind == "text":
-            out.append(rf"\item {label} : {to_latex(value.answer(lang))}")
-            if value.rubric:
-                out += [r"\begin{itemize}"] + [r"\item " + to_latex(r(lang)) for r in value.rubric] + [r"\end{itemize}"]
-        elif part.kind == "choice":
-            out.append(rf"\item {label} : \textbf{{{escape_latex(words.choice(plain(value, lang), lang))}}}")
-        else:
-            out.append(rf"\item {label} : " + answer_math(value, lang))
-    out.append(r"\end{itemize}")
-    return "\n".join(out) + "\n"
+    SECTIONS = {1: "section*", 2: "subsection*", 3: "subsubsection*"}
+
+    def heading(self, title, level):
+        return rf"\{self.SECTIONS.get(level, 'paragraph')}{{{to_latex(title)}}}"
+
+    def subheading(self, title, level):
+        return rf"\paragraph{{{title}}}"
+
+    def prose(self, text):
+        return to_latex(text)
+
+    def remark(self, text):
+        return rf"\item[] \textbf{{{words.REMARK(self.lang)}.}} \emph{{{text}}}"
+
+    def numbered(self, number, text):
+        return r"\item " + text
+
+    def math(self, math):
+        return display(math, self.lang)
+
+    def join_step(self, head, math):
+        return head + "\n" + math
+
+    def steps(self, items):
+        return "\n".join([r"\begin{enumerate}", *items, r"\end{enumerate}"])
+
+    def figure(self, path, caption):
+        return "\n".join([r"\begin{center}", rf"\includegraphics[width=0.6\linewidth]{{{path}}}\\",
+                          rf"\small {to_latex(caption(self.lang))}", r"\end{center}"])
+
+    def answers(self, items):
+        return "\n".join([r"\begin{itemize}", *items, r"\end{itemize}"])
+
+    def _label(self, label):
+        return rf"\texttt{{{escape_latex(label)}}}{self.colon}"
+
+    def model_answer(self, label, answer, rubric):
+        out = [rf"\item {self._label(label)}{answer}"]
+        if rubric:
+            out += [r"\begin{itemize}", *(r"\item " + item for item in rubric), r"\end{itemize}"]
+        return "\n".join(out)
+
+    def word_answer(self, label, word):
+        return rf"\item {self._label(label)}\textbf{{{escape_latex(word)}}}"
+
+    def math_answer(self, label, value):
+        return rf"\item {self._label(label)}" + answer_math(value, self.lang)
+
+    def prompt(self, label, prompt):
+        return rf"\item {self._label(label)}{self.prose(prompt)}"
+
+
+def _level(section: str) -> int:
+    return 1 if section == "section" else 2
+
+
+def render_latex_body(exercise, solution, lang: str, section: str = "section", figure=None) -> str:
+    """Statement, derivation and answers of one exercise as LaTeX (no preamble); `figure`: (path, caption)."""
+    return LatexPrinter(lang).solution(exercise, solution, _level(section), figure)
 
 
 def render_latex_document(exercise, solution, lang: str) -> str:
@@ -118,9 +148,4 @@ def render_latex_document(exercise, solution, lang: str) -> str:
 
 def render_statement_latex(exercise, params, lang: str, section: str = "section") -> str:
     """The statement and the parts to answer, without the solution (a student's copy)."""
-    out = [rf"\{section}*{{{escape_latex(exercise.id)} --- {to_latex(exercise.heading(params)(lang))}}}",
-           to_latex(exercise.statement(params)(lang)), r"\begin{itemize}"]
-    out += [rf"\item \texttt{{{escape_latex(exercise.id + '/' + part.id)}}} : {to_latex(part.prompt(lang))}"
-            for part in exercise.parts]
-    out.append(r"\end{itemize}")
-    return "\n".join(out) + "\n"
+    return LatexPrinter(lang).statement(exercise, params, _level(section))

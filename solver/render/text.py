@@ -1,51 +1,74 @@
-"""Plain-text rendering for a terminal: prose, then each step's math pretty-printed."""
+"""Plain text for a terminal: prose wrapped at the width, maths without SymPy syntax."""
 
 from __future__ import annotations
 
 import textwrap
 
 from . import words
+from .printer import Printer
 from .prose import to_plain
-from .values import plain, rounded
+from .terminal import WIDTH, linear, readable, terminal_math
+from .values import exact_irrational, localised_decimals, rounded
 
 
-def pretty(math, lang: str = "en") -> str:
-    """SymPy's Unicode pretty printing of a step's math (a tuple: one per line)."""
-    import sympy as sp
-
-    items = math if isinstance(math, tuple) else (math,)
-    out = "\n".join(sp.pretty(rounded(_without_braces(m)), use_unicode=True, wrap_line=False) for m in items)
-    if lang == "fr":  # piecewise functions: SymPy's words, padded to keep the columns aligned
-        out = out.replace(" otherwise", " sinon    ").replace(" for ", " si  ")
-    return out
+def pretty(math, lang: str = "en", width: int = WIDTH) -> str:
+    """A step's maths for a terminal (see `terminal.terminal_math`)."""
+    return terminal_math(math, width, lang)
 
 
-def _without_braces(math):
-    """Symbols named in LaTeX style (``n_{pad}``) renamed for a terminal (``n_pad``)."""
-    import sympy as sp
+class TextPrinter(Printer):
+    """Headings underlined, steps numbered and indented, maths in two dimensions when it fits."""
 
-    if not hasattr(math, "atoms") or not hasattr(math, "xreplace"):
-        return math
-    renamed = {s: sp.Symbol(s.name.replace("{", "").replace("}", ""), **s.assumptions0)
-               for s in math.atoms(sp.Symbol) if type(s) is sp.Symbol and "{" in s.name}
-    return math.xreplace(renamed) if renamed else math
+    def __init__(self, lang: str, width: int = WIDTH):
+        super().__init__(lang)
+        self.width = width
+
+    def heading(self, title, level):
+        return f"{title}\n{('=' if level == 1 else '-') * len(title)}"
+
+    def prose(self, text):
+        return to_plain(text)
+
+    def paragraphs(self, text):
+        return "\n\n".join(self._fill(part, "") for part in self.prose(text).split("\n\n"))
+
+    def _fill(self, text: str, indent: str = "   ") -> str:
+        return textwrap.fill(text, width=self.width, subsequent_indent=indent, break_on_hyphens=False)
+
+    def remark(self, text):
+        return self._fill(f"   {words.REMARK(self.lang)}{self.colon}{text}", "   ")
+
+    def numbered(self, number, text):
+        return self._fill(f"{number}. {text}")
+
+    def math(self, math):
+        return textwrap.indent(terminal_math(math, self.width - 5, self.lang), "     ")
+
+    def join_step(self, head, math):
+        return head + "\n" + math
+
+    def steps(self, items):
+        return "\n".join(items)
+
+    def model_answer(self, label, answer, rubric):
+        return "\n".join([self._fill(f"{label} = {answer}", "    "),
+                          *(self._fill(f"    - {item}", "      ") for item in rubric)])
+
+    def word_answer(self, label, word):
+        return f"{label} = {word}"
+
+    def math_answer(self, label, value):
+        shown = linear(readable(rounded(value)), self.lang)
+        if exact_irrational(value):
+            shown += " ≈ " + localised_decimals(f"{float(value):.6g}", self.lang)
+        return self._fill(f"{label} = {shown}", "    ")
+
+    def prompt(self, label, prompt):
+        return self._fill(f"  {label}{self.colon}{self.prose(prompt)}", "    ")
+
+    def join(self, pieces):
+        return "\n\n".join(p for p in pieces if p) + "\n"
 
 
 def render_text(exercise, solution, lang: str) -> str:
-    title = f"{exercise.id} — {exercise.heading(solution.params)(lang)}"
-    lines = [title, "=" * len(title), "", to_plain(exercise.statement(solution.params)(lang)), ""]
-    lines += [words.DERIVATION(lang), "-" * len(words.DERIVATION(lang))]
-    for n, step in enumerate(solution.steps, 1):
-        label = f"({words.REMARK(lang)}) " if step.kind == "remark" else ""
-        lines.append(textwrap.fill(f"{n}. {label}{to_plain(step.text(lang))}", width=100,
-                                   subsequent_indent="   "))
-        if step.math is not None:
-            lines.append(textwrap.indent(pretty(step.math, lang), "     "))
-    lines += ["", words.ANSWERS(lang), "-" * len(words.ANSWERS(lang))]
-    for part in exercise.parts:
-        value = solution.answers[part.id]
-        shown = to_plain(value.answer(lang)) if part.kind == "text" else plain(value, lang)
-        lines.append(f"{exercise.id}/{part.id} = {shown}")
-        for item in getattr(value, "rubric", ()):
-            lines.append(f"    - {to_plain(item(lang))}")
-    return "\n".join(lines) + "\n"
+    return TextPrinter(lang).solution(exercise, solution)

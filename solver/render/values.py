@@ -6,6 +6,7 @@ plain strings for `choice` parts and `ModelAnswer` for `text` parts.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..core import ModelAnswer
@@ -27,7 +28,7 @@ def rounded(expr: Any, digits: int = DIGITS) -> Any:
     return expr.xreplace({f: sp.Float(f"{float(f):.{digits}g}", digits) for f in expr.atoms(sp.Float)})
 
 
-def plain(value: Any, lang: str = "fr") -> str:
+def plain(value: Any, lang: str = "fr", digits: int = DIGITS) -> str:
     """The value in the plain syntax the grader reads.
 
     >>> import sympy as sp
@@ -47,21 +48,21 @@ def plain(value: Any, lang: str = "fr") -> str:
         return value
     if isinstance(value, (sp.MatrixBase, list)):
         rows = sp.Matrix(value).tolist()
-        return "[" + ", ".join("[" + ", ".join(plain(c) for c in row) + "]" for row in rows) + "]"
+        return "[" + ", ".join("[" + ", ".join(plain(c, digits=digits) for c in row) + "]" for row in rows) + "]"
     if isinstance(value, (sp.Tuple, tuple)):
-        inner = ", ".join(plain(c) for c in value)
+        inner = ", ".join(plain(c, digits=digits) for c in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     value = sp.sympify(value)
-    if _exact_irrational(value):  # the grader's syntax wants numbers as decimals
-        return f"{float(value):.{DIGITS}g}"
-    return _PlainPrinter().doprint(rounded(value))
+    if exact_irrational(value):  # the grader's syntax wants numbers as decimals
+        return f"{float(value):.{digits}g}"
+    return _plain_printer(digits).doprint(rounded(value, digits))
 
 
-def _exact_irrational(value) -> bool:
+def exact_irrational(value) -> bool:
     """An exact number that is not a fraction: ln 10, e², √2 (shown with its decimal value).
 
     >>> import sympy as sp
-    >>> _exact_irrational(sp.log(10)), _exact_irrational(sp.Rational(1, 3)), _exact_irrational(sp.oo)
+    >>> exact_irrational(sp.log(10)), exact_irrational(sp.Rational(1, 3)), exact_irrational(sp.oo)
     (True, False, False)
     """
     import sympy as sp
@@ -92,9 +93,22 @@ def latex(value: Any, lang: str = "fr") -> str:
     if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
         value = sp.sympify(value)
     tex = localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim="", ln_notation=True), lang)
-    if _exact_irrational(value):
+    if exact_irrational(value):
         tex += f" \\approx {float(value):.{DIGITS}g}"
-    return tex
+    return localised_decimals(tex, lang, "{,}")
+
+
+def localised_decimals(text: str, lang: str, comma: str = ",") -> str:
+    """Decimal points between digits written as French decimal commas (`comma`: ``{,}`` in LaTeX).
+
+    >>> localised_decimals("x = 0.25 + 1.5", "fr"), localised_decimals("0.25", "en")
+    ('x = 0,25 + 1,5', '0.25')
+    """
+    if lang != "fr":
+        return text
+    import re
+
+    return re.sub(r"(?<=\d)\.(?=\d)", comma, text)
 
 
 _FRENCH_WORDS = {r"\text{for}": r"\text{si}", r"\text{otherwise}": r"\text{sinon}"}
@@ -115,12 +129,13 @@ def localise(tex: str, lang: str) -> str:
 _REL = {"==": "=", "!=": "\\neq", "<": "<", "<=": "\\le", ">": ">", ">=": "\\ge"}
 
 
-def _PlainPrinter():
-    """A StrPrinter whose floats show DIGITS significant digits and no trailing zeros."""
+@functools.lru_cache(maxsize=None)
+def _plain_printer(digits: int):
+    """A StrPrinter whose floats show `digits` significant digits and no trailing zeros."""
     from sympy.printing.str import StrPrinter
 
     class PlainPrinter(StrPrinter):
         def _print_Float(self, expr):
-            return f"{float(expr):.{DIGITS}g}"
+            return f"{float(expr):.{digits}g}"
 
     return PlainPrinter()
