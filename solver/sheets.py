@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 
 from .errors import UsageError, WorkError
+from .files import match_umask
 from .text import Text
 
 
@@ -191,6 +192,7 @@ def _writing(path: str):
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tdsolver-")
         os.close(fd)
+        match_umask(tmp)
         try:
             yield tmp
             os.replace(tmp, path)

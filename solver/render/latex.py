@@ -24,19 +24,28 @@ def preamble(lang: str, title: str) -> str:
         r"\setcounter{MaxMatrixCols}{40}",
         *unicode_declarations(),
         r"\sloppy",
-        r"\newsavebox{\fitbox}",
-        # display math shrunk to the line width and to most of the page height when larger
-        r"\newcommand{\fitmath}[1]{\sbox{\fitbox}{$\displaystyle #1$}%",
-        r"  \ifdim\wd\fitbox>\linewidth\sbox{\fitbox}{\resizebox{\linewidth}{!}{\usebox{\fitbox}}}\fi",
-        r"  \ifdim\dimexpr\ht\fitbox+\dp\fitbox\relax>0.8\textheight",
-        r"    \sbox{\fitbox}{\resizebox*{!}{0.8\textheight}{\usebox{\fitbox}}}\fi",
-        r"  \usebox{\fitbox}}",
+        *FIT_MACROS,
         rf"\title{{{escape_latex(title)}}}",
         r"\date{}",
         r"\begin{document}",
         r"\maketitle",
     ])
 
+
+# Display maths at the body size: the first of its writings that fits the line is typeset (one line,
+# then broken at its "=" signs, then its long sums broken too); none is ever scaled down.
+FIT_MACROS = (
+    r"\newsavebox{\fitbox}\newif\iffitfound",
+    r"\newcommand{\fitstart}{\fitfoundfalse}",
+    r"\newcommand{\fittry}[1]{\iffitfound\else\sbox{\fitbox}{$\displaystyle #1$}%",
+    r"  \ifdim\wd\fitbox>\linewidth\else\ifdim\dimexpr\ht\fitbox+\dp\fitbox\relax>0.6\textheight\else",
+    r"  \usebox{\fitbox}\fitfoundtrue\fi\fi\fi}",
+    # the last writing, as rows of an align*: it may run over several pages
+    r"\newcommand{\fitlast}[1]{\iffitfound\else\sbox{\fitbox}{$\displaystyle\begin{aligned}#1\end{aligned}$}%",
+    r"  \ifdim\wd\fitbox>\linewidth\typeout{tdsolver: equation wider than the line}\fi",
+    r"  \vspace{-\baselineskip}\begin{align*}#1\end{align*}\fi}",
+    r"\allowdisplaybreaks",
+)
 
 # Characters that prose may contain and pdflatex does not know by itself.
 UNICODE_MATH = {
@@ -63,8 +72,113 @@ def unicode_declarations() -> list[str]:
 
 
 def display(math, lang: str) -> str:
-    """A step's math, centred on its own line, shrunk when wider than the line or taller than a page."""
-    return "\\begin{center}\\fitmath{" + aligned(math, lang) + "}\\end{center}"
+    """A step's maths centred, one line per object, each in the first writing that fits the line."""
+    items = math if isinstance(math, tuple) else (math,)
+    return "\\begin{center}" + "\\\\[1.5ex]\n".join(fitted(item, lang) for item in items) + "\\end{center}"
+
+
+def fitted(math, lang: str) -> str:
+    """`\\fittry` each writing of `math` from the widest to the most broken; the last always prints."""
+    writings = list(dict.fromkeys(writings_of(math, lang)))
+    last = writings[-1]
+    if last.startswith(r"\begin{aligned}"):
+        last = last[len(r"\begin{aligned}"):-len(r"\end{aligned}")]
+    return "\\fitstart" + "".join(rf"\fittry{{{w}}}" for w in writings) + rf"\fitlast{{{last}}}"
+
+
+def writings_of(math, lang: str) -> list[str]:
+    """Ways of writing `math`, from one line to the most broken: a chain or an equation broken at
+    its "=" signs, long sums over several lines, a wide matrix by blocks of columns, then entry by entry."""
+    terms = _equal_terms(math)
+    if terms is None:
+        return _term_writings(math, lang)
+    options = [_term_writings(t, lang) for t in terms[1:]]
+    out = [latex(math, lang)]
+    for level in range(max(len(o) for o in options)):
+        out.append(_aligned([latex(terms[0], lang)] + [o[min(level, len(o) - 1)] for o in options]))
+    return out
+
+
+def _term_writings(term, lang: str) -> list[str]:
+    import sympy as sp
+
+    one_line = latex(term, lang)
+    if isinstance(term, sp.Add):
+        return [one_line, _broken_sum(term, lang)]
+    if not isinstance(term, sp.MatrixBase):
+        return [one_line]
+    tight = r"{\setlength{\arraycolsep}{2pt}" + one_line + "}"
+    rows, cols = term.shape
+    blocks = [_column_blocks(term, size, lang) for size in (12, 8, 6, 4) if size < cols]
+    return [one_line, tight, *blocks, _entries(term, lang)]
+
+
+_COLUMNS = {"fr": r"\text{colonnes %d à %d :}", "en": r"\text{columns %d to %d:}"}
+
+
+def _column_blocks(matrix, size: int, lang: str) -> str:
+    """A wide matrix as blocks of `size` columns, one under the other, each saying which columns."""
+    cols = matrix.shape[1]
+    blocks = [_COLUMNS[lang] % (start + 1, min(start + size, cols)) + r"\ " + latex(matrix[:, start:start + size], lang)
+              for start in range(0, cols, size)]
+    return r"{\setlength{\arraycolsep}{3pt}\begin{gathered}" + r" \\[1ex] ".join(blocks) + r"\end{gathered}}"
+
+
+def _entries(matrix, lang: str) -> str:
+    """A matrix entry by entry: ``(i, j): value`` one per line (long sums broken), for entries too long
+    for any matrix layout."""
+    rows, cols = matrix.shape
+    lines = [rf"({i + 1},\,{j + 1}) &\colon\ " + _broken_sum(matrix[i, j], lang).replace(r"&\quad", r"&\qquad")
+             for i in range(rows) for j in range(cols)]
+    return r"\begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}"
+
+
+def _equal_terms(math):
+    """The terms a chain or an equation sets equal, or None."""
+    import sympy as sp
+
+    from ..chain import Chain
+
+    if isinstance(math, Chain) and len(math.terms) >= 2:
+        return math.terms
+    if isinstance(math, sp.Equality):
+        return (math.lhs, math.rhs)
+    return None
+
+
+def _aligned(terms: list[str]) -> str:
+    return r"\begin{aligned}" + terms[0] + " &= " + r" \\ &= ".join(terms[1:]) + r"\end{aligned}"
+
+
+SUM_LINE = 48  # visible characters of a sum's line before it breaks (a guess TeX then checks)
+
+
+def _broken_sum(term, lang: str) -> str:
+    """A long sum over several lines (continuation lines indented), or the term as it is."""
+    import sympy as sp
+
+    if not isinstance(term, sp.Add) or len(_visible(latex(term, lang))) <= SUM_LINE:
+        return latex(term, lang)
+    pieces = []
+    for n, t in enumerate(term.as_ordered_terms()):
+        negative = t.could_extract_minus_sign()
+        body = latex(-t if negative else t, lang)
+        pieces.append(("- " if negative else ("" if n == 0 else "+ ")) + body)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(_visible(line + piece)) > SUM_LINE:
+            lines.append(line)
+            line = ""
+        line += (" " if line else "") + piece
+    lines.append(line)
+    return r" \\ &\quad ".join(lines)
+
+
+def _visible(tex: str) -> str:
+    """Roughly what a reader sees of some LaTeX: commands and braces dropped."""
+    import re
+
+    return re.sub(r"\\[A-Za-z]+|[{}^_]", "", tex)
 
 
 def answer_math(value, lang: str) -> str:

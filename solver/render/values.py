@@ -7,6 +7,7 @@ plain strings for `choice` parts and `ModelAnswer` for `text` parts.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from ..core import ModelAnswer
@@ -92,7 +93,7 @@ def latex(value: Any, lang: str = "fr") -> str:
         return latex(value.lhs, lang) + " " + _REL[value.rel_op] + " " + latex(value.rhs, lang)
     if not hasattr(value, "_latex") and not isinstance(value, sp.Basic):
         value = sp.sympify(value)
-    tex = localise(sp.latex(rounded(value), mat_str="bmatrix", mat_delim="", ln_notation=True), lang)
+    tex = localise(_latex_printer().doprint(rounded(value)), lang)
     if exact_irrational(value):
         tex += f" \\approx {float(value):.{DIGITS}g}"
     return localised_decimals(tex, lang, "{,}")
@@ -106,9 +107,51 @@ def localised_decimals(text: str, lang: str, comma: str = ",") -> str:
     """
     if lang != "fr":
         return text
-    import re
-
     return re.sub(r"(?<=\d)\.(?=\d)", comma, text)
+
+
+@functools.lru_cache(maxsize=None)
+def _latex_printer():
+    """SymPy's LaTeX printer with the course's conventions: ∂ for every derivative (a loss depends on
+    many variables), words in subscripts upright (``P_{\\mathrm{conv1}}``), matrices in brackets, ln."""
+    from sympy.printing.latex import LatexPrinter
+
+    class CoursePrinter(LatexPrinter):
+        def _print_Derivative(self, expr):
+            order = sum(n for _, n in expr.variable_count)
+            top = r"\partial" + (f"^{{{order}}}" if order > 1 else "")
+            bottom = " ".join(r"\partial " + self._print(v) + (f"^{{{n}}}" if n > 1 else "")
+                              for v, n in expr.variable_count)
+            import sympy as sp
+
+            if isinstance(expr.expr, (sp.Symbol, sp.Indexed, sp.Function)):
+                return rf"\frac{{{top} {self._print(expr.expr)}}}{{{bottom}}}"
+            return rf"\frac{{{top}}}{{{bottom}}} \left({self._print(expr.expr)}\right)"
+
+        def _print_Symbol(self, expr, style="plain"):
+            return upright_words(re.sub(r"^([A-Za-z]{3,})(?=_|$)", r"\\mathrm{\1}",
+                                        super()._print_Symbol(expr, style)))
+
+    return CoursePrinter({"mat_str": "bmatrix", "mat_delim": "", "ln_notation": True})
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}|[A-Za-z]{2}(?=\d)|(?<=\d)[A-Za-z]{2}|^(?:in|fc|rf|bn)$")
+
+
+def upright_words(tex: str) -> str:
+    r"""Subscripts that are words (``conv1``, ``pad``, ``total``, ``fc4``) upright; indices (``kj``,
+    ``h1``, ``i+u``) stay italic.
+
+    >>> upright_words("P_{conv1 1}"), upright_words("n_{pad}"), upright_words("A_{kj}"), upright_words("b_{h2}")
+    ('P_{\\mathrm{conv1\\_1}}', 'n_{\\mathrm{pad}}', 'A_{kj}', 'b_{h2}')
+    """
+    def fix(match: re.Match) -> str:
+        body = match.group(1)
+        if not _WORD.search(body):
+            return match.group(0)
+        return "_{\\mathrm{" + body.replace(" ", "\\_") + "}}"
+
+    return re.sub(r"_\{([A-Za-z0-9 ]+)\}", fix, tex)
 
 
 _FRENCH_WORDS = {r"\text{for}": r"\text{si}", r"\text{otherwise}": r"\text{sinon}"}
