@@ -137,8 +137,8 @@ def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> st
             lines += [w["none"], ""]
     for v in details:
         lines += [f"### {v.id} — {_verdict(v, lang)} ({_score(v, lang)})", ""]
-        lines += [f"- {label}{sep}{_md_code(value)}" for label, value in _facts(v, lang)]
-        lines += ["", _md_text(v.feedback(lang)).replace("\n", "  \n"), ""]
+        facts = [f"- {label}{sep}{_md_code(value)}" for label, value in _facts(v, lang)]
+        lines += (facts + [""] if facts else []) + [_md_text(v.feedback(lang)).replace("\n", "  \n"), ""]
     if report.unknown_parts:
         lines += ["", f"## {w['unknown']}", ""] + [f"- {_md_code(p)}" for p in report.unknown_parts]
     return "\n".join(lines).rstrip() + "\n"

@@ -74,6 +74,7 @@ main{max-width:1000px;margin:0 auto;padding:24px 28px 48px;background:#fff;min-h
  box-shadow:0 0 12px rgba(0,0,0,.06)}
 h1{font-size:1.7em;margin:.2em 0 .6em;color:#102a43}
 h2{font-size:1.25em;margin:1.8em 0 .5em;padding-bottom:.25em;border-bottom:2px solid #d9e2ec;color:#243b53}
+h3{font-size:1.05em;margin:1.3em 0 .3em;color:#243b53}
 p.note{color:#52606d;font-size:.9em;margin:.3em 0 .8em}
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.92em}
 th,td{padding:5px 9px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:top}
