@@ -15,6 +15,8 @@ import click
 
 from solver import __version__
 from solver.errors import TdError, UsageError
+from solver.grading.feedback import DEFAULT_MODE as DEFAULT_FEEDBACK
+from solver.grading.feedback import MODES as FEEDBACK_MODES
 from solver.text import LANGS, Text
 
 LANG = click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True,
@@ -249,7 +251,7 @@ def analyze(target, input_, args, as_json, explain, no_check, lang):
               help="Marks given by hand (CSV: student, part, score, comment); they replace the grader's.")
 @click.option("--manual-template", "manual_template", type=click.Path(dir_okay=False),
               help="Write the CSV to fill for --manual: every text part of every student, with its rubric.")
-@click.option("--feedback", "feedback_mode", type=click.Choice(("full", "wrong", "scores")), default="wrong",
+@click.option("--feedback", "feedback_mode", type=click.Choice(FEEDBACK_MODES), default=DEFAULT_FEEDBACK,
               show_default=True, help="What each student's feedback shows: every part, the parts not fully right, "
                                       "or the scores only.")
 @click.option("--hide-answers", is_flag=True,

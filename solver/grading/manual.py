@@ -194,6 +194,7 @@ def template_csv(reports: Sequence[Report], lang: str) -> str:
             ex_id, _, part_id = v.id.rpartition("/")
             key = solved(ex_id, r.seed)[2].answers[part_id]
             rubric = " | ".join([key.answer(lang)] + [item(lang) for item in key.rubric])
-            writer.writerow([neutral(c) for c in (r.student, v.id, "", str(_num(v.max_score)), "",
+            score = "" if v.score is None else str(_num(v.score))  # a mark already given (--manual)
+            writer.writerow([neutral(c) for c in (r.student, v.id, score, str(_num(v.max_score)), "",
                                                    " ".join((v.answer or "").split()), rubric)])
     return out.getvalue()

@@ -32,6 +32,7 @@ T = {
     "score_axis": Text("note (sur {m})", "score (out of {m})"),
     "count_axis": Text("nombre d'étudiants", "number of students"),
     "success": Text("Réussite par partie", "Success rate per part"),
+    "success_col": Text("réussite", "success"),
     "success_axis": Text("étudiants avec tous les points (%)", "students with full marks (%)"),
     "success_note": Text("Part des étudiants notés qui ont tous les points de la partie, dans l'ordre de la feuille.",
                          "Share of the graded students who have every point of the part, in sheet order."),
@@ -171,8 +172,7 @@ def _items_table(items: Sequence[stats.Item], lang: str) -> Html:
     rows = [(code(it.id), it.n, number(it.max_score, lang), number(it.mean, lang),
              number(it.sd, lang), percent(it.success, lang),
              "—" if it.discrimination is None else number(it.discrimination, lang), flag(it)) for it in items]
-    head = [_t(k, lang) for k in ("part", "n", "points", "mean", "sd", "success", "disc", "flag")]
-    head[5] = _t("success", lang).split()[0].lower()
+    head = [_t(k, lang) for k in ("part", "n", "points", "mean", "sd", "success_col", "disc", "flag")]
     return table(head, rows, numeric=(1, 2, 3, 4, 5, 6))
 
 

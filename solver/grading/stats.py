@@ -165,7 +165,7 @@ def unexplained(reports: Sequence[Report], least: int = 2) -> list[Group]:
     found: dict[tuple[str, str], list[str]] = {}
     for r in graded(reports):
         for v in r.parts:
-            if v.verdict in WRONG and not v.diagnosis and not getattr(v, "manual", False):
+            if v.verdict in WRONG and not v.diagnosis and not v.manual:
                 found.setdefault((v.id, answer_key(v)), []).append(r.student)
     order = {pid: n for n, pid in enumerate(part_order(reports))}
     groups = [Group(text, (pid,), tuple(students)) for (pid, text), students in found.items()
