@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -202,3 +201,9 @@ def test_a_real_browser_renders_the_report(graded, tmp_path):
     shot = tmp_path / "shot.png"
     subprocess.run(base + [f"--screenshot={shot}", "--window-size=1100,2400", url], capture_output=True, timeout=120)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_near_zero_discrimination_is_flagged_low_but_not_when_everyone_alike():
+    assert stats.Item("e/a", 1.0, 10, 0.5, 0.5, 0.5, 0.05).flag == "low"
+    assert stats.Item("e/a", 1.0, 10, 0.5, 0.5, 0.5, 0.3).flag is None
+    assert stats.Item("e/a", 1.0, 10, 0.0, 0.0, 0.0, 0.0).flag is None  # nobody right: nothing to separate
