@@ -16,6 +16,8 @@ import click
 
 from solver import __version__
 from solver.errors import TdError, UsageError
+from solver.grading.feedback import DEFAULT_MODE as DEFAULT_FEEDBACK
+from solver.grading.feedback import MODES as FEEDBACK_MODES
 from solver.text import LANGS, Text
 
 LANG = click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True,
@@ -343,15 +345,24 @@ def analyze(target, input_, args, as_json, explain, no_check, lang):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True), metavar="FILE|DIR...")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False),
-              help="Write gradebook.csv, grades.json, feedback/ and results/ (Gradescope) here.")
+              help="Write gradebook.csv, grades.json, feedback/, results/ (Gradescope), report.html and plots/ here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the grades as JSON.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: the number of cores, at most 4).")
 @click.option("--timeout", type=click.FloatRange(0.1, 600), default=3.0, show_default=True,
               help="Seconds allowed to check one answer (then: unknown).")
+@click.option("--manual", "manual_csv", type=click.Path(exists=True, dir_okay=False),
+              help="Marks given by hand (CSV: student, part, score, comment); they replace the grader's.")
+@click.option("--manual-template", "manual_template", type=click.Path(dir_okay=False),
+              help="Write the CSV to fill for --manual: every text part of every student, with its rubric.")
+@click.option("--feedback", "feedback_mode", type=click.Choice(FEEDBACK_MODES), default=DEFAULT_FEEDBACK,
+              show_default=True, help="What each student's feedback shows: every part, the parts not fully right, "
+                                      "or the scores only.")
+@click.option("--hide-answers", is_flag=True,
+              help="No expected answer, model answer or rubric in feedback/ and results/.")
 @LANG
 @engine_errors
-def grade(paths, out_dir, as_json, jobs, timeout, lang):
+def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, feedback_mode, hide_answers, lang):
     """Grade submissions (YAML/JSON files, or folders of them)."""
     from pathlib import Path
 
@@ -363,8 +374,21 @@ def grade(paths, out_dir, as_json, jobs, timeout, lang):
         raise UsageError(Text("aucun fichier de copie (.yaml, .yml, .json) trouvé",
                               "no submission file (.yaml, .yml, .json) found"))
     reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude)
+    overrides = []
+    if manual_csv:
+        from solver.grading.manual import apply_marks, read_marks
+
+        marks, problems = read_marks(Path(manual_csv))
+        reports, overrides, refused = apply_marks(reports, marks)
+        for problem in problems + refused:
+            click.echo(f"tdsolver: {problem(lang)}", err=True)
+    if manual_template:
+        from solver.grading.manual import template_csv
+        from solver.grading.output import write_atomic
+
+        write_atomic(Path(manual_template), template_csv(reports, lang))
     if out_dir:
-        write_outputs(Path(out_dir), reports, lang)
+        write_outputs(Path(out_dir), reports, lang, feedback_mode, hide_answers, overrides)
     if as_json:
         data = [r.as_dict(lang) for r in reports]
         single = len(paths) == 1 and not Path(paths[0]).is_dir()

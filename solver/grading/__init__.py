@@ -8,7 +8,9 @@ Pipeline (one module per stage):
 - `evaluate`: a numeric evaluator of SymPy trees of our own (numpy, vectorised over sample points);
 - `compare`: equivalence by the part's kind; `diagnose`: mal-rules; `check`: one answer -> `Verdict`;
 - `worker`: each check runs in a persistent worker process with a time and memory budget;
-- `submission`, `output`, `template`: files in, gradebook and feedback out.
+- `submission`, `output`, `template`: files in, gradebook and feedback out;
+- `feedback` (with `htmlpage`): what each student receives; `manual`: marks given by hand;
+  `stats` and `report`: the class report.
 
 No string a student typed ever reaches Python's or SymPy's string evaluators.
 """

@@ -1,4 +1,5 @@
-"""The grader's outputs: gradebook.csv, grades.json, feedback/<student>.md, results/<student>.json.
+"""The grader's outputs: gradebook.csv, grades.json, feedback/<student>.md and .html (feedback.py),
+results/<student>.json, report.html and plots/ (report.py).
 
 Every file is written atomically (a temporary file in the same folder, then ``os.replace``) and
 is byte-identical for the same inputs: rows sorted by file, keys in a fixed order, no dates.
@@ -16,16 +17,11 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from ..text import Text
+from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, public_reports
+from .manual import Override
+from .report import write_report
 from .submission import unique_names
 from .verdict import Report, _num
-
-VERDICT_WORDS = {
-    "correct": Text("juste", "correct"), "partial": Text("en partie juste", "partly right"),
-    "incorrect": Text("faux", "incorrect"), "invalid": Text("illisible", "could not be read"),
-    "missing": Text("sans réponse", "no answer"), "manual": Text("à corriger par l'enseignant", "graded by the teacher"),
-    "unknown": Text("à relire par l'enseignant", "sent to the teacher"),
-}
 
 _LABELS = {
     "fr": {"student": "étudiant", "file": "fichier", "seed": "graine", "score": "note", "max": "sur",
@@ -69,7 +65,7 @@ def gradebook_csv(reports: Sequence[Report], lang: str) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids])
     for r in reports:
-        cells = {v.id: ("manual" if v.verdict == "manual" else _num(v.score)) for v in r.parts}
+        cells = {v.id: ("manual" if v.score is None else _num(v.score)) for v in r.parts}
         status = r.error(lang) if r.error else t["ok"]
         writer.writerow([r.student, r.file, "" if r.seed is None else r.seed, _num(r.score), _num(r.max_score),
                          status, *[cells.get(pid, "") for pid in part_ids]])
@@ -78,38 +74,6 @@ def gradebook_csv(reports: Sequence[Report], lang: str) -> str:
 
 def grades_json(reports: Sequence[Report], lang: str) -> str:
     return json.dumps([r.as_dict(lang) for r in reports], ensure_ascii=False, indent=2) + "\n"
-
-
-def feedback_markdown(report: Report, lang: str) -> str:
-    """A student's readable report."""
-    t = _LABELS[lang]
-    lines = [f"# {report.student}", "", f"- {t['file']} : `{report.file}`" if lang == "fr" else f"- {t['file']}: `{report.file}`"]
-    if report.seed is not None:
-        lines.append(f"- {t['seed']} : {report.seed}" if lang == "fr" else f"- {t['seed']}: {report.seed}")
-    if report.error:
-        lines += ["", f"**{t['error']}** — {report.error(lang)}", ""]
-        return "\n".join(lines) + "\n"
-    sep = " : " if lang == "fr" else ": "
-    lines += [f"- {t['score']}{sep}**{_num(report.score)} / {_num(report.max_score)}**", ""]
-    for v in report.parts:
-        score = "—" if v.score is None else f"{_num(v.score)} / {_num(v.max_score)}"
-        lines += [f"## {v.id} — {VERDICT_WORDS[v.verdict](lang)} ({score})", ""]
-        start = len(lines)
-        if v.answer is not None:
-            lines.append(f"- {t['answer']}{sep}`{_inline(v.answer)}`")
-        if v.read_as is not None:
-            lines.append(f"- {t['read']}{sep}`{_inline(v.read_as)}`")
-        if v.diagnosis:
-            lines.append(f"- diagnostic{sep}`{v.diagnosis}`")
-        lines += ([""] if len(lines) > start else []) + [v.feedback(lang), ""]
-    if report.unknown_parts:
-        lines += [f"## {t['unknown']}", ""] + [f"- `{p}`" for p in report.unknown_parts] + [""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _inline(text: str) -> str:
-    text = " ".join(text.split())
-    return (text[:300] + "…") if len(text) > 300 else text.replace("`", "'")
 
 
 def gradescope_json(report: Report, lang: str) -> str:
@@ -126,11 +90,15 @@ def gradescope_json(report: Report, lang: str) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_outputs(out_dir: Path, reports: Sequence[Report], lang: str) -> None:
-    """Every output file under `out_dir` (see the module docstring)."""
+def write_outputs(out_dir: Path, reports: Sequence[Report], lang: str, feedback: str = DEFAULT_MODE,
+                  hide_answers: bool = False, overrides: Sequence[Override] = ()) -> None:
+    """Every output file under `out_dir` (see the module docstring); `feedback` and
+    `hide_answers` shape what students see (feedback.py), `overrides` are the marks given by hand."""
     reports = sorted_reports(reports)
     write_atomic(out_dir / "gradebook.csv", gradebook_csv(reports, lang))
     write_atomic(out_dir / "grades.json", grades_json(reports, lang))
-    for name, report in zip(unique_names(reports), reports):
-        write_atomic(out_dir / "feedback" / f"{name}.md", feedback_markdown(report, lang))
+    for name, report in zip(unique_names(reports), public_reports(reports, hide_answers)):
+        write_atomic(out_dir / "feedback" / f"{name}.md", feedback_markdown(report, lang, feedback))
+        write_atomic(out_dir / "feedback" / f"{name}.html", feedback_html(report, lang, feedback))
         write_atomic(out_dir / "results" / f"{name}.json", gradescope_json(report, lang))
+    write_report(out_dir, reports, lang, overrides)

@@ -1,7 +1,8 @@
 """What the grader says about one answer (`Verdict`) and about one submission (`Report`).
 
 Scores: a `manual` part (free text) has no score and does not count in `max_score`; the
-teacher adds it. Every other part counts its `points` (1 by default), including `missing`,
+teacher adds it (`--manual`: its score is then set and `manual` is true, and it counts in
+`score` only). Every other part counts its `points` (1 by default), including `missing`,
 `invalid` and `unknown` answers (scored 0; `unknown` is flagged for manual review).
 """
 
@@ -27,17 +28,22 @@ class Verdict:
     expected: str = ""
     read_as: str | None = None
     answer: str | None = None
+    manual: bool = False  # the score was given by the teacher (`--manual`), not by the grader
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
 
     def as_dict(self, lang: str) -> dict:
-        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``."""
-        return {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
+        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``, and
+        ``"manual": true`` for a mark given by the teacher."""
+        data = {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
                 "max_score": _num(self.max_score), "diagnosis": self.diagnosis,
                 "feedback": self.feedback(lang), "expected": self.expected,
                 "read_as": self.read_as, "answer": self.answer}
+        if self.manual:
+            data["manual"] = True
+        return data
 
 
 @dataclass(frozen=True)

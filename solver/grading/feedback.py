@@ -1,0 +1,183 @@
+"""What a student receives: ``feedback/<student>.md`` and ``feedback/<student>.html``.
+
+Both start with the total and a table of every part (verdict and score); then the details of
+the parts the mode selects (`MODES`): ``full`` every part, ``wrong`` (the default) only the parts
+not fully right, ``scores`` none. `without_answers` removes from a report every expected answer,
+model answer and rubric (``--hide-answers``): what the feedback and the Gradescope results show
+when they are sent before the deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+from ..text import Text
+from .htmlpage import Html, code, esc, number, page, table, tag
+from .verdict import Report, Verdict
+
+MODES = ("full", "wrong", "scores")
+DEFAULT_MODE = "wrong"
+
+VERDICT_WORDS = {
+    "correct": Text("juste", "correct"), "partial": Text("en partie juste", "partly right"),
+    "incorrect": Text("faux", "incorrect"), "invalid": Text("illisible", "could not be read"),
+    "missing": Text("sans réponse", "no answer"), "manual": Text("à corriger par l'enseignant", "graded by the teacher"),
+    "unknown": Text("à relire par l'enseignant", "sent to the teacher"),
+}
+MARKED = Text("noté par l'enseignant", "marked by the teacher")
+WORDS = {
+    "fr": {"file": "fichier", "seed": "graine", "score": "note", "part": "partie", "verdict": "verdict",
+           "points": "points", "answer": "réponse", "read": "lu comme", "diagnosis": "diagnostic",
+           "details": "À revoir", "all": "Détail des parties", "unknown": "Parties inconnues (non notées)",
+           "error": "Fichier non noté", "none": "Toutes les parties notées sont justes.",
+           "title": "Correction", "sep": " : "},
+    "en": {"file": "file", "seed": "seed", "score": "score", "part": "part", "verdict": "verdict",
+           "points": "points", "answer": "answer", "read": "read as", "diagnosis": "diagnosis",
+           "details": "To look at again", "all": "Every part", "unknown": "Unknown parts (not graded)",
+           "error": "File not graded", "none": "Every graded part is right.",
+           "title": "Feedback", "sep": ": "},
+}
+
+
+def without_answers(report: Report) -> Report:
+    """The report with no expected answer, model answer or rubric in any verdict."""
+    return replace(report, parts=tuple(_hidden(v) for v in report.parts))
+
+
+def _hidden(v: Verdict) -> Verdict:
+    if v.verdict == "manual":  # the model answer and rubric follow the teacher's note (manual.py)
+        feedback = Text(v.feedback.fr.split("\n")[0], v.feedback.en.split("\n")[0]) if v.manual \
+            else Text("À corriger par l'enseignant.", "Graded by the teacher.")
+        return replace(v, expected="", feedback=feedback)
+    fr, en = v.feedback.fr, v.feedback.en
+    if v.expected:
+        fr = " ".join(fr.replace(f"Attendu : {v.expected}.", "").split())
+        en = " ".join(en.replace(f"Expected: {v.expected}.", "").split())
+        if v.expected in fr or v.expected in en:  # said some other way: keep the verdict only
+            word = VERDICT_WORDS[v.verdict]
+            fr, en = word.fr.capitalize() + ".", word.en.capitalize() + "."
+    return replace(v, expected="", feedback=Text(fr, en))
+
+
+def selected(report: Report, mode: str) -> list[Verdict]:
+    """The parts whose details the mode shows."""
+    if mode == "scores":
+        return []
+    if mode == "full":
+        return list(report.parts)
+    return [v for v in report.parts if v.verdict not in ("correct", "manual")
+            or (v.verdict == "manual" and v.manual and v.score < v.max_score)]
+
+
+def _score(v: Verdict, lang: str) -> str:
+    return "—" if v.score is None else f"{number(v.score, lang)} / {number(v.max_score, lang)}"
+
+
+def _verdict(v: Verdict, lang: str) -> str:
+    word = VERDICT_WORDS[v.verdict](lang)
+    return f"{word} ({MARKED(lang)})" if v.manual else word
+
+
+def _facts(v: Verdict, lang: str) -> list[tuple[str, str]]:
+    """(label, value) lines shown under a part: the answer, how it was read, the mistake named."""
+    w = WORDS[lang]
+    facts = []
+    if v.answer is not None:
+        facts.append((w["answer"], _inline(v.answer)))
+    if v.read_as is not None and v.read_as != v.answer:
+        facts.append((w["read"], _inline(v.read_as)))
+    if v.diagnosis:
+        facts.append((w["diagnosis"], v.diagnosis))
+    return facts
+
+
+def _inline(text: str) -> str:
+    text = " ".join(text.split())
+    return (text[:300] + "…") if len(text) > 300 else text
+
+
+def _md_code(text: str) -> str:
+    """Inline code that no backtick in `text` can close early."""
+    return "`` " + text.replace("`", "'") + " ``" if "`" in text else f"`{text}`"
+
+
+def _md_text(text: str) -> str:
+    """Student or grader text as Markdown that renders as written (no markup, no raw HTML)."""
+    out = text.replace("\\", "\\\\")
+    for ch in "`*_[]<>#|":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _header(report: Report, lang: str) -> list[tuple[str, str]]:
+    w = WORDS[lang]
+    rows = [(w["file"], report.file)]
+    if report.seed is not None:
+        rows.append((w["seed"], str(report.seed)))
+    if not report.error:
+        rows.append((w["score"], f"{number(report.score, lang)} / {number(report.max_score, lang)}"))
+    return rows
+
+
+def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
+    """A student's feedback in Markdown."""
+    w, sep = WORDS[lang], WORDS[lang]["sep"]
+    lines = [f"# {_md_text(report.student)}", ""]
+    lines += [f"- {label}{sep}{_md_code(value) if label == w['file'] else '**' + value + '**'}"
+              for label, value in _header(report, lang)]
+    if report.error:
+        return "\n".join(lines + ["", f"**{w['error']}** — {_md_text(report.error(lang))}", ""])
+    lines += ["", f"| {w['part']} | {w['verdict']} | {w['points']} |", "|---|---|---:|"]
+    lines += [f"| {_md_code(v.id)} | {_verdict(v, lang)} | {_score(v, lang)} |" for v in report.parts]
+    details = selected(report, mode)
+    if mode != "scores":
+        lines += ["", f"## {w['all'] if mode == 'full' else w['details']}", ""]
+        if not details:
+            lines += [w["none"], ""]
+    for v in details:
+        lines += [f"### {v.id} — {_verdict(v, lang)} ({_score(v, lang)})", ""]
+        facts = [f"- {label}{sep}{_md_code(value)}" for label, value in _facts(v, lang)]
+        lines += (facts + [""] if facts else []) + [_md_text(v.feedback(lang)).replace("\n", "  \n"), ""]
+    if report.unknown_parts:
+        lines += ["", f"## {w['unknown']}", ""] + [f"- {_md_code(p)}" for p in report.unknown_parts]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def feedback_html(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
+    """The same feedback as one self-contained HTML page."""
+    w = WORDS[lang]
+    facts = " · ".join(f"{esc(label)}{esc(w['sep'])}<strong>{esc(value)}</strong>" for label, value in _header(report, lang))
+    body: list[str] = [tag("h1", f"{w['title']} — {report.student}"), Html(f'<p class="note">{facts}</p>')]
+    if report.error:
+        body.append(Html(f"<p><strong>{esc(w['error'])}</strong> — {esc(report.error(lang))}</p>"))
+        return page(f"{w['title']} — {report.student}", body, lang)
+    body.append(table([w["part"], w["verdict"], w["points"]],
+                      [(code(v.id), Html(f'<span class="{_tone(v)}">{esc(_verdict(v, lang))}</span>'),
+                        _score(v, lang)) for v in report.parts], numeric=(2,)))
+    details = selected(report, mode)
+    if mode != "scores":
+        body.append(tag("h2", w["all"] if mode == "full" else w["details"]))
+        if not details:
+            body.append(tag("p", w["none"]))
+    for v in details:
+        body.append(tag("h3", f"{v.id} — {_verdict(v, lang)} ({_score(v, lang)})"))
+        facts = "".join(f"<li>{esc(label)}{esc(w['sep'])}<code>{esc(value)}</code></li>" for label, value in _facts(v, lang))
+        if facts:
+            body.append(Html(f"<ul>{facts}</ul>"))
+        body.append(Html("<p>" + "<br>".join(esc(line) for line in v.feedback(lang).split("\n")) + "</p>"))
+    if report.unknown_parts:
+        body.append(tag("h2", w["unknown"]))
+        body.append(Html("<ul>" + "".join(f"<li><code>{esc(p)}</code></li>" for p in report.unknown_parts) + "</ul>"))
+    return page(f"{w['title']} — {report.student}", body, lang)
+
+
+def _tone(v: Verdict) -> str:
+    if v.verdict == "correct":
+        return "ok"
+    return "mid" if v.verdict in ("partial", "manual", "unknown") else "bad"
+
+
+def public_reports(reports: Sequence[Report], hide_answers: bool) -> list[Report]:
+    """The reports as students may see them."""
+    return [without_answers(r) for r in reports] if hide_answers else list(reports)
