@@ -77,14 +77,14 @@ def _final_side(values, n) -> int:
 def _draw_network(rng) -> dict:
     """The chain's variant: one network and the two inputs the sheet compares (a: small, b: larger).
 
-    Each input is doubled until the map survives the two poolings, and b until its flattened map
-    is larger than a's (III.4 asks why the counts differ).
+    b is at least 1.5 times as wide as a; each input is doubled until the map survives the two
+    poolings, and b until its flattened map is larger than a's (III.4 asks why the counts differ).
     """
     values = {p.name: p.draw(rng) for p in _geometry_params() + _width_params()}
     values["c_a"] = rng.choice((1, 3))
     values["c_b"] = rng.choice((values["c_a"], 3))
     values["n_a"] = rng.choice((24, 28, 32, 40))
-    values["n_b"] = rng.choice((48, 64, 96))
+    values["n_b"] = rng.choice([n for n in (48, 64, 96) if 2 * n >= 3 * values["n_a"]])
     while _final_side(values, values["n_a"]) < 1:
         values["n_a"] *= 2
     while _final_side(values, values["n_b"]) <= _final_side(values, values["n_a"]):
@@ -635,8 +635,9 @@ def _compare(q):
 
 def _conv1_change(ca, cb, c_a, c_b) -> Text:
     if ca == cb:
-        return Text(f"même conv1 est identique ({ca} paramètres) : les deux entrées ont {_channels(c_a)('fr')}",
-                    f"even conv1 is the same ({ca} parameters): both inputs have {_channels(c_a)('en')}")
+        return Text(f"même conv1 est identique, avec {ca} paramètres, car les deux entrées ont "
+                    f"{_channels(c_a)('fr')}",
+                    f"even conv1 is the same, with {ca} parameters, since both inputs have {_channels(c_a)('en')}")
     return Text(f"seul conv1 change, par ses canaux d'entrée, {c_a} contre {c_b} : {ca} → {cb} paramètres",
                 f"only conv1 changes, through its input channels, {c_a} versus {c_b}: {ca} → {cb} parameters")
 
