@@ -6,6 +6,9 @@ variants are deterministic and valid. Expected values are computed here (by hand
 """
 
 import math
+import os
+import subprocess
+import sys
 from collections import defaultdict
 
 import pytest
@@ -272,3 +275,15 @@ def test_devoir_5_questions_share_the_stack(seed):
     ex = registry.get("devoir.5.3")
     rf = ex.run(ex.make_params(seed)).answers["rf"]
     assert int(rf) == 1 + one["L"] * (one["k"] - 1)
+
+
+def test_chain_statements_need_neither_sympy_nor_torch():
+    code = ("import sys\nfrom solver import registry\n"
+            "for ex in registry.all_exercises():\n"
+            "    if ex.chain is not None:\n"
+            "        for seed in (None, 3):\n"
+            "            q = ex.make_params(seed); ex.statement(q); ex.heading(q)\n"
+            "print('sympy' in sys.modules, 'torch' in sys.modules)\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
