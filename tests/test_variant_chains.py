@@ -117,7 +117,7 @@ def test_a_chain_draw_must_give_what_it_declares():
 
 def _flatten_size(c, n, q):
     """conv1 'same' at stride s1 (TensorFlow's ceil rule), conv2, pool, conv3, pool, conv4 — by torch."""
-    meta = dict(device="meta", dtype=torch.float64)
+    meta = {"device": "meta", "dtype": torch.float64}
     x = torch.zeros(1, c, n, n, **meta)
     side = math.ceil(n / q["s1"])
     pad = max((side - 1) * q["s1"] + q["k1"] - n, 0)
@@ -210,7 +210,10 @@ def test_the_worked_example_loss_is_that_of_the_forward_pass(seed):
     """One seed: ce-loss's E is −ln of forward's o1, both against torch on the same weights."""
     fw, ce = registry.get("cours-intro.forward"), registry.get("cours-intro.ce-loss")
     q = fw.make_params(seed)
-    row = lambda name: torch.tensor([float(v) for v in q[name][0]], dtype=torch.float64)  # noqa: E731
+
+    def row(name):
+        return torch.tensor([float(v) for v in q[name][0]], dtype=torch.float64)
+
     h = torch.sigmoid(torch.stack([row("wh1"), row("wh2")]) @ row("x")
                       + torch.tensor([float(q["bh1"]), float(q["bh2"])], dtype=torch.float64))
     o1 = torch.sigmoid(row("wo1") @ h + float(q["bo1"]))

@@ -656,8 +656,10 @@ def _inverse_stride(q):
 
 DIAGNOSES_9 = (
     Diagnosis("padding-one", "padding", lambda q: _int(1),
-              Text("Avec un remplissage de 1, la sortie a une case de plus : $i/f + 1$ pour $f = 2$.",
-                   "With a padding of 1 the output has one more cell: $i/f + 1$ for $f = 2$.")),
+              Text("Les fenêtres $f \\times f$ de pas $f$ pavent déjà l'entrée : un remplissage ajoute des fenêtres "
+                   "qui débordent sur les zéros (pour $f = 2$, une case de plus : $i/f + 1$).",
+                   "The $f \\times f$ windows of stride $f$ already tile the input: a padding adds windows that "
+                   "overlap the zeros (for $f = 2$, one more cell: $i/f + 1$).")),
     Diagnosis("padding-kernel", "padding", lambda q: _int(q["f"]),
               Text("Aucun remplissage n'est nécessaire : les fenêtres pavent l'entrée.",
                    "No padding is needed: the windows tile the input.")),
