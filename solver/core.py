@@ -96,6 +96,31 @@ class Diagnosis:
     feedback: Text
 
 
+@dataclass(frozen=True)
+class Chain:
+    """A named group of questions that share a network, data or weights across exercise ids.
+
+    `draw(rng)` gives the shared configuration of a variant; a seed calls it once, with
+    ``random.Random(f"{name}/{seed}")``, so every member of the chain sees the same values.
+    `shared` names the parameters it fills; a member takes those it declares among its params.
+
+    >>> c = Chain("demo", ("k",), lambda rng: {"k": rng.choice((3, 5, 7))})
+    >>> c.values(4) == c.values(4)
+    True
+    """
+
+    name: str
+    shared: tuple[str, ...]
+    draw: Callable[[random.Random], dict]
+
+    def values(self, seed: int) -> dict:
+        """The shared values of the variant `seed` (same for every member)."""
+        drawn = self.draw(random.Random(f"{self.name}/{seed}"))
+        if set(drawn) != set(self.shared):
+            raise RuntimeError(f"chain {self.name}: draw gives {sorted(drawn)}, declared {sorted(self.shared)}")
+        return drawn
+
+
 Statement = Callable[[Params], Text]
 Solver = Callable[[Params], Solution]
 Checker = Callable[[Params, Solution, Any], None]
@@ -111,6 +136,13 @@ class Exercise:
     combination of values that makes no sense (kernel larger than the padded input…).
     `title` names the question as the sheet asks it; `variant_title(params)`, when a title quotes
     data, gives the title of a variant.
+
+    A member of a `chain` gets the chain's shared values for its parameters named in
+    `chain.shared` (drawn once per chain and seed); `shared_as` maps a parameter to the chain's
+    name when they differ (``{"n": "n_b"}``: this question's input is the chain's second one).
+    Its own `draw(rng, shared)` then draws only its other parameters, from its own RNG, and may
+    read the shared values (to fit an input to the network, say). Without a chain, `draw(rng)`
+    draws everything.
     """
 
     id: str
@@ -126,6 +158,19 @@ class Exercise:
     validate: Callable[[Mapping[str, Any]], None] | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     variant_title: Callable[[Params], Text] | None = None
+    chain: Chain | None = None
+    shared_as: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.chain is not None and not self.shared_names:
+            raise ValueError(f"{self.id}: member of chain {self.chain.name} without any of its parameters")
+
+    @property
+    def shared_names(self) -> tuple[str, ...]:
+        """The parameters this exercise takes from its chain (none without a chain)."""
+        if self.chain is None:
+            return ()
+        return tuple(p.name for p in self.params if self.shared_as.get(p.name, p.name) in self.chain.shared)
 
     def heading(self, params: Params) -> Text:
         """The title for these parameters (a variant's own data may appear in it), without SymPy."""
@@ -160,9 +205,20 @@ class Exercise:
 
     def _draw(self, seed: int) -> dict:
         rng = random.Random(f"{self.id}/{seed}")
+        if self.chain is None:
+            if self.draw is not None:
+                return self.draw(rng)
+            return {p.name: p.draw(rng) for p in self.params if p.draw is not None}
+        common = self.chain.values(seed)
+        shared = {name: common[self.shared_as.get(name, name)] for name in self.shared_names}
         if self.draw is not None:
-            return self.draw(rng)
-        return {p.name: p.draw(rng) for p in self.params if p.draw is not None}
+            own = self.draw(rng, shared)
+        else:
+            own = {p.name: p.draw(rng) for p in self.params if p.draw is not None and p.name not in shared}
+        clash = set(own) & set(shared)
+        if clash:
+            raise RuntimeError(f"{self.id}: its own draw redraws the chain's {sorted(clash)}")
+        return {**own, **shared}
 
     def run(self, params: Params) -> Solution:
         """Solve for these parameters and check that every part got an answer."""
@@ -174,7 +230,8 @@ class Exercise:
 
     @property
     def parametrised(self) -> bool:
-        return any(p.draw is not None for p in self.params) or self.draw is not None
+        return (any(p.draw is not None for p in self.params) or self.draw is not None
+                or self.chain is not None)
 
 
 def symbolic_params(params: Params) -> list[str]:

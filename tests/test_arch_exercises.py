@@ -44,7 +44,7 @@ def test_td2_vi_1_and_2_variants_against_torch(seed):
     ex = registry.get("td2.VI.1")
     q = ex.make_params(seed)
     a = ex.run(q).answers
-    dense = answers("td2.VI.2", **q)  # the same network (each exercise draws its own variants)
+    dense = answers("td2.VI.2", **q)  # the same network
     x = torch.zeros(1, q["d"], q["T"])
     c1, c2 = nn.Conv1d(q["d"], q["f"], q["K"], q["s"]), nn.Conv1d(q["f"], q["f"], q["K"], q["s"])
     y1 = c1(x)
@@ -175,7 +175,7 @@ def test_tp_cnn_10_variant_against_torch():
         x = conv(x)
         assert ints(a[f"conv{n}.shape"]) == (x.shape[2], x.shape[3], x.shape[1])
         assert ints(a[f"conv{n}.params"]) == sum(p.numel() for p in conv.parameters())
-        x = nn.functional.max_pool2d(x, 2)
+        x = nn.functional.max_pool2d(x, q["f"])
         assert ints(a[f"pool{n}.shape"]) == (x.shape[2], x.shape[3], x.shape[1])
     fc4 = nn.Linear(x.numel(), q["hidden"])
     assert ints(a["fc4.params"]) == sum(p.numel() for p in fc4.parameters())

@@ -11,7 +11,7 @@ from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
 
-from .conv_example import LECTURE_FILTER, LECTURE_IMAGE
+from .conv_example import IMAGE, LECTURE_FILTER, LECTURE_IMAGE
 
 SHEET = "cours-intro"
 
@@ -305,8 +305,13 @@ def _diagnoses_sizes():
 
 def statement_padding(q) -> Text:
     n, p, k, s = q["n"], q["p"], q["k"], q["s"]
-    image = "de l'image $6 \\times 6$ du cours" if n == 6 else f"d'une image ${n} \\times {n}$"
-    image_en = "the lecture's $6 \\times 6$ image" if n == 6 else f"an image of size ${n} \\times {n}$"
+    if q.seed is not None:
+        image, image_en = (f"de l'image ${n} \\times {n}$ de l'exemple de convolution (même graine)",
+                           f"the ${n} \\times {n}$ image of the convolution example (same seed)")
+    elif n == len(LECTURE_IMAGE):
+        image, image_en = f"de l'image ${n} \\times {n}$ du cours", f"the lecture's ${n} \\times {n}$ image"
+    else:
+        image, image_en = f"d'une image ${n} \\times {n}$", f"an image of size ${n} \\times {n}$"
     zeros = Text("un zéro", "one zero") if p == 1 else Text(f"${p}$ zéros", f"${p}$ zeros")
     return Text(
         f"On ajoute {zeros.fr} de chaque côté {image} (remplissage), puis on applique un filtre "
@@ -358,9 +363,9 @@ def validate_padding(values) -> None:
         raise ParamError(Text("le filtre dépasse l'image remplie", "the filter is larger than the padded image"))
 
 
-def draw_padding(rng) -> dict:
-    k = rng.choice((3, 3, 5))
-    return {"n": rng.randint(k, 12), "p": rng.randint(0, k // 2 + 1), "k": k, "s": rng.choice((1, 1, 2))}
+def draw_padding(rng, shared) -> dict:
+    """Padding and stride; the image and filter sides come from the lecture's image (conv-example)."""
+    return {"p": rng.randint(0, shared["k"] // 2 + 1), "s": rng.choice((1, 1, 2))}
 
 
 def _padding_wrong(kind):
@@ -425,7 +430,7 @@ EXERCISES = (
                          for n in LAYERS for f in ("shape", "params"))),
     Exercise(id="cours-intro.padding-example", sheet=SHEET,
              title=Text("Remplissage : taille de l'image et de la sortie", "Padding: size of the image and output"),
-             statement=statement_padding, solve=solve_padding, check=check_padding, draw=draw_padding,
+             statement=statement_padding, solve=solve_padding, check=check_padding, draw=draw_padding, chain=IMAGE,
              validate=validate_padding, diagnoses=DIAGNOSES_PADDING,
              params=(_p("n", 6, "côté de l'image", "image side"), _p("p", 1, "remplissage par côté",
                                                                      "padding per side", lo=0),

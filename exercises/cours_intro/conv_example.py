@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from solver.core import Exercise, Part, Solution
+from solver.core import Chain, Exercise, Part, Solution
 from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
@@ -57,12 +57,19 @@ def validate(values) -> None:
                               "image too large for a hand computation (at most 12×12)"))
 
 
-def draw(rng) -> dict:
+def draw_image(rng) -> dict:
+    """The lecture's image and filter of a variant; `n` and `k` are their sides (padding-example's data)."""
     n = rng.randint(5, 7)
     X = tuple(tuple(rng.randint(0, 255) for _ in range(n)) for _ in range(n))
     W = tuple(tuple(Fraction(rng.randint(-100, 100), 100) for _ in range(3)) for _ in range(3))
-    b = rng.choice((Fraction(0), Fraction(rng.randint(-20, 20), 10)))
-    return {"X": X, "W": W, "b": b}
+    return {"X": X, "W": W, "n": n, "k": len(W)}
+
+
+IMAGE = Chain("cours-intro.image", ("X", "W", "n", "k"), draw_image)
+
+
+def draw(rng, shared) -> dict:
+    return {"b": rng.choice((Fraction(0), Fraction(rng.randint(-20, 20), 10)))}
 
 
 def check(q, sol, checks) -> None:
@@ -99,6 +106,7 @@ EXERCISES = (Exercise(
     solve=solve,
     check=check,
     draw=draw,
+    chain=IMAGE,
     validate=validate,
     diagnoses=_diagnoses(),
 ),)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
 from solver.written import decimal_string
 from solver.params import Param
@@ -48,6 +48,8 @@ PARAMS = (
     Param("x", "matrix", ((Fraction(3, 20), Fraction(1, 4), Fraction(-1, 2)),),
           Text("entrée $x$ (3 valeurs)", "input $x$ (3 values)"), draw=_row(3, 20)),
 )
+WORKED_EXAMPLE = Chain("cours-intro.mlp", tuple(p.name for p in PARAMS),
+                       lambda rng: {p.name: p.draw(rng) for p in PARAMS})
 ETA = Param("eta", "number", Fraction(1, 1000), Text("pas d'apprentissage $\\eta$", "learning rate $\\eta$"),
             draw=lambda rng: rng.choice((Fraction(1, 1000), Fraction(1, 100), Fraction(1, 10), Fraction(1, 2))),
             minimum=0)
@@ -478,7 +480,7 @@ EXERCISES = (
         title=Text("Passe avant d'un petit réseau sigmoïde", "Forward pass of a small sigmoid network"),
         statement=_statement("Calculer les sorties $h_1$, $h_2$ des neurones cachés et la sortie $o_1$.",
                              "Compute the hidden outputs $h_1$, $h_2$ and the output $o_1$."),
-        params=PARAMS,
+        params=PARAMS, chain=WORKED_EXAMPLE,
         parts=(_number_part("h1", "sortie $h_1$", "output $h_1$"),
                _number_part("h2", "sortie $h_2$", "output $h_2$"),
                _number_part("o1", "sortie $o_1$", "output $o_1$")),
@@ -487,29 +489,29 @@ EXERCISES = (
         id="cours-intro.ce-loss", sheet=SHEET,
         title=Text("Perte d'entropie croisée sur le petit réseau", "Cross-entropy loss of the small network"),
         statement=_statement("Calculer la perte $E$ pour cet exemple.", "Compute the loss $E$ for this example."),
-        params=PARAMS,
+        params=PARAMS, chain=WORKED_EXAMPLE,
         parts=(_number_part("loss", "perte $E$", "loss $E$"),),
         solve=solve_loss, check=check_loss, validate=validate, diagnoses=LOSS_DIAGNOSES),
     Exercise(
         id="cours-intro.backprop", sheet=SHEET,
         title=Text("Rétropropagation sur le petit réseau", "Backpropagation through the small network"),
         statement=_statement(
-            "Par rétropropagation, calculer la dérivée de $E$ par rapport à chacun des 11 paramètres connus "
-            "($w_{o1}$, $b_{o1}$, $w_{h1}$, $b_{h1}$, $w_{h2}$, $b_{h2}$).",
-            "By backpropagation, compute the derivative of $E$ with respect to each of the 11 known parameters "
-            "($w_{o1}$, $b_{o1}$, $w_{h1}$, $b_{h1}$, $w_{h2}$, $b_{h2}$)."),
-        params=PARAMS,
+            f"Par rétropropagation, calculer la dérivée de $E$ par rapport à chacun des {len(GRADIENT_IDS)} "
+            "paramètres connus ($w_{o1}$, $b_{o1}$, $w_{h1}$, $b_{h1}$, $w_{h2}$, $b_{h2}$).",
+            f"By backpropagation, compute the derivative of $E$ with respect to each of the {len(GRADIENT_IDS)} "
+            "known parameters ($w_{o1}$, $b_{o1}$, $w_{h1}$, $b_{h1}$, $w_{h2}$, $b_{h2}$)."),
+        params=PARAMS, chain=WORKED_EXAMPLE,
         parts=tuple(_grad_part(pid) for pid in GRADIENT_IDS),
         solve=solve_backprop, check=check_backprop, validate=validate, diagnoses=_backprop_diagnoses()),
     Exercise(
         id="cours-intro.sgd-step", sheet=SHEET,
         title=Text("Un pas de descente de gradient", "One gradient-descent step"),
         statement=_statement(
-            "Faire un pas de descente de gradient avec $\\eta = {eta}$ sur ces 11 paramètres, puis recalculer "
-            "la perte.",
-            "Take one gradient-descent step with $\\eta = {eta}$ on these 11 parameters, then compute the loss "
-            "again."),
-        params=(*PARAMS, ETA),
+            "Faire un pas de descente de gradient avec $\\eta = {eta}$ sur ces " + str(len(GRADIENT_IDS))
+            + " paramètres, puis recalculer la perte.",
+            "Take one gradient-descent step with $\\eta = {eta}$ on these " + str(len(GRADIENT_IDS))
+            + " parameters, then compute the loss again."),
+        params=(*PARAMS, ETA), chain=WORKED_EXAMPLE,
         parts=(*(_updated_part(pid) for pid in GRADIENT_IDS),
                _number_part("loss_after", "perte après le pas", "loss after the step", rtol=1e-5)),
         solve=solve_sgd, check=check_sgd, validate=validate, diagnoses=_sgd_diagnoses()),

@@ -8,7 +8,7 @@ any spatial size).
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
@@ -438,8 +438,11 @@ DIAGNOSES_4_2 = (
 
 # --- devoir.5.1, 5.3, 5.4: a stack of padded 3×3 convolutions --------------------------------
 
-def _stack(q, layers=None, channels=16):
-    """`L` convolutions k×k, stride 1, padding p; 16 intermediate channels, one output channel."""
+STACK_CHANNELS = 16
+
+
+def _stack(q, layers=None, channels=STACK_CHANNELS):
+    """`L` convolutions k×k, stride 1, padding p; `STACK_CHANNELS` intermediate channels, one output channel."""
     from solver.architecture import Conv
 
     L = q["L"] if layers is None else layers
@@ -457,11 +460,11 @@ def _trace_stack(q, **kw):
 def statement_5_1(q) -> Text:
     return Text(
         f"Un réseau n'a que ${q['L']}$ couches de convolution, chacune de noyau ${q['k']} \\times {q['k']}$, de "
-        f"pas 1, {_padding_fr(q['p'])}, 16 canaux intermédiaires et un "
+        f"pas 1, {_padding_fr(q['p'])}, {STACK_CHANNELS} canaux intermédiaires et un "
         f"canal de sortie. Quel est le côté de la carte de sortie pour une entrée ${q['n']} \\times {q['n']}$ ? "
         "Est-il égal à celui de l'entrée ?",
         f"A network has only ${q['L']}$ convolution layers, each with a ${q['k']} \\times {q['k']}$ kernel, "
-        f"stride 1, {_padding_en(q['p'])}, 16 intermediate channels and one output "
+        f"stride 1, {_padding_en(q['p'])}, {STACK_CHANNELS} intermediate channels and one output "
         f"channel. What is the side of the output map for a ${q['n']} \\times {q['n']}$ input? Is it equal to the "
         "input's?")
 
@@ -498,11 +501,11 @@ def validate_5_1(values) -> None:
                               f"with n = {n}, L = {L}, k = {k}, p = {p} the output would be empty (or p ≥ k)"))
 
 
-def draw_5_1(rng) -> dict:
-    k = rng.choice((3, 3, 5))
+def draw_5_1(rng, shared) -> dict:
+    """Padding and image side, for the chain's stack of L convolutions k×k."""
+    L, k = shared["L"], shared["k"]
     p = rng.choice(((k - 1) // 2, (k - 1) // 2, 0, 1))
-    L = rng.randint(2, 6)
-    return {"n": rng.randint(L * (k - 1) + 4, 64), "L": L, "k": k, "p": p}
+    return {"n": rng.randint(L * (k - 1) + 4, 64), "p": p}
 
 
 def check_5_1(q, sol, checks) -> None:
@@ -727,9 +730,11 @@ def solve_5_4(q) -> Solution:
                   "two pixels are equal anyway (the answer would be no in every case)."), kind="remark"),
     ]
     if reach:
-        steps.append(Step(Text("Un champ récepteur suffisant est nécessaire ; avec des ReLU et 16 canaux, le test "
+        steps.append(Step(Text("Un champ récepteur suffisant est nécessaire ; avec des ReLU et "
+                               f"{STACK_CHANNELS} canaux, le test "
                                "d'égalité de deux pixels est représentable, donc 100 % est atteignable en principe.",
-                               "A large enough receptive field is necessary; with ReLUs and 16 channels the "
+                               "A large enough receptive field is necessary; with ReLUs and "
+                               f"{STACK_CHANNELS} channels the "
                                "equality test of two pixels is representable, so 100% is reachable in principle."),
                           kind="remark"))
     why = _why_5_4(q, rf, radius, distance, reach)
@@ -783,8 +788,8 @@ def validate_5_4(values) -> None:
                               "the kernel must be odd to keep the size with symmetric padding"))
 
 
-def draw_5_4(rng) -> dict:
-    return {"m": rng.randint(4, 12), "L": rng.randint(3, 6), "k": rng.choice((3, 3, 5))}
+def draw_5_4(rng, shared) -> dict:
+    return {"m": rng.randint(4, 12)}
 
 
 def _rf_vs_size(q):
@@ -817,8 +822,7 @@ def _stack_params(with_p=False, with_n=False, m=False):
     return tuple(out)
 
 
-def _rf_draw(rng) -> dict:
-    return {"L": rng.randint(2, 8), "k": rng.choice((3, 3, 5, 7))}
+STACK = Chain("devoir.5", ("L", "k"), lambda rng: {"L": rng.randint(3, 6), "k": rng.choice((3, 3, 5))})
 
 
 def _validate_odd(values) -> None:
@@ -866,7 +870,8 @@ EXERCISES = (
                                                         "does an MLP accept variable sizes?"), **YES_NO_PART))),
     Exercise(id="devoir.5.1", sheet=SHEET,
              title=Text("Taille de sortie d'une pile de convolutions", "Output size of a stack of convolutions"),
-             statement=statement_5_1, solve=solve_5_1, check=check_5_1, draw=draw_5_1, validate=validate_5_1,
+             statement=statement_5_1, solve=solve_5_1, check=check_5_1, draw=draw_5_1, chain=STACK,
+             validate=validate_5_1,
              diagnoses=DIAGNOSES_5_1, params=_stack_params(with_p=True, with_n=True),
              parts=(Part("output_size", "int", Text("côté de sortie", "output side")),
                     Part("same", "choice", Text("même taille que l'entrée ?", "same size as the input?"),
@@ -877,12 +882,13 @@ EXERCISES = (
              parts=(Part("text", "text", Text("exemples", "examples")),)),
     Exercise(id="devoir.5.3", sheet=SHEET,
              title=Text("Champ récepteur d'une pile de convolutions", "Receptive field of a stack of convolutions"),
-             statement=statement_5_3, solve=solve_5_3, check=check_5_3, draw=_rf_draw, validate=_validate_odd,
+             statement=statement_5_3, solve=solve_5_3, check=check_5_3, chain=STACK, validate=_validate_odd,
              diagnoses=DIAGNOSES_5_3, params=_stack_params(),
              parts=(Part("rf", "int", Text("champ récepteur (côté)", "receptive field (side)")),)),
     Exercise(id="devoir.5.4", sheet=SHEET,
              title=Text("Champ récepteur et tâche des coins opposés", "Receptive field and the opposite-corners task"),
-             statement=statement_5_4, solve=solve_5_4, check=check_5_4, draw=draw_5_4, validate=validate_5_4,
+             statement=statement_5_4, solve=solve_5_4, check=check_5_4, draw=draw_5_4, chain=STACK,
+             validate=validate_5_4,
              diagnoses=DIAGNOSES_5_4, params=_stack_params(m=True),
              parts=(Part("perfect_accuracy", "choice", Text("100 % possible ?", "100% possible?"), **YES_NO_PART),
                     Part("residual_changes", "choice", Text("une connexion résiduelle change-t-elle la réponse ?",

@@ -9,7 +9,7 @@ TensorFlow's rule) and cross-checked in torch with the equivalent explicit paddi
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
@@ -60,13 +60,40 @@ def _params_title(c, n) -> Text:
                 f"CustomModel: number of parameters for ({n}, {n}, {c}) data")
 
 
-def _input_params(c: int, n: int) -> tuple[Param, ...]:
+def _input_params(c: int, n: int, suffix: str = "") -> tuple[Param, ...]:
+    """The input's channels and side (`suffix` "_a"/"_b" names the two inputs III.4 compares)."""
     return (
-        Param("c", "int", c, Text("canaux de l'entrée", "input channels"),
-              draw=lambda rng: rng.choice((1, 3)), minimum=1, maximum=64),
-        Param("n", "int", n, Text("côté de l'image d'entrée", "side of the input image"),
-              draw=lambda rng: rng.choice((24, 28, 32, 40, 48, 64, 96)), minimum=1, maximum=1024),
+        Param("c" + suffix, "int", c, Text("canaux de l'entrée", "input channels"), minimum=1, maximum=64),
+        Param("n" + suffix, "int", n, Text("côté de l'image d'entrée", "side of the input image"),
+              minimum=1, maximum=1024),
     )
+
+
+def _final_side(values, n) -> int:
+    """Side of conv4's maps for an input of side `n` (conv1 'same' at stride s1, two pools)."""
+    return -(-n // values["s1"]) // values["q"] // values["q"]
+
+
+def _draw_network(rng) -> dict:
+    """The chain's variant: one network and the two inputs the sheet compares (a: small, b: larger).
+
+    b is at least 1.5 times as wide as a; each input is doubled until the map survives the two
+    poolings, and b until its flattened map is larger than a's (III.4 asks why the counts differ).
+    """
+    values = {p.name: p.draw(rng) for p in _geometry_params() + _width_params()}
+    values["c_a"] = rng.choice((1, 3))
+    values["c_b"] = rng.choice((values["c_a"], 3))
+    values["n_a"] = rng.choice((24, 28, 32, 40))
+    values["n_b"] = rng.choice([n for n in (48, 64, 96) if 2 * n >= 3 * values["n_a"]])
+    while _final_side(values, values["n_a"]) < 1:
+        values["n_a"] *= 2
+    while _final_side(values, values["n_b"]) <= _final_side(values, values["n_a"]):
+        values["n_b"] *= 2
+    return values
+
+
+NETWORK = Chain("td2.III", GEOMETRY + WIDTHS + ("c_a", "n_a", "c_b", "n_b"), _draw_network)
+INPUT_A, INPUT_B = {"c": "c_a", "n": "n_a"}, {"c": "c_b", "n": "n_b"}
 
 
 CLASSES = Param("C", "int", SYMBOLIC, Text("nombre de classes (num_classes)", "number of classes (num_classes)"),
@@ -89,26 +116,13 @@ def validate(values) -> None:
                                   "remplissage « same » symétrique ; prenez un noyau impair",
                                   f"{name} = {values[name]}: an even kernel cannot keep the size with a symmetric "
                                   "'same' padding; take an odd kernel"))
-    for n in ((values["n"],) if "n" in values else (28, 64)):
-        side = -(-n // values["s1"]) // values["q"] // values["q"]
-        if side < 1:
+    sides = [values[name] for name in ("n", "n_a", "n_b") if name in values] or [28, 64]
+    for n in sides:
+        if _final_side(values, n) < 1:
             raise ParamError(Text(f"une entrée de côté {n} est trop petite : la carte disparaît "
                                   "après les deux poolings",
                                   f"an input of side {n} is too small: the map vanishes after "
                                   "the two poolings"))
-
-
-def _draw_with_input(rng) -> dict:
-    """A variant: geometry, widths and an input large enough for the two poolings."""
-    values = {p.name: p.draw(rng) for p in _geometry_params() + _width_params() + _input_params(1, 28)}
-    while -(-values["n"] // values["s1"]) // values["q"] // values["q"] < 1:
-        values["n"] *= 2
-    values["C"] = SYMBOLIC
-    return values
-
-
-def _draw_geometry(rng) -> dict:
-    return {p.name: p.draw(rng) for p in _geometry_params()}
 
 
 # --- the network ---------------------------------------------------------------------------------
@@ -120,7 +134,7 @@ def layers(q, *, same=True, stride1=None, bias=True):
     pad = "same" if same else "valid"
     s1 = q["s1"] if stride1 is None else stride1
     classes = q.sym("C", integer=True, positive=True) if "C" in q else 10
-    f = [_value(q, name, d) for name, d in zip(WIDTHS, (32, 64, 128, 256, 256))]
+    f = [q[name] for name in WIDTHS]
     return [Conv(f[0], q["k1"], s1, pad, bias=bias, name="conv1"),
             Conv(f[1], q["k2"], 1, pad, bias=bias, name="conv2"),
             Pool(q["q"], name="pool1"),
@@ -147,7 +161,7 @@ def _rf_side(q) -> int:
 
 def describe(q) -> Text:
     """The network in words (no SymPy), for the statements."""
-    f = [_value(q, name, d) for name, d in zip(WIDTHS, (32, 64, 128, 256, 256))]
+    f = [q[name] for name in WIDTHS]
     k, s1, p = [q[n] for n in ("k1", "k2", "k3", "k4")], q["s1"], q["q"]
     convs_fr = [f"conv{i + 1} : {f[i]} filtres ${k[i]}\\times {k[i]}$" for i in range(4)]
     convs_en = [f"conv{i + 1}: {f[i]} filters ${k[i]}\\times {k[i]}$" for i in range(4)]
@@ -599,79 +613,115 @@ def _param_diagnoses():
 
 # --- III.4 and III.5 text ---------------------------------------------------------------------------
 
+def _hwc(c, n) -> str:
+    """An input written as the sheet writes it in III.3 and III.4: $(n, n, c)$."""
+    return f"$({n}, {n}, {c})$"
+
+
 def statement_why(q) -> Text:
+    a, b = _hwc(q["c_a"], q["n_a"]), _hwc(q["c_b"], q["n_b"])
     return describe(q) + Text(
-        " Pourquoi le nombre de paramètres est-il si différent pour des entrées $(28, 28, 1)$ et $(64, 64, 3)$ ?",
-        " Why is the number of parameters so different for $(28, 28, 1)$ and $(64, 64, 3)$ inputs?")
+        f" Pourquoi le nombre de paramètres est-il si différent pour des entrées {a} et {b} ?",
+        f" Why is the number of parameters so different for {a} and {b} inputs?")
+
+
+def _compare(q):
+    """The two inputs traced: rows of each, by layer name."""
+    from solver.architecture import trace
+
+    return ({r.name: r for r in trace((q["c_a"], q["n_a"], q["n_a"]), layers(q))},
+            {r.name: r for r in trace((q["c_b"], q["n_b"], q["n_b"]), layers(q))})
+
+
+def _conv1_change(ca, cb, c_a, c_b) -> Text:
+    if ca == cb:
+        return Text(f"même conv1 est identique, avec {ca} paramètres, car les deux entrées ont "
+                    f"{_channels(c_a)('fr')}",
+                    f"even conv1 is the same, with {ca} parameters, since both inputs have {_channels(c_a)('en')}")
+    return Text(f"seul conv1 change, par ses canaux d'entrée, {c_a} contre {c_b} : {ca} → {cb} paramètres",
+                f"only conv1 changes, through its input channels, {c_a} versus {c_b}: {ca} → {cb} parameters")
+
+
+def _fc1_weight(b) -> Text:
+    """Whether fc1 outweighs the four convolutions together for input b (a fact of this variant)."""
+    convs = sum(b[name].params for name in CONVS)
+    if b["fc1"].params > convs:
+        return Text(f"et pèse plus que les quatre convolutions réunies ({convs})",
+                    f"and outweighs the four convolutions together ({convs})")
+    return Text(f"sans dépasser ici les quatre convolutions réunies ({convs}), car la carte finale est petite",
+                f"without exceeding here the four convolutions together ({convs}), since the final map is small")
 
 
 def solve_why(q) -> Solution:
-    from solver.architecture import trace
-
-    a = {r.name: r for r in trace((1, 28, 28), layers(q))}
-    b = {r.name: r for r in trace((3, 64, 64), layers(q))}
+    a, b = _compare(q)
     fa, fb = a["flatten"].shape[0], b["flatten"].shape[0]
     pa, pb = a["fc1"].params, b["fc1"].params
     ca, cb = a["conv1"].params, b["conv1"].params
+    na, nb = q["n_a"], q["n_b"]
+    conv1 = _conv1_change(ca, cb, q["c_a"], q["c_b"])
+    weight = _fc1_weight(b)
     steps = (
         Step(Text("Les paramètres d'une convolution ne dépendent que de ses canaux et de son noyau, pas de la "
-                  f"taille de l'image : seul conv1 change, par ses canaux d'entrée ({ca} contre {cb}).",
+                  f"taille de l'image : {conv1('fr')}.",
                   "The parameters of a convolution only depend on its channels and kernel, not on the image "
-                  f"size: only conv1 changes, through its input channels ({ca} versus {cb}).")),
-        Step(Text(f"fc1 reçoit le vecteur aplati, dont la taille suit l'image : {fa} valeurs pour $28\\times28$, "
-                  f"{fb} pour $64\\times64$ ; fc1 passe de {pa} à {pb} paramètres.",
+                  f"size: {conv1('en')}.")),
+        Step(Text(f"fc1 reçoit le vecteur aplati, dont la taille suit l'image : {fa} valeurs pour "
+                  f"${na}\\times{na}$, {fb} pour ${nb}\\times{nb}$ ; fc1 passe de {pa} à {pb} paramètres "
+                  f"{weight('fr')}.",
                   f"fc1 receives the flattened vector, whose size follows the image: {fa} values for "
-                  f"$28\\times28$, {fb} for $64\\times64$; fc1 goes from {pa} to {pb} parameters.")),
+                  f"${na}\\times{na}$, {fb} for ${nb}\\times{nb}$; fc1 goes from {pa} to {pb} parameters "
+                  f"{weight('en')}.")),
         Step(Text("L'énoncé numérote deux questions « (3) » : celle-ci est la quatrième (III.4).",
                   "The sheet numbers two questions '(3)': this one is the fourth (III.4)."), kind="remark"),
     )
     answer = ModelAnswer(Text(
-        f"Les convolutions partagent leurs poids sur toute l'image : leur nombre de paramètres ne dépend pas de "
-        f"la taille de l'entrée (seul conv1 change un peu avec le nombre de canaux, {ca} → {cb}). En revanche fc1 "
-        f"est dense et reçoit toute la carte aplatie, dont la taille ({fa} puis {fb}) grandit comme le carré du "
-        f"côté de l'image : fc1 passe de {pa} à {pb} paramètres et domine le total. C'est pour cela que le "
-        "constructeur demande size_of_flattened_feature_map.",
-        f"Convolutions share their weights over the whole image: their number of parameters does not depend on "
-        f"the input size (only conv1 changes a little with the number of channels, {ca} → {cb}). fc1, however, is "
-        f"dense and receives the whole flattened map, whose size ({fa} then {fb}) grows like the square of the "
-        f"image side: fc1 goes from {pa} to {pb} parameters and dominates the total. That is why the constructor "
-        "asks for size_of_flattened_feature_map."),
+        "Les convolutions partagent leurs poids sur toute l'image : leur nombre de paramètres ne dépend pas de "
+        f"la taille de l'entrée ({conv1('fr')}). En revanche fc1 est dense et reçoit toute la carte aplatie, dont "
+        f"la taille ({fa} puis {fb}) grandit comme le carré du côté de l'image : fc1 passe de {pa} à {pb} "
+        f"paramètres {weight('fr')}. C'est pour cela que le constructeur demande size_of_flattened_feature_map.",
+        "Convolutions share their weights over the whole image: their number of parameters does not depend on "
+        f"the input size ({conv1('en')}). fc1, however, is dense and receives the whole flattened map, whose "
+        f"size ({fa} then {fb}) grows like the square of the image side: fc1 goes from {pa} to {pb} parameters "
+        f"{weight('en')}. That is why the constructor asks for size_of_flattened_feature_map."),
         rubric=(Text("les poids d'une convolution ne dépendent pas de la taille de l'image (partage de poids)",
                      "a convolution's weights do not depend on the image size (weight sharing)"),
                 Text(f"la taille aplatie dépend de l'entrée ({fa} contre {fb})",
                      f"the flattened size depends on the input ({fa} versus {fb})"),
-                Text("fc1 concentre presque tous les paramètres", "fc1 holds almost all the parameters"),
+                Text(f"fc1 grandit avec la carte aplatie ({pa} → {pb})",
+                     f"fc1 grows with the flattened map ({pa} → {pb})"),
                 Text("conv1 change seulement par le nombre de canaux d'entrée",
                      "conv1 only changes through the number of input channels")))
     return Solution(q, steps, {"text": answer})
 
 
 def statement_reduce(q) -> Text:
-    return describe(q) + Text(" Que peut-on faire pour réduire le nombre de paramètres ?",
-                              " What can be done to reduce the number of parameters?")
+    data = _hwc(q["c"], q["n"])
+    return describe(q) + Text(f" Que peut-on faire pour réduire le nombre de paramètres (entrée {data}) ?",
+                              f" What can be done to reduce the number of parameters ({data} input)?")
 
 
 def solve_reduce(q) -> Solution:
     from solver.architecture import Flatten, GlobalPool, Linear, trace
 
-    base = {r.name: r for r in trace((3, 64, 64), layers(q))}
-    gap = trace(base["conv4"].shape, [GlobalPool(name="gap"), Flatten(name="flat"), Linear(_value(q, "h", 256), name="fc1")])
+    base = {r.name: r for r in trace((q["c"], q["n"], q["n"]), layers(q))}
+    gap = trace(base["conv4"].shape, [GlobalPool(name="gap"), Flatten(name="flat"), Linear(q["h"], name="fc1")])
     before, after = base["fc1"].params, gap[-1].params
+    data = f"{q['n']}×{q['n']}×{q['c']}"
     steps = (
-        Step(Text(f"Pour une entrée $64\\times64\\times3$, fc1 a {before} paramètres ; remplacer le flatten par une "
-                  f"moyenne globale par canal (global average pooling) lui en laisse {after}.",
-                  f"For a $64\\times64\\times3$ input, fc1 has {before} parameters; replacing the flatten by a "
+        Step(Text(f"Pour une entrée {_hwc(q['c'], q['n'])}, fc1 a {before} paramètres ; remplacer le flatten par "
+                  f"une moyenne globale par canal (global average pooling) lui en laisse {after}.",
+                  f"For a {_hwc(q['c'], q['n'])} input, fc1 has {before} parameters; replacing the flatten by a "
                   f"per-channel global average pooling leaves it {after}.")),
         Step(Text("L'énoncé numérote deux questions « (3) » : celle-ci est la cinquième (III.5).",
                   "The sheet numbers two questions '(3)': this one is the fifth (III.5)."), kind="remark"),
     )
     answer = ModelAnswer(Text(
         f"Réduire la carte avant la partie dense : global average pooling (fc1 passe de {before} à {after} "
-        "paramètres pour 64×64×3), davantage de pooling ou de pas, ou une convolution 1×1 qui réduit les canaux "
+        f"paramètres pour {data}), davantage de pooling ou de pas, ou une convolution 1×1 qui réduit les canaux "
         "avant le flatten ; réduire fc1 (moins de neurones) ; moins de filtres ; convolutions séparables en "
         "profondeur ou goulots 1×1 ; empiler de petits noyaux 3×3 plutôt qu'un grand ; élagage ou partage de poids.",
         f"Shrink the map before the dense part: global average pooling (fc1 goes from {before} to {after} "
-        "parameters for 64×64×3), more pooling or stride, or a 1×1 convolution that cuts the channels before the "
+        f"parameters for {data}), more pooling or stride, or a 1×1 convolution that cuts the channels before the "
         "flatten; shrink fc1 (fewer neurons); fewer filters; depthwise-separable convolutions or 1×1 bottlenecks; "
         "stack small 3×3 kernels rather than one large one; pruning or weight sharing."),
         rubric=(Text("agir sur fc1 / la taille aplatie (global average pooling, pooling, pas)",
@@ -698,24 +748,24 @@ def _param_parts():
     return tuple(parts)
 
 
-def _shapes_exercise(ex_id, c, n, alias=()):
+def _shapes_exercise(ex_id, c, n, inputs, alias=()):
     return Exercise(
         id=ex_id, sheet="td2", aliases=alias,
         title=_shapes_title(c, n),
         variant_title=lambda q: _shapes_title(q["c"], q["n"]),
         statement=statement_shapes, parts=_shape_parts(), solve=solve_shapes, check=check_shapes,
-        params=_geometry_params() + _width_params() + _input_params(c, n), draw=_draw_with_input,
+        params=_geometry_params() + _width_params() + _input_params(c, n), chain=NETWORK, shared_as=inputs,
         validate=validate, diagnoses=_shape_diagnoses())
 
 
-def _params_exercise(ex_id, c, n, alias=()):
+def _params_exercise(ex_id, c, n, inputs, alias=()):
     return Exercise(
         id=ex_id, sheet="td2", aliases=alias,
         title=_params_title(c, n),
         variant_title=lambda q: _params_title(q["c"], q["n"]),
         statement=statement_params, parts=_param_parts(), solve=solve_params, check=check_params,
-        params=_geometry_params() + _width_params() + _input_params(c, n) + (CLASSES,), draw=_draw_with_input,
-        validate=validate, diagnoses=_param_diagnoses())
+        params=_geometry_params() + _width_params() + _input_params(c, n) + (CLASSES,), chain=NETWORK,
+        shared_as=inputs, validate=validate, diagnoses=_param_diagnoses())
 
 
 EXERCISES = (
@@ -725,22 +775,24 @@ EXERCISES = (
         statement=statement_rf,
         parts=tuple(Part(name, "int", Text(f"champ récepteur d'un neurone de {name}",
                                            f"receptive field of a neuron of {name}")) for name in RF_PARTS),
-        solve=solve_rf, check=check_rf, params=_geometry_params(), draw=_draw_geometry, validate=validate,
+        solve=solve_rf, check=check_rf, params=_geometry_params() + _width_params(), chain=NETWORK, validate=validate,
         diagnoses=_rf_diagnoses()),
-    _shapes_exercise("td2.III.2a", 1, 28, ("feature-map-shapes",)),
-    _shapes_exercise("td2.III.2b", 3, 64),
-    _params_exercise("td2.III.3a", 1, 28, ("parameter-count",)),
-    _params_exercise("td2.III.3b", 3, 64),
+    _shapes_exercise("td2.III.2a", 1, 28, INPUT_A, ("feature-map-shapes",)),
+    _shapes_exercise("td2.III.2b", 3, 64, INPUT_B),
+    _params_exercise("td2.III.3a", 1, 28, INPUT_A, ("parameter-count",)),
+    _params_exercise("td2.III.3b", 3, 64, INPUT_B),
     Exercise(
         id="td2.III.4", sheet="td2",
         title=Text("CustomModel : pourquoi une telle différence de paramètres", "CustomModel: why such a "
                    "difference in parameters"),
         statement=statement_why, parts=(Part("text", "text", Text("explication", "explanation")),),
-        solve=solve_why, params=_geometry_params() + _width_params(), draw=_draw_geometry, validate=validate),
+        solve=solve_why, params=_geometry_params() + _width_params() + _input_params(1, 28, "_a")
+        + _input_params(3, 64, "_b"), chain=NETWORK, validate=validate),
     Exercise(
         id="td2.III.5", sheet="td2",
         title=Text("CustomModel : réduire le nombre de paramètres", "CustomModel: reducing the number of "
                    "parameters"),
         statement=statement_reduce, parts=(Part("text", "text", Text("moyens", "means")),),
-        solve=solve_reduce, params=_geometry_params() + _width_params(), draw=_draw_geometry, validate=validate),
+        solve=solve_reduce, params=_geometry_params() + _width_params() + _input_params(3, 64), chain=NETWORK,
+        shared_as=INPUT_B, validate=validate),
 )

@@ -8,7 +8,7 @@ output of a Conv1D "a sequence of vectors": shapes here are given in that order,
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
@@ -151,6 +151,9 @@ def draw(rng) -> dict:
     s = rng.choice((1, 2, 2, 3))
     return {"T": rng.randint(3 * K * s, 240), "d": rng.randint(2, 16), "f": rng.choice((8, 16, 32, 64)),
             "K": K, "s": s, "h": rng.choice((16, 32, 64, 128))}
+
+
+SEQUENCES = Chain("td2.VI", ("T", "d", "f", "K", "s", "h"), draw)
 
 
 def _torch_net(q):
@@ -296,7 +299,7 @@ LOSSES = ("cross-entropy", "mse", "hinge")
 
 def statement_3(q) -> Text:
     n = q["outputs"]
-    return Text(
+    return _setting(q) + Text(
         f"La dernière couche du réseau est une couche dense de ${n}$ {'neurone' if n == 1 else 'neurones'} ; "
         "les étiquettes des deux classes valent $-1$ ou $1$. Quelle fonction d'activation mettre sur cette "
         "couche, et quelle fonction de perte utiliser ?",
@@ -407,11 +410,25 @@ DIAGNOSES_3 = (
 # --- td2.VI.4 and VI.5 (text) -----------------------------------------------------------------
 
 def statement_4(q) -> Text:
-    return Text("Le réseau sur-apprend. Proposez plusieurs façons d'y remédier.",
-                "The network overfits. Suggest several ways to fix it.")
+    return _setting(q) + Text("Le réseau sur-apprend. Proposez plusieurs façons d'y remédier.",
+                              "The network overfits. Suggest several ways to fix it.")
+
+
+def _dense_share(q) -> Text:
+    """Where this variant's parameters are: the dense layer after the Flatten, or the convolutions."""
+    rows = _rows(q)
+    convs, dense = rows["conv1"].params + rows["conv2"].params, rows["dense"].params
+    if dense > convs:
+        return Text(f"du Flatten, qui mène à la couche dense et à la plupart des paramètres ({dense} contre "
+                    f"{convs} pour les convolutions)",
+                    f"of the Flatten, which feeds the dense layer holding most parameters ({dense} versus "
+                    f"{convs} for the convolutions)")
+    return Text(f"du Flatten (ici la couche dense a {dense} paramètres, les convolutions {convs})",
+                f"of the Flatten (here the dense layer has {dense} parameters, the convolutions {convs})")
 
 
 def solve_4(q) -> Solution:
+    share = _dense_share(q)
     rubric = (
         Text("plus de données, ou augmentation de données (bruit, décalages temporels, recadrages)",
              "more data, or data augmentation (noise, time shifts, crops)"),
@@ -419,9 +436,8 @@ def solve_4(q) -> Solution:
         Text("dropout", "dropout"),
         Text("arrêt précoce sur un ensemble de validation", "early stopping on a validation set"),
         Text("modèle plus petit (moins de filtres, couche dense plus petite, ou pooling global au lieu du "
-             "Flatten, qui porte l'essentiel des paramètres)",
-             "a smaller model (fewer filters, a smaller dense layer, or global pooling instead of Flatten, "
-             "which carries most of the parameters)"),
+             "Flatten)",
+             "a smaller model (fewer filters, a smaller dense layer, or global pooling instead of Flatten)"),
         Text("normalisation par batch, validation croisée pour régler ces choix",
              "batch normalisation, cross-validation to tune these choices"),
     )
@@ -429,12 +445,12 @@ def solve_4(q) -> Solution:
         "On réduit l'écart entre apprentissage et validation en augmentant les données (collecte, augmentation : "
         "bruit, décalages dans le temps), en contraignant le modèle (weight decay, dropout, normalisation par "
         "batch), en réduisant sa capacité (moins de filtres, couche dense plus petite, pooling global à la place "
-        "du Flatten qui concentre la plupart des paramètres) et en arrêtant l'apprentissage quand l'erreur de "
+        f"{share('fr')}) et en arrêtant l'apprentissage quand l'erreur de "
         "validation remonte.",
         "The gap between training and validation is reduced by enlarging the data (collection, augmentation: "
         "noise, time shifts), by constraining the model (weight decay, dropout, batch normalisation), by "
-        "reducing its capacity (fewer filters, a smaller dense layer, global pooling instead of the Flatten "
-        "that holds most parameters) and by stopping training when the validation error rises again."),
+        "reducing its capacity (fewer filters, a smaller dense layer, global pooling instead "
+        f"{share('en')}) and by stopping training when the validation error rises again."),
         rubric)
     steps = (Step(Text(
         "Sur-apprendre, c'est trop s'ajuster aux exemples d'apprentissage : on agit sur les données, sur la "
@@ -503,7 +519,7 @@ def check_5(q, sol, checks) -> None:
 EXERCISES = (
     Exercise(id="td2.VI.1", sheet=SHEET, aliases=("conv1d",),
              title=Text("Convolutions 1D : paramètres et formes", "1D convolutions: parameters and shapes"),
-             statement=statement_1, params=_params(), solve=solve_1, check=check_1, draw=draw,
+             statement=statement_1, params=_params(), solve=solve_1, check=check_1, chain=SEQUENCES,
              validate=validate, diagnoses=DIAGNOSES_1,
              parts=(Part("conv1.params", "int", Text("paramètres de conv1", "parameters of conv1")),
                     Part("conv2.params", "int", Text("paramètres de conv2", "parameters of conv2")),
@@ -515,27 +531,27 @@ EXERCISES = (
                                                         "shape of the Flatten output")))),
     Exercise(id="td2.VI.2", sheet=SHEET,
              title=Text("Convolutions 1D : couche dense", "1D convolutions: dense layer"),
-             statement=statement_2, params=_params(), solve=solve_2, check=check_2, draw=draw,
+             statement=statement_2, params=_params(), solve=solve_2, check=check_2, chain=SEQUENCES,
              validate=validate, diagnoses=DIAGNOSES_2,
              parts=(Part("dense.params", "int", Text("paramètres de la couche dense",
                                                      "parameters of the dense layer")),)),
     Exercise(id="td2.VI.3", sheet=SHEET,
              title=Text("Convolutions 1D : activation et perte de sortie",
                         "1D convolutions: output activation and loss"),
-             statement=statement_3, solve=solve_3, check=check_3, diagnoses=DIAGNOSES_3,
-             params=(Param("outputs", "int", 2, Text("neurones de sortie", "output neurons"),
+             statement=statement_3, solve=solve_3, check=check_3, diagnoses=DIAGNOSES_3, chain=SEQUENCES,
+             validate=validate, params=_params() + (Param("outputs", "int", 2, Text("neurones de sortie", "output neurons"),
                            draw=lambda rng: rng.choice((1, 2)), minimum=1, maximum=2),),
              parts=(Part("activation", "choice", Text("activation de sortie", "output activation"),
                          choices=ACTIVATIONS),
                     Part("loss", "choice", Text("fonction de perte", "loss function"), choices=LOSSES))),
     Exercise(id="td2.VI.4", sheet=SHEET,
              title=Text("Convolutions 1D : remèdes au sur-apprentissage", "1D convolutions: overfitting remedies"),
-             statement=statement_4, solve=solve_4,
+             statement=statement_4, solve=solve_4, params=_params(), chain=SEQUENCES, validate=validate,
              parts=(Part("text", "text", Text("remèdes", "remedies")),)),
     Exercise(id="td2.VI.5", sheet=SHEET,
              title=Text("Convolutions 1D : et une conv2D ?", "1D convolutions: what about conv2D?"),
              statement=statement_5, solve=solve_5, check=check_5,
-             params=_params()[:4],
+             params=_params()[:4], chain=SEQUENCES,
              parts=(Part("text", "text", Text("conv2D, hypothèses, taille de filtre",
                                               "conv2D, assumptions, filter size")),)),
 )

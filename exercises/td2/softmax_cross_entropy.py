@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
@@ -408,9 +408,9 @@ def _validate_ce(values) -> None:
                               f"the class y = {values['y']} must lie between 1 and K = {values['K']}"))
 
 
-def _draw_ce(rng) -> dict:
-    K = rng.randint(2, 6)
-    return {"K": K, "y": rng.randint(1, K)}
+def _draw_class(rng, shared) -> dict:
+    """The example's class, given the chain's number of classes."""
+    return {"y": rng.randint(1, shared["K"])}
 
 
 def _check_ce(q, sol, checks) -> None:
@@ -591,10 +591,12 @@ _K_DOMAIN = {"s": "probability", "i": "size", "j": "size", **{f"s_{n}": "probabi
 _CE_DOMAIN = {"s_k": "probability", "t_k": "probability"}
 
 
-def _param_K(draw=True):
-    return Param("K", "int", SYMBOLIC, Text("nombre de classes", "number of classes"),
-                 draw=(lambda rng: rng.randint(2, 6)) if draw else None, minimum=2, maximum=MAX_K,
+def _param_K():
+    return Param("K", "int", SYMBOLIC, Text("nombre de classes", "number of classes"), minimum=2, maximum=MAX_K,
                  symbolic_ok=True)
+
+
+SOFTMAX = Chain("td2.I", ("K",), lambda rng: {"K": rng.randint(2, 6)})
 
 
 EXERCISES = (
@@ -613,7 +615,7 @@ EXERCISES = (
         aliases=("softmax-jacobian",),
         title=Text("Jacobienne de la softmax", "Jacobian of softmax"),
         statement=_statement_jacobian,
-        params=(_param_K(),),
+        params=(_param_K(),), chain=SOFTMAX,
         parts=(Part("A", "matrix", Text("la matrice $A$ ($A_{ij} = \\partial s_j/\\partial a_i$)",
                                         "the matrix $A$ ($A_{ij} = \\partial s_j/\\partial a_i$)"),
                     domain=_K_DOMAIN),),
@@ -642,7 +644,8 @@ EXERCISES = (
         aliases=("cross-entropy-gradient",),
         title=Text("Gradient de l'entropie croisée avec une softmax", "Gradient of the cross-entropy with softmax"),
         statement=_statement_ce,
-        params=(_param_K(draw=False),
+        chain=SOFTMAX,
+        params=(_param_K(),
                 Param("y", "int", SYMBOLIC, Text("classe de l'exemple (1..K)", "class of the example (1..K)"),
                       minimum=1, maximum=MAX_K, symbolic_ok=True)),
         parts=(
@@ -655,7 +658,7 @@ EXERCISES = (
         ),
         solve=_solve_ce,
         check=_check_ce,
-        draw=_draw_ce,
+        draw=_draw_class,
         validate=_validate_ce,
         diagnoses=(
             Diagnosis("sign-error", "dC_ds", _wrong_ce(lambda sp, s, t: t / s),

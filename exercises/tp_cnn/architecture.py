@@ -10,7 +10,7 @@ weights-only count as the `missing-bias` mistake.
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
@@ -276,16 +276,21 @@ def _vgg16(k=3, fully_convolutional=True, classes=1000):
     return layers
 
 
+VGG_KERNEL = Param("k", "int", 3, Text("côté des noyaux", "kernel side"), minimum=1, maximum=11)
+VGG16 = Chain("tp-cnn.vgg16", ("k",), lambda rng: {"k": rng.choice((3, 5, 7))})
+
+
 def statement_6(q) -> Text:
-    n = q["n"]
+    n, k = q["n"], q["k"]
     return Text(
         "On remplace les couches entièrement connectées de VGG16 (réseau de la figure 2, prévu pour des images "
-        "224 × 224 × 3) par des convolutions équivalentes : fc6 devient une convolution 7 × 7 à 4096 filtres, "
+        f"224 × 224 × 3, convolutions ${k} \\times {k}$ de pas 1 qui gardent la taille) par des convolutions "
+        "équivalentes : fc6 devient une convolution 7 × 7 à 4096 filtres, "
         f"fc7 et fc8 des convolutions 1 × 1. Peut-on alors calculer la sortie pour une image de taille "
         f"${n} \\times {n}$ ? "
         "Quelle est sa forme, et quel est son intérêt ?",
-        "The fully connected layers of VGG16 (the network of figure 2, made for 224 × 224 × 3 images) are "
-        "replaced by equivalent convolutions: fc6 becomes a 7 × 7 convolution with 4096 filters, fc7 and fc8 "
+        "The fully connected layers of VGG16 (the network of figure 2, made for 224 × 224 × 3 images, with "
+        f"${k} \\times {k}$ convolutions of stride 1 that keep the size) are replaced by equivalent convolutions: fc6 becomes a 7 × 7 convolution with 4096 filters, fc7 and fc8 "
         f"1 × 1 convolutions. Can the output then be computed for an image of size ${n} \\times {n}$? What is its "
         "shape, "
         "and what is it good for?")
@@ -296,16 +301,16 @@ def solve_6(q) -> Solution:
 
     from solver.architecture import explain_shapes, trace
 
-    n = q["n"]
-    rows = trace((3, n, n), _vgg16())
-    at_224 = trace((3, 224, 224), _vgg16())[-1]
+    n, k = q["n"], q["k"]
+    rows = trace((3, n, n), _vgg16(k))
+    at_224 = trace((3, 224, 224), _vgg16(k))[-1]
     out = rows[-1]
     steps = [
         _order_remark(),
-        Step(Text("Les convolutions 3 × 3 de remplissage 1 gardent la taille, chaque pooling 2 × 2 la divise "
-                  "par 2, puis fc6 (7 × 7, sans remplissage) retire 6 pixels :",
-                  "The 3 × 3 convolutions with padding 1 keep the size, each 2 × 2 pooling halves it, then fc6 "
-                  "(7 × 7, no padding) removes 6 pixels:")),
+        Step(Text(f"Les convolutions {k} × {k} de remplissage {(k - 1) // 2} gardent la taille, chaque pooling "
+                  "2 × 2 la divise par 2, puis fc6 (7 × 7, sans remplissage) retire 6 pixels :",
+                  f"The {k} × {k} convolutions with padding {(k - 1) // 2} keep the size, each 2 × 2 pooling "
+                  "halves it, then fc6 (7 × 7, no padding) removes 6 pixels:")),
         *[s for r, s in zip(rows, explain_shapes(rows)) if not r.name.startswith("conv")],
         Step(Text("Sur une image 224 × 224, la même chaîne donne la sortie habituelle :",
                   "On a 224 × 224 image the same chain gives the usual output:"),
@@ -348,6 +353,7 @@ def _text_6(out) -> ModelAnswer:
 
 
 def validate_6(values) -> None:
+    _validate_kernel(values)
     if values["n"] < 224:
         raise ParamError(Text("l'image doit mesurer au moins 224 pixels de côté",
                               "the image must be at least 224 pixels wide"))
@@ -365,7 +371,7 @@ def check_6(q, sol, checks) -> None:
         if v == "M":
             layers.append(nn.MaxPool2d(2))
         else:
-            layers += [nn.Conv2d(c, v, 3, padding=1, device="meta"), nn.ReLU()]
+            layers += [nn.Conv2d(c, v, q["k"], padding=(q["k"] - 1) // 2, device="meta"), nn.ReLU()]
             c = v
     layers += [nn.Conv2d(512, 4096, 7, device="meta"), nn.ReLU(), nn.Conv2d(4096, 4096, 1, device="meta"),
                nn.ReLU(), nn.Conv2d(4096, 1000, 1, device="meta")]
@@ -380,8 +386,8 @@ def _wrong_6(kind):
         from solver.architecture import trace
 
         if kind == "same-as-224":
-            return _hwc(trace((3, 224, 224), _vgg16())[-1].shape)
-        pool5 = [r for r in trace((3, q["n"], q["n"]), _vgg16()) if r.name == "pool5"][0]
+            return _hwc(trace((3, 224, 224), _vgg16(q["k"]))[-1].shape)
+        pool5 = [r for r in trace((3, q["n"], q["n"]), _vgg16(q["k"])) if r.name == "pool5"][0]
         return sp.Tuple(pool5.shape[1], pool5.shape[2], 1000)
     return wrong
 
@@ -525,12 +531,22 @@ def solve_8(q) -> Solution:
         Step(Text("Au pas 1, $o = i + 2p - k + 1$ ; on résout $o = i$.",
                   "At stride 1, $o = i + 2p - k + 1$; solve $o = i$."),
              (sp.Eq(o_s1, i), derive(p, padding, bind)), kind="result"),
-        Step(Text("Il faut un noyau impair pour que $p$ soit entier (remplissage symétrique) ; pour le TP "
-                  "($k = 5$), $p = 2$.",
-                  "The kernel must be odd for $p$ to be an integer (symmetric padding); for the practical "
-                  "($k = 5$), $p = 2$."), kind="remark"),
+        _practical_kernel_remark(q, padding.xreplace({k: _practical_k(q)})),
     )
     return Solution(q, steps, {"padding": padding.xreplace(bind), "stride": _int(stride)})
+
+
+def _practical_k(q) -> int:
+    """The kernel of the practical's network: this variant's, or the sheet's when k is left symbolic."""
+    return _param_default("k") if q.is_symbolic("k") else q["k"]
+
+
+def _practical_kernel_remark(q, padding) -> Step:
+    k = _practical_k(q)
+    return Step(Text(f"Il faut un noyau impair pour que $p$ soit entier (remplissage symétrique) ; pour le réseau "
+                     f"du TP ($k = {k}$), $p = {padding}$.",
+                     f"The kernel must be odd for $p$ to be an integer (symmetric padding); for the practical's "
+                     f"network ($k = {k}$), $p = {padding}$."), kind="remark")
 
 
 def check_8(q, sol, checks) -> None:
@@ -640,8 +656,10 @@ def _inverse_stride(q):
 
 DIAGNOSES_9 = (
     Diagnosis("padding-one", "padding", lambda q: _int(1),
-              Text("Avec un remplissage de 1, la sortie a une case de plus : $i/f + 1$ pour $f = 2$.",
-                   "With a padding of 1 the output has one more cell: $i/f + 1$ for $f = 2$.")),
+              Text("Les fenêtres $f \\times f$ de pas $f$ pavent déjà l'entrée : un remplissage ajoute des fenêtres "
+                   "qui débordent sur les zéros (pour $f = 2$, une case de plus : $i/f + 1$).",
+                   "The $f \\times f$ windows of stride $f$ already tile the input: a padding adds windows that "
+                   "overlap the zeros (for $f = 2$, one more cell: $i/f + 1$).")),
     Diagnosis("padding-kernel", "padding", lambda q: _int(q["f"]),
               Text("Aucun remplissage n'est nécessaire : les fenêtres pavent l'entrée.",
                    "No padding is needed: the windows tile the input.")),
@@ -666,7 +684,7 @@ def _net_10(q, padding=None, bias=True, pool_stride=None):
     pad = (k - 1) // 2 if padding is None else padding
     layers = []
     for n, c in enumerate((q["c1"], q["c2"], q["c3"]), 1):
-        layers += [Conv(c, k, 1, pad, bias=bias, name=f"conv{n}"), Pool(2, pool_stride, name=f"pool{n}")]
+        layers += [Conv(c, k, 1, pad, bias=bias, name=f"conv{n}"), Pool(q["f"], pool_stride, name=f"pool{n}")]
     return layers + [Flatten(name="flatten"), Linear(q["hidden"], bias, "fc4"), Linear(q["classes"], bias, "fc5")]
 
 
@@ -682,16 +700,16 @@ def _part_value(rows, part):
 
 
 def _setting_10(q) -> Text:
-    n, c, k = q["n"], q["c"], q["k"]
-    arch = (f"conv1 {q['c1']}@{k}×{k} → maxpool 2×2 → conv2 {q['c2']}@{k}×{k} → maxpool 2×2 → conv3 "
-            f"{q['c3']}@{k}×{k} → maxpool 2×2 → fc4 {q['hidden']} → fc5 {q['classes']}")
+    n, c, k, f = q["n"], q["c"], q["k"], q["f"]
+    arch = (f"conv1 {q['c1']}@{k}×{k} → maxpool {f}×{f} → conv2 {q['c2']}@{k}×{k} → maxpool {f}×{f} → conv3 "
+            f"{q['c3']}@{k}×{k} → maxpool {f}×{f} → fc4 {q['hidden']} → fc5 {q['classes']}")
     return Text(
         f"Réseau du TP pour des images ${n} \\times {n} \\times {c}$ : {arch} (ReLU entre les couches). Les "
         "convolutions gardent la taille spatiale (pas 1, remplissage $(k-1)/2$), les poolings la divisent par "
-        "2 (pas 2, sans remplissage). ",
+        f"{f} (pas {f}, sans remplissage). ",
         f"The practical's network for ${n} \\times {n} \\times {c}$ images: {arch} (ReLU between layers). "
-        "Convolutions keep the spatial size (stride 1, padding $(k-1)/2$), poolings halve it (stride 2, no "
-        "padding). ")
+        f"Convolutions keep the spatial size (stride 1, padding $(k-1)/2$), poolings divide it by {f} (stride {f}, "
+        "no padding). ")
 
 
 def statement_10(q) -> Text:
@@ -711,6 +729,7 @@ def solve_10(q) -> Solution:
     traced = list(rows.values())
     total = total_params(traced)
     share = sp.Rational(rows["fc4"].params, total)
+    convs = sp.Rational(sum(rows[n].params for n in ("conv1", "conv2", "conv3")), total)
     steps = [
         _order_remark(),
         *explain_shapes(traced),
@@ -720,10 +739,10 @@ def solve_10(q) -> Solution:
                      tuple(sp.Eq(sp.Symbol(f"shape_{n}"), _hwc(rows[n].shape)) for n in LAYERS_10))),
         Step(Text(f"Répartition : les poolings n'ont aucun poids ; fc4 en porte à elle seule "
                   f"{decimal(100 * share).fr} % (elle relie chaque valeur de la carte aplatie à chacun de ses "
-                  "neurones), les convolutions, qui partagent leurs poids, très peu.",
+                  f"neurones), les convolutions, qui partagent leurs poids, {decimal(100 * convs).fr} %.",
                   f"Distribution: poolings have no weights; fc4 alone holds {decimal(100 * share).en}% of them (it "
                   "links every value of the flattened map to each of its neurons), the convolutions, which "
-                  "share their weights, very few."),
+                  f"share their weights, {decimal(100 * convs).en}%."),
              sp.Eq(sp.Symbol("P_fc4") / sp.Symbol("P_total"), sp.Float(share, 4)), kind="remark"),
     ]
     answers = {f"{n}.{f}": _part_value(rows, f"{n}.{f}") for n in LAYERS_10 for f in ("shape", "params")}
@@ -736,9 +755,9 @@ def _torch_10(q):
     k, p = q["k"], (q["k"] - 1) // 2
     c, out = q["c"], []
     for n, cn in enumerate((q["c1"], q["c2"], q["c3"]), 1):
-        out += [nn.Conv2d(c, cn, k, padding=p), nn.ReLU(), nn.MaxPool2d(2, 2)]
+        out += [nn.Conv2d(c, cn, k, padding=p), nn.ReLU(), nn.MaxPool2d(q["f"], q["f"])]
         c = cn
-    side = q["n"] // 8
+    side = q["n"] // q["f"] // q["f"] // q["f"]
     out += [nn.Flatten(), nn.Linear(c * side * side, q["hidden"]), nn.ReLU(), nn.Linear(q["hidden"], q["classes"])]
     return out
 
@@ -786,7 +805,7 @@ def _wrong_10_custom(part, kind):
         if kind == "channels-from-input":
             return None if c_in == row.shape[0] else sp.Tuple(row.shape[1], row.shape[2], c_in)
         if kind == "pool-kernel-weights":
-            return _int(4 * c_in)
+            return _int(q["f"] ** 2 * c_in)
         if kind == "pool-with-bias":
             return _int(c_in)
         if kind == "flatten-size":
@@ -801,8 +820,8 @@ _FB = {
     "no-padding": Text("Les convolutions gardent la taille (remplissage $(k-1)/2$) : seule le pooling la divise.",
                        "The convolutions keep the size (padding $(k-1)/2$): only pooling divides it."),
     "missing-bias": Text("Chaque filtre ou neurone a aussi un biais.", "Each filter or neuron also has a bias."),
-    "pool-stride-one": Text("Le pooling 2 × 2 a un pas de 2 : il divise la taille par 2.",
-                            "The 2 × 2 pooling has stride 2: it halves the size."),
+    "pool-stride-one": Text("Le pooling $f \\times f$ a un pas de $f$ : il divise la taille par $f$.",
+                            "The $f \\times f$ pooling has stride $f$: it divides the size by $f$."),
     "missing-in-channels": Text("Un filtre couvre toute la profondeur de son entrée : $k^2 C_{in}$ poids.",
                                 "A filter spans the whole depth of its input: $k^2 C_{in}$ weights."),
     "channels-from-input": Text("La profondeur de sortie est le nombre de filtres de la couche.",
@@ -846,19 +865,27 @@ def _diagnoses_10():
 
 
 def validate_10(values) -> None:
-    if values["k"] % 2 == 0:
+    _validate_kernel(values)
+    f = values["f"]
+    if values["n"] < f ** 3:
+        raise ParamError(Text(f"l'image doit mesurer au moins {f ** 3} pixels (trois poolings {f}×{f})",
+                              f"the image must be at least {f ** 3} pixels wide (three {f}×{f} poolings)"))
+
+
+def _validate_kernel(values) -> None:
+    """An odd kernel, when one is given (tp-cnn.6–8 have no image of the practical's network)."""
+    if values["k"] is not SYMBOLIC and values["k"] % 2 == 0:
         raise ParamError(Text("le noyau doit être impair pour garder la taille", "the kernel must be odd to keep "
                               "the size"))
-    if values["n"] < 8:
-        raise ParamError(Text("l'image doit mesurer au moins 8 pixels (trois poolings)",
-                              "the image must be at least 8 pixels wide (three poolings)"))
 
 
-def draw_10(rng) -> dict:
-    return {"n": rng.choice((16, 24, 32, 32, 48, 64)), "c": rng.choice((1, 3, 3)), "c1": rng.choice((16, 32, 64)),
+def draw_network(rng) -> dict:
+    """The practical's network of a variant (shared by tp-cnn.8–11): the image side fits three poolings."""
+    f = rng.choice((2, 2, 2, 3))
+    multiples = (2, 3, 4, 4, 6, 8) if f == 2 else (1, 2, 3)
+    return {"f": f, "n": f ** 3 * rng.choice(multiples), "c": rng.choice((1, 3, 3)), "c1": rng.choice((16, 32, 64)),
             "c2": rng.choice((32, 64, 128)), "c3": rng.choice((32, 64, 128)), "k": rng.choice((3, 5, 5, 7)),
-            "hidden": rng.choice((256, 512, 1000)), "classes": rng.choice((10, 10, 100)),
-            "train": rng.choice((10000, 50000, 60000))}
+            "hidden": rng.choice((256, 512, 1000)), "classes": rng.choice((10, 10, 100))}
 
 
 def _params_10(train=False):
@@ -869,6 +896,8 @@ def _params_10(train=False):
         Param("c2", "int", 64, Text("filtres de conv2", "conv2 filters"), minimum=1, maximum=4096),
         Param("c3", "int", 64, Text("filtres de conv3", "conv3 filters"), minimum=1, maximum=4096),
         Param("k", "int", 5, Text("côté des noyaux", "kernel side"), minimum=1, maximum=15),
+        Param("f", "int", 2, Text("fenêtre et pas des max-poolings", "window and stride of the max poolings"),
+              minimum=2, maximum=8),
         Param("hidden", "int", 1000, Text("neurones de fc4", "fc4 neurons"), minimum=1, maximum=100000),
         Param("classes", "int", 10, Text("classes", "classes"), minimum=1, maximum=100000),
     )
@@ -878,10 +907,15 @@ def _params_10(train=False):
     return out
 
 
-def _draw_10_only(rng) -> dict:
-    values = draw_10(rng)
-    values.pop("train")
-    return values
+def _param_default(name: str):
+    return next(p.default for p in _params_10() if p.name == name)
+
+
+NETWORK = Chain("tp-cnn.network", tuple(p.name for p in _params_10()), draw_network)
+
+
+def _draw_train(rng, shared) -> dict:
+    return {"train": rng.choice((10000, 50000, 60000))}
 
 
 def statement_11(q) -> Text:
@@ -998,39 +1032,38 @@ EXERCISES = (
                         "Fully convolutional VGG16 on a large image"),
              statement=statement_6, solve=solve_6, check=check_6, validate=validate_6, diagnoses=DIAGNOSES_6,
              params=(Param("n", "int", 384, Text("côté de l'image", "image side"), minimum=224, maximum=2048,
-                           draw=lambda rng: rng.choice((256, 320, 384, 448, 512, 480, 300, 600))),),
+                           draw=lambda rng: rng.choice((256, 320, 384, 448, 512, 480, 300, 600))), VGG_KERNEL),
+             chain=VGG16,
              parts=(Part("output_shape", "shape", Text("forme de la sortie (largeur, hauteur, classes)",
                                                        "output shape (width, height, classes)")),
                     Part("text", "text", Text("intérêt", "interest")))),
     Exercise(id="tp-cnn.7", sheet=SHEET,
              title=Text("Champs récepteurs de VGG16", "Receptive fields of VGG16"),
              statement=statement_7, solve=solve_7, check=check_7, diagnoses=DIAGNOSES_7,
-             validate=lambda v: validate_10({"k": v["k"], "n": 8}),
-             params=(Param("k", "int", 3, Text("côté des noyaux", "kernel side"), minimum=1, maximum=11,
-                           draw=lambda rng: rng.choice((3, 5, 7))),),
+             validate=_validate_kernel, params=(VGG_KERNEL,), chain=VGG16,
              parts=(Part("rf_conv1", "int", Text("champ récepteur de conv1", "receptive field of conv1")),
                     Part("rf_conv2", "int", Text("champ récepteur de conv2", "receptive field of conv2")),
                     Part("text", "text", Text("couches profondes", "deeper layers")))),
     Exercise(id="tp-cnn.8", sheet=SHEET,
              title=Text("Remplissage et pas qui gardent la taille", "Padding and stride that keep the size"),
              statement=statement_8, solve=solve_8, check=check_8, diagnoses=DIAGNOSES_8,
-             validate=lambda v: None if v["k"] is SYMBOLIC else validate_10({"k": v["k"], "n": 8}),
+             validate=_validate_kernel, chain=NETWORK,
              params=(Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, maximum=15,
-                           symbolic_ok=True, draw=lambda rng: rng.choice((1, 3, 5, 7, 9))),),
+                           symbolic_ok=True),),
              parts=(Part("padding", "expr", Text("remplissage par côté", "padding per side"), domain={"k": "odd"}),
                     Part("stride", "int", Text("pas", "stride")))),
     Exercise(id="tp-cnn.9", sheet=SHEET,
              title=Text("Remplissage et pas d'un pooling qui divise la taille",
                         "Padding and stride of a pooling that divides the size"),
-             statement=statement_9, solve=solve_9, check=check_9, diagnoses=DIAGNOSES_9,
+             statement=statement_9, solve=solve_9, check=check_9, diagnoses=DIAGNOSES_9, chain=NETWORK,
              params=(Param("f", "int", 2, Text("facteur de réduction (fenêtre f × f)", "reduction factor (f × f "
                                                                                       "window)"),
-                           minimum=2, maximum=8, draw=lambda rng: rng.choice((2, 2, 3, 4))),),
+                           minimum=2, maximum=8),),
              parts=(Part("padding", "int", Text("remplissage", "padding")),
                     Part("stride", "int", Text("pas", "stride")))),
     Exercise(id="tp-cnn.10", sheet=SHEET,
              title=Text("Tailles et poids du réseau du TP", "Sizes and weights of the practical's network"),
-             statement=statement_10, solve=solve_10, check=check_10, draw=_draw_10_only, validate=validate_10,
+             statement=statement_10, solve=solve_10, check=check_10, chain=NETWORK, validate=validate_10,
              diagnoses=_diagnoses_10(), params=_params_10(),
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'poids'} de {n}",
@@ -1038,7 +1071,8 @@ EXERCISES = (
                          for n in LAYERS_10 for f in ("shape", "params"))),
     Exercise(id="tp-cnn.11", sheet=SHEET,
              title=Text("Nombre total de poids et nombre d'exemples", "Total number of weights and number of examples"),
-             statement=statement_11, solve=solve_11, check=check_11, draw=draw_10, validate=validate_10,
+             statement=statement_11, solve=solve_11, check=check_11, chain=NETWORK, draw=_draw_train,
+             validate=validate_10,
              diagnoses=DIAGNOSES_11, params=_params_10(train=True),
              parts=(Part("total", "int", Text("nombre total de poids", "total number of weights")),
                     Part("text", "text", Text("comparaison", "comparison")))),

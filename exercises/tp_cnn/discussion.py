@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from typing import Callable, Union
 
-from solver.core import Exercise, ModelAnswer, Part, Solution, Step
+from solver.core import Chain, Exercise, ModelAnswer, Part, Solution, Step
+from solver.params import Param, Params
 from solver.text import Text
 
+from .architecture import NETWORK, _params_10
+
 SHEET = "tp-cnn"
-Answer = Union[Text, Callable[[], Text]]
+Quoted = Union[Text, Callable[[Params], Text]]
 
 
-def text_exercise(number: int, title: Text, statement: Text, answer: Answer, rubric: tuple[Text, ...],
-                  remarks: tuple[Text, ...] = ()) -> Exercise:
+def _text(value: Quoted, q: Params) -> Text:
+    return value if isinstance(value, Text) else value(q)
+
+
+def text_exercise(number: int, title: Text, statement: Quoted, answer: Quoted, rubric: tuple[Quoted, ...],
+                  remarks: tuple[Quoted, ...] = (), params: tuple[Param, ...] = (),
+                  chain: Chain | None = None) -> Exercise:
     """A text-only exercise `tp-cnn.<number>` (no check: `verify` reports it as skip).
 
-    `answer` may be a function returning the `Text`, when the model answer quotes computed numbers.
+    `statement`, `answer`, each rubric point and each remark may be a function of the parameters returning the `Text`,
+    when they quote the variant's data or computed numbers (with `params` and the `chain` they come from).
 
     >>> ex = text_exercise(99, Text("t", "t"), Text("q ?", "q?"), Text("r", "a"), (Text("p", "p"),))
     >>> sol = ex.run(ex.make_params())
@@ -27,28 +36,21 @@ def text_exercise(number: int, title: Text, statement: Text, answer: Answer, rub
     ('a', 1)
     """
     def solve(q) -> Solution:
-        model = answer if isinstance(answer, Text) else answer()
-        steps = [Step(r, kind="remark") for r in remarks]
+        model = _text(answer, q)
+        steps = [Step(_text(r, q), kind="remark") for r in remarks]
         steps.append(Step(model, kind="result"))
-        return Solution(q, tuple(steps), {"text": ModelAnswer(model, rubric)})
+        return Solution(q, tuple(steps), {"text": ModelAnswer(model, tuple(_text(r, q) for r in rubric))})
 
-    return Exercise(id=f"{SHEET}.{number}", sheet=SHEET, title=title, statement=lambda q: statement,
-                    parts=(Part("text", "text", Text("réponse rédigée", "written answer")),), solve=solve)
+    return Exercise(id=f"{SHEET}.{number}", sheet=SHEET, title=title, statement=lambda q: _text(statement, q),
+                    parts=(Part("text", "text", Text("réponse rédigée", "written answer")),), solve=solve,
+                    params=params, chain=chain)
 
 
-def _cnn_counts() -> dict:
-    """Weights of the TP's network (padding 2 keeps the size, each 2×2 pool halves it) by layer."""
-    from solver.layers import conv_output_size, conv_params, linear_params, same_padding
+def _cnn_counts(q) -> dict:
+    """Learned parameters of the TP's network (tp-cnn.10, same variant) by layer."""
+    from .architecture import _rows_10
 
-    side, channels, counts = 32, 3, {}
-    for name, out in (("conv1", 32), ("conv2", 64), ("conv3", 64)):
-        counts[name] = conv_params(channels, out, 5)
-        side = int(conv_output_size(side, 5, 1, same_padding(5)))
-        side = int(conv_output_size(side, 2, 2, 0))
-        channels = out
-    counts["fc4"] = linear_params(channels * side * side, 1000)
-    counts["fc5"] = linear_params(1000, 10)
-    return counts
+    return {name: row.params for name, row in _rows_10(q).items() if row.params}
 
 
 def _bow_counts(words: int = 1000, descriptor: int = 128, classes: int = 10) -> dict:
@@ -58,29 +60,72 @@ def _bow_counts(words: int = 1000, descriptor: int = 128, classes: int = 10) -> 
     return {"dictionary": words * descriptor, "svm": linear_params(words, classes)}
 
 
-def _q12_answer() -> Text:
-    from exercises.tp_cnn.architecture import grouped
+def _fewer(cnn: int, other: int) -> Text:
+    """How many times fewer parameters `other` has than the CNN (or more, or about as many)."""
+    if cnn >= 1.5 * other:
+        return Text(f"environ {round(cnn / other)} fois moins", f"about {round(cnn / other)} times fewer")
+    if other >= 1.5 * cnn:
+        return Text(f"environ {round(other / cnn)} fois plus", f"about {round(other / cnn)} times more")
+    return Text("à peu près autant", "about as many")
 
-    cnn, bow = _cnn_counts(), _bow_counts()
+
+def _q12_answer(q) -> Text:
+    from .architecture import grouped
+
+    classes, words, descriptor = q["classes"], BOW_WORDS, SIFT_SIZE
+    cnn, bow = _cnn_counts(q), _bow_counts(words, descriptor, classes)
     n_cnn, n_bow = sum(cnn.values()), sum(bow.values())
     share = round(100 * cnn["fc4"] / n_cnn)
-    ratio, supervised = round(n_cnn / n_bow), round(n_cnn / bow["svm"])
+    overall, supervised = _fewer(n_cnn, n_bow), _fewer(n_cnn, bow["svm"])
     n = {k: grouped(v) for k, v in (("cnn", n_cnn), *bow.items())}
     return Text(
-        f"Le CNN apprend {n['cnn'].fr} poids, dont {share} % dans fc4. Avec un dictionnaire de 1000 mots "
-        f"visuels SIFT (1000 × 128 = {n['dictionary'].fr} valeurs, obtenues par k-moyennes, sans les étiquettes) "
-        f"et un SVM linéaire un-contre-tous sur 10 classes ({n['svm'].fr} poids), l'approche BoW en a environ "
-        f"{ratio} fois moins, et environ {supervised} fois moins si l'on ne compte que ce qui est appris avec les "
+        f"Le CNN apprend {n['cnn'].fr} poids, dont {share} % dans fc4. Avec un dictionnaire de {words} mots "
+        f"visuels SIFT ({words} × {descriptor} = {n['dictionary'].fr} valeurs, obtenues par k-moyennes, sans les "
+        f"étiquettes) et un SVM linéaire un-contre-tous sur {classes} classes ({n['svm'].fr} poids), l'approche "
+        f"BoW en a {overall.fr}, et {supervised.fr} si l'on ne compte que ce qui est appris avec les "
         "étiquettes (le SVM). Mais le CNN apprend aussi ses descripteurs, de bout en bout, alors que SIFT est "
-        "conçu à la main : plus de paramètres, donc plus de données nécessaires et plus de risque de "
-        "sur-apprentissage, en échange d'une représentation adaptée à la tâche.",
-        f"The CNN learns {n['cnn'].en} weights, {share}% of them in fc4. With a dictionary of 1000 SIFT "
-        f"visual words (1000 × 128 = {n['dictionary'].en} values, found by k-means, without the labels) and a "
-        f"linear one-vs-rest SVM over 10 classes ({n['svm'].en} weights), the BoW approach has about {ratio} "
-        f"times fewer, and about {supervised} times fewer counting only what is learned from the labels (the "
-        "SVM). But the CNN also learns its descriptors, end to end, whereas SIFT is hand-designed: more "
-        "parameters, hence more data needed and more risk of overfitting, in exchange for a representation "
-        "fitted to the task.")
+        "conçu à la main : le CNN a besoin de plus de données et risque davantage le sur-apprentissage, en "
+        "échange d'une représentation adaptée à la tâche.",
+        f"The CNN learns {n['cnn'].en} weights, {share}% of them in fc4. With a dictionary of {words} SIFT "
+        f"visual words ({words} × {descriptor} = {n['dictionary'].en} values, found by k-means, without the "
+        f"labels) and a linear one-vs-rest SVM over {classes} classes ({n['svm'].en} weights), the BoW approach "
+        f"has {overall.en}, and {supervised.en} counting only what is learned from the labels (the SVM). But "
+        "the CNN also learns its descriptors, end to end, whereas SIFT is hand-designed: the CNN needs more data "
+        "and risks overfitting more, in exchange for a representation fitted to the task.")
+
+
+def _q12_statement(q) -> Text:
+    from .architecture import _setting_10
+
+    return _setting_10(q) + Text(
+        "Comparer le nombre de paramètres appris par ce CNN à celui de l'approche sacs de mots visuels (BoW) + SVM.",
+        "Compare the number of parameters learned by this CNN with that of the bag-of-visual-words (BoW) + SVM "
+        "approach.")
+
+
+def _q12_setting(q) -> Text:
+    k, f = q["k"], q["f"]
+    return Text(
+        "Le sujet ne rappelle pas le réglage BoW ; on suppose un réglage typique : descripteurs SIFT "
+        f"({SIFT_SIZE} valeurs), dictionnaire de {BOW_WORDS} mots, SVM linéaire un-contre-tous sur les "
+        f"{q['classes']} classes. Le CNN a un remplissage de {(k - 1) // 2} (taille conservée) et des poolings "
+        f"{f}×{f} de pas {f}.",
+        "The sheet does not recall the BoW setting; we assume a typical one: SIFT descriptors "
+        f"({SIFT_SIZE} values), a {BOW_WORDS}-word dictionary, a linear one-vs-rest SVM over the {q['classes']} "
+        f"classes. The CNN uses padding {(k - 1) // 2} (size kept) and {f}×{f} pools of stride {f}.")
+
+
+def _q12_size(q) -> Text:
+    from .architecture import grouped
+
+    cnn = _cnn_counts(q)
+    total, big = sum(cnn.values()), max(cnn, key=cnn.get)
+    n = grouped(total)
+    return Text(f"ordre de grandeur du CNN ({n.fr} poids, la plus grande part dans {big})",
+                f"order of magnitude of the CNN ({n.en} weights, the largest share in {big})")
+
+
+BOW_WORDS, SIFT_SIZE = 1000, 128
 
 
 EXERCISES = (
@@ -172,25 +217,16 @@ EXERCISES = (
          Text("couches denses suivantes = convolutions 1×1", "later dense layers = 1×1 convolutions"))),
     text_exercise(
         12, Text("Paramètres : CNN contre sacs de mots visuels", "Parameters: CNN versus bag of visual words"),
-        Text("Comparer le nombre de paramètres appris par le CNN du TP à celui de l'approche sacs de mots "
-             "visuels (BoW) + SVM.",
-             "Compare the number of parameters learned by the TP's CNN with that of the bag-of-visual-words "
-             "(BoW) + SVM approach."),
+        _q12_statement,
         _q12_answer,
-        (Text("ordre de grandeur du CNN (environ un million de poids, surtout dans fc4)",
-              "order of magnitude of the CNN (about a million weights, mostly in fc4)"),
-         Text("BoW : dictionnaire (mots × 128, non supervisé) + SVM linéaire, bien moins de paramètres",
-              "BoW: dictionary (words × 128, unsupervised) + linear SVM, far fewer parameters"),
+        (_q12_size,
+         Text("BoW : dictionnaire (mots × descripteur SIFT, non supervisé) + SVM linéaire",
+              "BoW: dictionary (words × SIFT descriptor, unsupervised) + linear SVM"),
          Text("le CNN apprend aussi les descripteurs ; SIFT est fixé à la main",
               "the CNN also learns the descriptors; SIFT is hand-made"),
          Text("conséquence : plus de données nécessaires, risque de sur-apprentissage",
               "consequence: more data needed, risk of overfitting")),
-        remarks=(Text("Le sujet ne rappelle pas le réglage BoW ; on suppose un réglage typique : descripteurs SIFT "
-                      "(128 valeurs), dictionnaire de 1000 mots, SVM linéaire un-contre-tous sur les 10 classes de "
-                      "CIFAR-10. Le CNN a un remplissage de 2 (taille conservée) et des poolings 2×2 de pas 2.",
-                      "The sheet does not recall the BoW setting; we assume a typical one: SIFT descriptors (128 "
-                      "values), a 1000-word dictionary, a linear one-vs-rest SVM over the 10 CIFAR-10 classes. The "
-                      "CNN uses padding 2 (size kept) and 2×2 pools of stride 2."),)),
+        remarks=(_q12_setting,), params=_params_10(), chain=NETWORK),
     text_exercise(
         14, Text("Loss et accuracy en train et en test", "Loss and accuracy in train and in test"),
         Text("Dans le code du TP, qu'est-ce qui distingue le calcul de la loss et de l'accuracy en apprentissage "

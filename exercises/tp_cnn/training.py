@@ -6,6 +6,8 @@ from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
+from .architecture import NETWORK, decimal
+
 SHEET = "tp-cnn"
 
 
@@ -54,7 +56,8 @@ def solve_17(q) -> Solution:
         "knows nothing yet (it goes with a chance accuracy of $1/C$). A very different initial value signals a "
         "problem with the initialisation, the input normalisation or the loss; afterwards the loss must go below "
         "this value, otherwise the network does no better than chance.")
-    rubric = (Text("valeur ln C (≈ 2,30 pour 10 classes)", "value ln C (≈ 2.30 for 10 classes)"),
+    value = decimal(float(number(loss)), 2)
+    rubric = (Text(f"valeur ln C (≈ {value.fr} pour {n} classes)", f"value ln C (≈ {value.en} for {n} classes)"),
               Text("prédiction uniforme, réseau non entraîné", "uniform prediction, untrained network"),
               Text("sert de repère / de contrôle de l'initialisation", "a baseline / a check of the initialisation"))
     return Solution(q, tuple(steps), {"initial_loss": number(loss), "text": ModelAnswer(answer, rubric)})
@@ -91,8 +94,8 @@ EX_17 = Exercise(
     id="tp-cnn.17", sheet=SHEET,
     title=Text("Erreur au début de l'apprentissage", "Error at the start of training"),
     statement=statement_17,
-    params=(Param("C", "int", 10, Text("nombre de classes", "number of classes"),
-                  draw=lambda rng: rng.choice((2, 5, 10, 20, 100, 1000)), minimum=2, maximum=100000),),
+    params=(Param("C", "int", 10, Text("nombre de classes", "number of classes"), minimum=2, maximum=100000),),
+    chain=NETWORK, shared_as={"C": "classes"},
     parts=(Part("initial_loss", "number", Text("perte initiale attendue", "expected initial loss")),
            Part("text", "text", Text("interprétation", "interpretation"))),
     solve=solve_17, check=check_17,
