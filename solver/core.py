@@ -110,7 +110,8 @@ class Exercise:
     (torch) in a `solver.crosscheck.Checks`. `validate(values)` raises `ParamError` for a
     combination of values that makes no sense (kernel larger than the padded input…).
     `title` names the question as the sheet asks it; `variant_title(params)`, when a title quotes
-    data, gives the title of a variant.
+    data, gives the title of a variant. `figure` (a `solver.figures.Figure`) is drawn beside the
+    correction of a sheet.
     """
 
     id: str
@@ -126,6 +127,7 @@ class Exercise:
     validate: Callable[[Mapping[str, Any]], None] | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     variant_title: Callable[[Params], Text] | None = None
+    figure: Any = None
 
     def heading(self, params: Params) -> Text:
         """The title for these parameters (a variant's own data may appear in it), without SymPy."""
