@@ -108,8 +108,8 @@ def _declares_exercises(path: Path) -> bool:
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError) as exc:
-        raise UsageError(Text(f"{path} : ne peut pas être lu ({_one_line(exc)})",
-                              f"{path}: cannot be read ({_one_line(exc)})")) from None
+        raise UsageError(Text(f"{path} : ne peut pas être lu ({one_line(exc)})",
+                              f"{path}: cannot be read ({one_line(exc)})")) from None
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else \
             [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
@@ -145,8 +145,8 @@ def import_file(path):
         del sys.modules[name]
         if isinstance(exc, KeyboardInterrupt):
             raise
-        raise UsageError(Text(f"{path} : l'import échoue : {_one_line(exc)}",
-                              f"{path}: import fails: {_one_line(exc)}")) from None
+        raise UsageError(Text(f"{path} : l'import échoue : {one_line(exc)}",
+                              f"{path}: import fails: {one_line(exc)}")) from None
     return module
 
 
@@ -156,7 +156,7 @@ def _model_files(folder: str) -> list[Path]:
     return sorted(files)
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """An exception as one line: its type and the first line of its message."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else ""
