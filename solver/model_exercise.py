@@ -192,7 +192,8 @@ _PROMPTS = {
     "params": Text("paramètres appris de {layer}", "learned parameters of {layer}"),
     "rf": Text("champ récepteur d'une unité de {layer} (côté, en pixels d'entrée)",
                "receptive field of one unit of {layer} (side, in input pixels)"),
-    "jump": Text("saut de {layer} (pas effectif, en pixels d'entrée)", "jump of {layer} (effective stride, in input pixels)"),
+    "jump": Text("saut de {layer} (pas effectif, en pixels d'entrée)",
+                 "jump of {layer} (effective stride, in input pixels)"),
     "mult_adds": Text("multiplications-additions de {layer} pour une entrée",
                       "multiply-adds of {layer} for one input"),
 }
@@ -256,10 +257,53 @@ def _statement(spec: ModelSpec, q) -> Text:
           + f" reçoit une entrée de forme {shape_tex} ({fr_axes}), un exemple à la fois.")
     en = (f"The network {spec.model_name} of the file {file}" + (f" (arguments: {given})" if given else "")
           + f" receives an input of shape {shape_tex} ({en_axes}), one sample at a time.")
+    declared = _declared_layers(spec.model_file, spec.model_name)
+    if declared:
+        fr += " Ses couches, telles que le constructeur les déclare : " + " ; ".join(declared) + "."
+        en += " Its layers, as the constructor declares them: " + "; ".join(declared) + "."
     if layers:
         fr += f" Pour les couches {layers}, donnez ce qui est demandé (formes canaux d'abord, sans le lot)."
         en += f" For the layers {layers}, give what is asked (shapes channels first, without the batch)."
     return Text(fr, en)
+
+
+def _declared_layers(model_file: str, name: str) -> tuple:
+    """``attr = nn.Layer(…)`` for each module the class's ``__init__`` assigns, read from the source
+    (not run: no torch); empty for a function or a source that cannot be read.
+
+    >>> import pathlib, tempfile
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.py"
+    >>> _ = f.write_text("class M:\\n def __init__(self, n):\\n  self.fc = nn.Linear(4, n)\\n  self.k = 3\\n")
+    >>> _declared_layers(str(f), "M")
+    ('fc = nn.Linear(4, n)',)
+    """
+    path = Path(model_file)
+    try:
+        return _declared_cached(str(path), path.stat().st_mtime, name)
+    except OSError:
+        return ()
+
+
+@lru_cache(maxsize=None)
+def _declared_cached(path: str, mtime: float, name: str) -> tuple:
+    import ast
+
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return ()
+    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name), None)
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None) \
+        if cls is not None else None
+    out = []
+    for node in ast.walk(init) if init is not None else ():
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                call = " ".join((ast.get_source_segment(source, node.value) or "").split()).replace("$", "")
+                out.append(f"{target.attr} = {call[:120]}")
+    return tuple(out)
 
 
 # --- tracing the real module ---------------------------------------------------------------------------------
@@ -315,7 +359,8 @@ def _build(spec: ModelSpec, shape: tuple, args: dict):
         except Exception as exc:  # the dry forward pass that gives lazy layers their size
             from .course import one_line
 
-            raise WorkError(Text(f"{spec.path} : le passage avant à vide échoue pour l'entrée {shape} : {one_line(exc)}",
+            raise WorkError(Text(f"{spec.path} : le passage avant à vide échoue pour l'entrée {shape} : "
+                                 f"{one_line(exc)}",
                                  f"{spec.path}: the dry forward pass fails for the input {shape}: "
                                  f"{one_line(exc)}")) from None
     return model.eval()
@@ -440,7 +485,7 @@ def _check(spec: ModelSpec, q, sol, checks) -> None:
         for h in hooks:
             h.remove()
     for layer, quantities in spec.ask:
-        module, (x, y) = modules.get(layer), seen.get(layer, (None, None))
+        module, y = modules.get(layer), seen.get(layer)
         for quantity in quantities:
             got, part = sol.answers[f"{layer}.{quantity}"], f"{layer}.{quantity}"
             if quantity == "shape" and y is not None:
@@ -450,13 +495,14 @@ def _check(spec: ModelSpec, q, sol, checks) -> None:
             elif quantity == "mult_adds" and module is not None and y is not None:
                 checks.equal(part + " (weights × outputs)", int(got), _mult_adds(module, y))
     if "params" in spec.totals:
-        checks.equal("total.params (numel)", int(sol.answers["total.params"]), sum(p.numel() for p in model.parameters()))
+        checks.equal("total.params (numel)", int(sol.answers["total.params"]),
+                     sum(p.numel() for p in model.parameters()))
     _check_fields(spec, q, sol, checks, analyze(model, shape, spec.model_file, check=True))
 
 
 def _recorder(seen: dict, name: str):
     def hook(module, inputs, output):
-        seen.setdefault(name, (inputs[0], output))
+        seen.setdefault(name, output)
     return hook
 
 
