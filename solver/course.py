@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TdError, UsageError
-from .sheetfile import SHEET_FILE, read_sheet
+from .sheetfile import SHEET_FILE
 from .text import Text
 
 
@@ -57,9 +57,8 @@ def course_folders(course: str) -> list[SheetFolder]:
     return found
 
 
-def folder_exercises(folder: SheetFolder):
-    """(the folder's `Sheet`, [(exercise, file it comes from)]) — every exercise checked to be of that sheet."""
-    sheet = read_sheet(folder.path)
+def folder_exercises(folder: SheetFolder, sheet) -> list:
+    """[(exercise, file it comes from)] of the folder of `sheet`, every exercise checked to be of that sheet."""
     items = []
     for module, path in _modules(folder):
         exercises = getattr(module, "EXERCISES", None)
@@ -70,7 +69,7 @@ def folder_exercises(folder: SheetFolder):
         from .model_exercise import load_model_exercise
 
         items.append((load_model_exercise(path, sheet.id), str(path)))
-    return sheet, items
+    return items
 
 
 def _checked(exercises, path: str, sheet_id: str) -> list:

@@ -62,12 +62,15 @@ class _Found:
 
     def add_folder(self, folder) -> None:
         from .course import folder_exercises
+        from .sheetfile import read_sheet
 
-        sheet, items = folder_exercises(folder)
+        sheet = read_sheet(folder.path)
         if sheet.id in self.sheets:
-            raise UsageError(Text(f"{folder} : la feuille « {sheet.id} » existe déjà ({self.sheets[sheet.id].folder})",
-                                  f"{folder}: the sheet '{sheet.id}' already exists ({self.sheets[sheet.id].folder})"))
+            where, other = folder.path, self.sheets[sheet.id].folder
+            raise UsageError(Text(f"{where} : la feuille « {sheet.id} » existe déjà ({other})",
+                                  f"{where}: the sheet '{sheet.id}' already exists ({other})"))
         self.sheets[sheet.id] = sheet
+        items = folder_exercises(folder, sheet)
         for ex, path in items:
             for name in (ex.id, *ex.aliases):
                 if name in self.origin:

@@ -266,6 +266,8 @@ def test_sheet_markdown_and_pdf(course, tmp_path):
 @pytest.mark.parametrize("files, words", [
     ({"outsize.py": MODULE + "\n1 / 0\n"}, ["outsize.py", "ZeroDivisionError"]),
     ({"outsize.py": MODULE.replace('id="exam.1"', 'id="td2.II.1"')}, ["outsize.py", "td2.II.1"]),
+    ({"outsize.py": MODULE.replace('sheet="exam"', 'sheet="quiz"')}, ["outsize.py", "quiz", "sheet.yaml"]),
+    ({"sheet.yaml": 'id: td2\ntitle: x\n'}, ["exam", "td2"]),
     ({"sheet.yaml": 'id: exam\ntitle: 3\n'}, ["sheet.yaml", "title"]),
     ({"sheet.yaml": 'id: exam\ntitle: {fr: a, en: b}\norder: [exam.9]\n'}, ["sheet.yaml", "order", "exam.9"]),
     ({"sheet.yaml": 'id: [exam\n'}, ["sheet.yaml", "YAML"]),
