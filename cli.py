@@ -126,7 +126,11 @@ def _bad_value(exc: click.BadParameter) -> Text:
 
 
 class Group(click.Group):
-    """The command group: every way a run can end becomes one line and the contract's exit code."""
+    """The command group: every way a run can end becomes one line and the contract's exit code;
+    `--course DIR` is accepted before or after the command's name."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, hoist_course(args))
 
     def main(self, args=None, prog_name=None, **extra):
         argv = list(sys.argv[1:] if args is None else args)
@@ -151,14 +155,53 @@ class Group(click.Group):
             sys.exit(1)
 
 
+
+def hoist_course(args: list[str]) -> list[str]:
+    """Move ``--course DIR`` / ``--course=DIR`` (before any ``--``) to the front, for the group.
+
+    >>> hoist_course(["list", "--sheet", "exam", "--course", "c"])
+    ['--course', 'c', 'list', '--sheet', 'exam']
+    """
+    front, rest, i = [], [], 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            rest += args[i:]
+            break
+        if a == "--course" and i + 1 < len(args):
+            front += args[i:i + 2]
+            i += 2
+            continue
+        (front if a.startswith("--course=") else rest).append(a)
+        i += 1
+    return front + rest
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="tdsolver")
-def main():
+@click.option("--course", type=click.Path(file_okay=False), metavar="DIR",
+              help="A course folder: its sheets and exercises are used as if built in "
+                   "(default: $TDSOLVER_COURSE).")
+@click.pass_context
+def main(ctx, course):
     """Solve, explain and grade the exercises of CNN tutorial sheets."""
+    if course is not None:  # the engine (and its worker processes) read the course from the environment
+        from solver.registry import COURSE_ENV
+
+        before = os.environ.get(COURSE_ENV)
+        os.environ[COURSE_ENV] = os.path.abspath(course)
+        ctx.call_on_close(lambda: _restore_env(COURSE_ENV, before))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 @main.command("list")
-@click.option("--sheet", help="Only this sheet (td2, devoir, tp-cnn, cours-intro, cours-cnn).")
+@click.option("--sheet", help="Only this sheet (its id, as `list` shows).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @LANG
 @engine_errors
@@ -166,9 +209,8 @@ def list_command(sheet, as_json, lang):
     """The catalogue: id, aliases, sheet, title and parts of every exercise."""
     from solver import registry
 
-    if sheet is not None and sheet not in registry.SHEETS:
-        raise UsageError(Text(f"feuille inconnue « {sheet} » (feuilles : {', '.join(registry.SHEETS)})",
-                              f"unknown sheet '{sheet}' (sheets: {', '.join(registry.SHEETS)})"))
+    if sheet is not None:
+        registry.get_sheet(sheet)
     exercises = registry.by_sheet(sheet) if sheet else registry.all_exercises()
     if as_json:
         rows = [{"id": e.id, "aliases": list(e.aliases), "sheet": e.sheet, "title": e.title(lang),

@@ -213,11 +213,11 @@ def same_stride_message(path: str, name: str, line: int | None) -> Text:
         f"{where} : PyTorch ne construit pas une convolution padding='same' avec un pas > 1. Dans l'énoncé, "
         "« same » veut dire sortie = ⌈entrée/pas⌉ (règle de TensorFlow) : écrivez F.pad(x, (0, 1, 0, 1)) "
         "(le zéro manquant à droite et en bas ; en général un total de (⌈i/s⌉−1)·s + k − i zéros, le surplus "
-        "après) puis la convolution avec padding=0 ; `tdsolver solve td2.III.2a` détaille ce calcul.",
+        "après) puis la convolution avec padding=0.",
         f"{where}: PyTorch does not build a convolution with padding='same' and stride > 1. In the sheet, "
         "'same' means output = ⌈input/stride⌉ (TensorFlow's rule): write F.pad(x, (0, 1, 0, 1)) (the missing "
         "zero on the right and bottom; in general (⌈i/s⌉−1)·s + k − i zeros in total, the extra one after) "
-        "then the convolution with padding=0; `tdsolver solve td2.III.2a` works it out.")
+        "then the convolution with padding=0.")
 
 
 def _user_line(exc, path: str) -> int | None:

@@ -143,6 +143,7 @@ class Exercise:
     Its own `draw(rng, shared)` then draws only its other parameters, from its own RNG, and may
     read the shared values (to fit an input to the network, say). Without a chain, `draw(rng)`
     draws everything.
+    `figure` (a `solver.figures.Figure`) is drawn beside the correction of a sheet.
     """
 
     id: str
@@ -158,6 +159,7 @@ class Exercise:
     validate: Callable[[Mapping[str, Any]], None] | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     variant_title: Callable[[Params], Text] | None = None
+    figure: Any = None
     chain: Chain | None = None
     shared_as: Mapping[str, str] = field(default_factory=dict)
 

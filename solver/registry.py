@@ -1,55 +1,130 @@
-"""Find exercises by id or alias.
+"""Find sheets and exercises: the built-in ones, and those of a teacher's course folder.
 
-Exercise modules live in the `exercises` package (one sub-package per sheet). They import
-SymPy only inside their functions, so discovering them all is cheap.
+A sheet is a folder with a `sheet.yaml` (`solver.sheetfile`); its exercises are the modules of
+that folder that define ``EXERCISES`` and its model-exercise YAML files (`solver.model_exercise`).
+Built-in sheets are the sub-packages of the `exercises` package; a course folder (``--course DIR``
+or the environment variable ``TDSOLVER_COURSE``) adds its own, loaded from their files. Exercise
+modules import SymPy only inside their functions, so discovering them all is cheap.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
-import pkgutil
+import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .core import Exercise
-from .errors import UnknownExercise
+from .errors import UnknownExercise, UsageError
+from .sheetfile import Sheet
+from .text import Text
 
-SHEETS = ("td2", "devoir", "tp-cnn", "cours-intro", "cours-cnn")
+COURSE_ENV = "TDSOLVER_COURSE"
+
+
+def course_dir() -> str | None:
+    """The course folder in use (absolute), or None."""
+    folder = os.environ.get(COURSE_ENV, "").strip()
+    return os.path.abspath(folder) if folder else None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    sheets: dict          # sheet id -> Sheet, in catalogue order
+    exercises: tuple      # every Exercise, in catalogue order
+    index: dict           # id or alias -> Exercise
 
 
 @lru_cache(maxsize=None)
+def _catalogue(course: str | None) -> Catalogue:
+    from .course import builtin_folders, course_folders
+
+    found = _Found()
+    for folder in builtin_folders():
+        found.add_folder(folder)
+    if course is not None:
+        for folder in course_folders(course):
+            found.add_folder(folder)
+    return found.catalogue()
+
+
+def catalogue() -> Catalogue:
+    return _catalogue(course_dir())
+
+
+class _Found:
+    """Sheets and exercises gathered folder by folder, with the file each came from (for errors)."""
+
+    def __init__(self):
+        self.sheets: dict[str, Sheet] = {}
+        self.exercises: list[Exercise] = []
+        self.origin: dict[str, str] = {}  # id or alias -> file
+
+    def add_folder(self, folder) -> None:
+        from .course import folder_exercises
+        from .sheetfile import read_sheet
+
+        sheet = read_sheet(folder.path)
+        if sheet.id in self.sheets:
+            where, other = folder.path, self.sheets[sheet.id].folder
+            raise UsageError(Text(f"{where} : la feuille « {sheet.id} » existe déjà ({other})",
+                                  f"{where}: the sheet '{sheet.id}' already exists ({other})"))
+        self.sheets[sheet.id] = sheet
+        items = folder_exercises(folder, sheet)
+        for ex, path in items:
+            for name in (ex.id, *ex.aliases):
+                if name in self.origin:
+                    raise UsageError(Text(f"{path} : l'identifiant « {name} » est déjà défini dans {self.origin[name]}",
+                                          f"{path}: the id '{name}' is already defined in {self.origin[name]}"))
+                self.origin[name] = path
+            self.exercises.append(ex)
+        missing = [i for i in sheet.order if not any(e.id == i and e.sheet == sheet.id for e in self.exercises)]
+        if missing:
+            from .sheetfile import SHEET_FILE, sheet_error
+
+            raise sheet_error(os.path.join(sheet.folder, SHEET_FILE), "order",
+                              f"« {missing[0]} » n'est pas un exercice de cette feuille",
+                              f"'{missing[0]}' is not an exercise of this sheet")
+
+    def catalogue(self) -> Catalogue:
+        sheets = dict(sorted(self.sheets.items(), key=lambda kv: kv[1].catalogue_key))
+        rank = {s: n for n, s in enumerate(sheets)}
+
+        def key(ex: Exercise) -> tuple:
+            order = sheets[ex.sheet].order
+            position = order.index(ex.id) if ex.id in order else len(order)
+            return (rank[ex.sheet], position, _id_key(ex.id))
+
+        exercises = tuple(sorted(self.exercises, key=key))
+        index = {name: ex for ex in exercises for name in (ex.id, *ex.aliases)}
+        return Catalogue(sheets, exercises, index)
+
+
 def all_exercises() -> tuple[Exercise, ...]:
-    """Every exercise, in catalogue order (sheet, then the numbering of the sheet)."""
-    import exercises
-
-    found: list[Exercise] = []
-    for info in pkgutil.walk_packages(exercises.__path__, "exercises."):
-        if info.ispkg:
-            continue
-        module = importlib.import_module(info.name)
-        found.extend(getattr(module, "EXERCISES", ()))
-    ids = [e.id for e in found]
-    duplicates = {i for i in ids if ids.count(i) > 1}
-    if duplicates:
-        raise RuntimeError(f"exercise ids defined twice: {sorted(duplicates)}")
-    return tuple(sorted(found, key=catalogue_key))
+    """Every exercise, in catalogue order (sheet, then the sheet's `order`, then its numbering)."""
+    return catalogue().exercises
 
 
-def catalogue_key(ex: Exercise) -> tuple:
-    """Sort key: sheet order, then numbers compared as numbers (td2.II.1 < td2.II.2 < td2.III.1).
+def sheets() -> dict:
+    """Every sheet (id -> `Sheet`), in catalogue order."""
+    return catalogue().sheets
 
-    >>> from solver.text import Text
-    >>> sorted(["tp-cnn.10", "tp-cnn.9", "tp-cnn.1"], key=lambda i: _id_key(i))
-    ['tp-cnn.1', 'tp-cnn.9', 'tp-cnn.10']
-    """
-    sheet_rank = SHEETS.index(ex.sheet) if ex.sheet in SHEETS else len(SHEETS)
-    return (sheet_rank, _id_key(ex.id))
+
+def __getattr__(name: str):
+    if name == "SHEETS":  # the sheet ids, as a tuple (kept for the callers of the former constant)
+        return tuple(sheets())
+    raise AttributeError(name)
 
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8}
 
 
 def _id_key(ex_id: str) -> tuple:
+    """Numbers compared as numbers, Roman numerals as their value.
+
+    >>> sorted(["s.10", "s.9", "s.III.1", "s.1b", "s.1"], key=_id_key)
+    ['s.1', 's.1b', 's.III.1', 's.9', 's.10']
+    """
     key = []
     for piece in ex_id.split(".")[1:]:
         digits = "".join(ch for ch in piece if ch.isdigit())
@@ -62,24 +137,23 @@ def _id_key(ex_id: str) -> tuple:
     return tuple(key)
 
 
-@lru_cache(maxsize=None)
-def _index() -> dict[str, Exercise]:
-    table: dict[str, Exercise] = {}
-    for ex in all_exercises():
-        for name in (ex.id, *ex.aliases):
-            if name in table:
-                raise RuntimeError(f"name {name!r} given to {table[name].id} and {ex.id}")
-            table[name] = ex
-    return table
-
-
 def get(name: str) -> Exercise:
     """The exercise with this id or alias; `UnknownExercise` lists the closest names."""
-    table = _index()
+    table = catalogue().index
     if name in table:
         return table[name]
     close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.5)
     raise UnknownExercise(name, close)
+
+
+def get_sheet(sheet_id: str) -> Sheet:
+    """The sheet with this id; a `UsageError` listing the sheets otherwise."""
+    known = sheets()
+    if sheet_id not in known:
+        names = ", ".join(known)
+        raise UsageError(Text(f"feuille inconnue « {sheet_id} » (feuilles : {names})",
+                              f"unknown sheet '{sheet_id}' (sheets: {names})"))
+    return known[sheet_id]
 
 
 def by_sheet(sheet: str) -> tuple[Exercise, ...]:

@@ -11,43 +11,20 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 
-from .errors import UsageError, WorkError
+from .errors import WorkError
 from .files import match_umask
+from .sheetfile import Sheet
 from .text import Text
 
 
-@dataclass(frozen=True)
-class Sheet:
-    id: str
-    title: Text
-    groups: dict  # group key (id without its last number) -> Text heading
+def __getattr__(name: str):
+    if name == "SHEETS":  # every sheet by id (kept for the callers of the former constant)
+        from . import registry
 
+        return registry.sheets()
+    raise AttributeError(name)
 
-SHEETS = {
-    "td2": Sheet("td2", Text("TD2 — Réseaux convolutionnels", "Tutorial 2 — Convolutional networks"), {
-        "td2.I": Text("Softmax et entropie croisée", "Softmax and cross-entropy"),
-        "td2.II": Text("Calcul de convolution", "Computing a convolution"),
-        "td2.III": Text("Étude d'une architecture CNN", "Studying a CNN architecture"),
-        "td2.IV": Text("Calcul de gradient", "Computing a gradient"),
-        "td2.V": Text("Équivariance par translation", "Translation equivariance"),
-        "td2.VI": Text("Convolutions 1D", "1D convolutions"),
-    }),
-    "devoir": Sheet("devoir", Text("Devoir — activations, MLP et CNN", "Homework — activations, MLPs and CNNs"), {
-        "devoir.1": Text("Question 1 — fonctions d'activation", "Question 1 — activation functions"),
-        "devoir.2": Text("Question 2 — mélange de régressions logistiques",
-                         "Question 2 — mixture of logistic regressions"),
-        "devoir.3": Text("Question 3 — schémas d'optimisation", "Question 3 — optimisation schemes"),
-        "devoir.4": Text("Question 4 — bases de la convolution", "Question 4 — convolution basics"),
-        "devoir.5": Text("Question 5 — champ récepteur", "Question 5 — receptive field"),
-    }),
-    "tp-cnn": Sheet("tp-cnn", Text("TP 5-6 — Réseaux convolutionnels pour l'image",
-                                   "Lab 5-6 — Convolutional networks for images"), {}),
-    "cours-intro": Sheet("cours-intro", Text("Cours d'introduction — exemples traités",
-                                             "Introductory lecture — worked examples"), {}),
-    "cours-cnn": Sheet("cours-cnn", Text("Cours CNN — exemples traités", "CNN lecture — worked examples"), {}),
-}
 
 SOLUTION = Text("Correction", "Solution")
 STUDENT = Text("énoncé", "statement")
@@ -55,11 +32,10 @@ VARIANT = Text("variante {seed}", "variant {seed}")
 
 
 def get_sheet(sheet_id: str) -> Sheet:
-    if sheet_id not in SHEETS:
-        names = ", ".join(SHEETS)
-        raise UsageError(Text(f"feuille inconnue « {sheet_id} » (feuilles : {names})",
-                              f"unknown sheet '{sheet_id}' (sheets: {names})"))
-    return SHEETS[sheet_id]
+    """The sheet with this id (declared by its folder's sheet.yaml); `UsageError` otherwise."""
+    from . import registry
+
+    return registry.get_sheet(sheet_id)
 
 
 def solved_exercises(sheet_id: str, seed: int | None):
@@ -88,14 +64,13 @@ def document_title(sheet: Sheet, lang: str, seed: int | None, answers: bool) -> 
 
 def _figure(ex, sol, lang, figures_dir, base_dir, ext):
     """Draw the exercise's figure into `figures_dir`; (path relative to base_dir, caption) or None."""
-    if figures_dir is None:
+    if figures_dir is None or ex.figure is None:
         return None
-    from .figures import FIGURES, draw_figure
+    from .figures import draw_figure
 
     path = os.path.join(figures_dir, f"{ex.id}-{lang}.{ext}")
-    if not draw_figure(ex.id, sol.params, sol, lang, path):
-        return None
-    return os.path.relpath(path, base_dir), FIGURES[ex.id].caption
+    draw_figure(ex.figure, sol.params, sol, lang, path)
+    return os.path.relpath(path, base_dir), ex.figure.caption
 
 
 def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True,

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
+from solver.figures import Figure, illustrative
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -192,9 +193,27 @@ def _minus_oo(q):
     return -sp.oo
 
 
+def _plot_swish(ax, q, sol, lang):
+    import numpy as np
+
+    x = np.linspace(-4, 4, 401)
+    for beta in (0.0, 1.0, 3.0, 10.0):
+        ax.plot(x, x / (1 + np.exp(-beta * x)), label=f"β = {beta:g}")
+    ax.plot(x, np.maximum(x, 0), "k--", lw=1, label="ReLU")
+    ax.plot(x, x / 2, "k:", lw=1, label="x/2")
+    ax.legend(fontsize=8)
+    ax.set_xlabel("x")
+    ax.set_ylabel("x·σ(βx)")
+
+
+SWISH_FIGURE = Figure(Text("$x\\,\\sigma(\\beta x)$ pour plusieurs $\\beta$, comparée à ReLU et à $x/2$.",
+                           "$x\\,\\sigma(\\beta x)$ for several $\\beta$, against ReLU and $x/2$."), _plot_swish)
+
+
 SWISH = Exercise(
     id="devoir.1.1",
     sheet="devoir",
+    figure=SWISH_FIGURE,
     aliases=("swish-limits",),
     title=Text("Activation x σ(βx) : entre linéaire et ReLU", "Activation x σ(βx): between linear and ReLU"),
     statement=swish_statement,
@@ -394,9 +413,31 @@ def _kink_param(name, doc_fr, doc_en):
     return Param(name, "number", SYMBOLIC, Text(doc_fr, doc_en), symbolic_ok=True)
 
 
+def _plot_relu_construction(ax, q, sol, lang):
+    import numpy as np
+
+    v = illustrative(q, {"a": 1.0, "b": 0.5, "alpha": 1.0, "beta": -1.0})
+    x = np.linspace(v["beta"] - 2, v["alpha"] + 2, 401)
+    right = v["a"] * np.maximum(x - v["alpha"], 0)
+    left = v["b"] * np.maximum(v["beta"] - x, 0)
+    ax.plot(x, right + left, "k", lw=2, label="h(x)")
+    ax.plot(x, right, "--", label="a·relu(x − α)")
+    ax.plot(x, left, "--", label="b·relu(β − x)")
+    ax.axvline(v["alpha"], color="grey", lw=0.5)
+    ax.axvline(v["beta"], color="grey", lw=0.5)
+    ax.legend(fontsize=8)
+    ax.set_xlabel("x")
+
+
+KINK_FIGURE = Figure(Text("$h$ et sa décomposition en deux ReLU (valeurs d'exemple si symboliques).",
+                          "$h$ and its decomposition into two ReLUs (example values when symbolic)."),
+                     _plot_relu_construction)
+
+
 KINK = Exercise(
     id="devoir.1.2",
     sheet="devoir",
+    figure=KINK_FIGURE,
     aliases=("relu-construction",),
     title=Text("Construire une activation linéaire par morceaux avec des ReLU",
                "Building a piecewise-linear activation from ReLUs"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
+from solver.figures import Figure, receptive_field
 from solver.params import Param
 from solver.text import Text
 
@@ -831,6 +832,10 @@ def _validate_odd(values) -> None:
 
 YES_NO_PART = dict(choices=YES_NO)
 
+RF_FIGURE = Figure(Text("Champ récepteur d'une unité de sortie sur l'entrée.",
+                        "Receptive field of one output unit on the input."), receptive_field("rf"))
+
+
 EXERCISES = (
     Exercise(id="devoir.3.2", sheet=SHEET, aliases=("mlp-parameter-count",),
              title=Text("Paramètres d'un perceptron et taille de sa hessienne",
@@ -881,6 +886,7 @@ EXERCISES = (
              statement=statement_5_2, solve=solve_5_2,
              parts=(Part("text", "text", Text("exemples", "examples")),)),
     Exercise(id="devoir.5.3", sheet=SHEET,
+             figure=RF_FIGURE,
              title=Text("Champ récepteur d'une pile de convolutions", "Receptive field of a stack of convolutions"),
              statement=statement_5_3, solve=solve_5_3, check=check_5_3, chain=STACK, validate=_validate_odd,
              diagnoses=DIAGNOSES_5_3, params=_stack_params(),

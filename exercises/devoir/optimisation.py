@@ -9,6 +9,7 @@ derivations show the matrix form with SymPy matrix symbols.
 from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.figures import Figure
 from solver.text import Text
 
 
@@ -396,9 +397,37 @@ def _order_wrong(power):
     return wrong
 
 
+def _plot_finite_difference_error(ax, q, sol, lang):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(4, 4))
+    w, v = rng.normal(size=4), rng.normal(size=4)
+
+    def grad(x):  # gradient of f(x) = sum(sin(A x)) + |x|^4 / 4
+        return A.T @ np.cos(A @ x) + np.dot(x, x) * x
+
+    def hess_v(x):
+        return A.T @ (-np.sin(A @ x) * (A @ v)) + np.dot(x, x) * v + 2 * np.dot(x, v) * x
+
+    r = np.logspace(-9, 0, 60)
+    err = [np.linalg.norm((grad(w + t * v) - grad(w)) / t - hess_v(w)) for t in r]
+    ax.loglog(r, err, ".-", label="‖(g(w + r v) − g(w))/r − Hv‖")
+    ax.loglog(r, r * err[-15] / r[-15], "k--", lw=1, label="∝ r")
+    ax.set_xlabel("r")
+    ax.legend(fontsize=8)
+
+
+ORDER_FIGURE = Figure(Text("Erreur de l'estimation par différence finie en fonction de $r$ : pente 1, "
+                           "puis les erreurs d'arrondi dominent pour $r$ petit.",
+                           "Error of the finite-difference estimate against $r$: slope 1, then rounding "
+                           "errors dominate for small $r$."), _plot_finite_difference_error)
+
+
 ORDER = Exercise(
     id="devoir.3.4",
     sheet="devoir",
+    figure=ORDER_FIGURE,
     title=Text("Erreur de l'estimation par différence finie", "Error of the finite-difference estimate"),
     statement=order_statement,
     parts=(Part("error", "expr", Text("ordre de l'erreur, par exemple `O(r^2)`", "order of the error, e.g. `O(r^2)`"),

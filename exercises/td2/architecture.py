@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
+from solver.figures import Figure, receptive_field
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -768,9 +769,14 @@ def _params_exercise(ex_id, c, n, inputs, alias=()):
         shared_as=inputs, validate=validate, diagnoses=_param_diagnoses())
 
 
+RF_FIGURE = Figure(Text("Champ récepteur d'une unité de conv4 sur l'entrée.",
+                        "Receptive field of one unit of conv4 on the input."), receptive_field("conv4"))
+
+
 EXERCISES = (
     Exercise(
         id="td2.III.1", sheet="td2", aliases=("receptive-field",),
+        figure=RF_FIGURE,
         title=Text("CustomModel : champs récepteurs", "CustomModel: receptive fields"),
         statement=statement_rf,
         parts=tuple(Part(name, "int", Text(f"champ récepteur d'un neurone de {name}",

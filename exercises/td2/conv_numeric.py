@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from solver.core import Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.figures import Figure
 from solver.params import Param
 from solver.text import Text
 
@@ -112,9 +113,41 @@ def _diagnoses():
                  for d in correlation_diagnoses("Y", _operands))
 
 
+def _plot_sliding_kernel(ax, q, sol, lang):
+    import matplotlib.patches as patches
+
+    M, K = q["M"], q["K"]
+    p = len(K) // 2
+    n = len(M) + 2 * p
+    for r in range(n):
+        for c in range(n):
+            inside = p <= r < n - p and p <= c < n - p
+            value = M[r - p][c - p] if inside else 0
+            ax.text(c + 0.5, n - r - 0.5, str(value), ha="center", va="center", fontsize=9,
+                    color="black" if inside else "0.6")
+    for i in range(n + 1):
+        ax.plot([0, n], [i, i], color="0.8", lw=0.5)
+        ax.plot([i, i], [0, n], color="0.8", lw=0.5)
+    k = len(K)
+    ax.add_patch(patches.Rectangle((0, n - k), k, k, facecolor="tab:blue", alpha=0.25,
+                                   edgecolor="tab:blue", lw=1.5))
+    ax.add_patch(patches.Rectangle((1, n - k), k, k, fill=False, edgecolor="tab:blue", lw=1,
+                                   linestyle="--"))
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, n)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+FIGURE = Figure(Text("Le noyau glisse sur l'entrée complétée de zéros (première position).",
+                     "The kernel slides over the zero-padded input (first position)."), _plot_sliding_kernel)
+
+
 EXERCISES = (Exercise(
     id="td2.II.2",
     sheet="td2",
+    figure=FIGURE,
     aliases=("conv-numeric",),
     title=Text("Calcul numérique d'une convolution", "Computing a convolution by hand"),
     statement=statement,

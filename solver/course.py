@@ -1,0 +1,162 @@
+"""Sheet folders: the built-in ones (sub-packages of `exercises`) and those of a course folder.
+
+A sheet folder holds a `sheet.yaml`, exercise modules (Python files that assign ``EXERCISES`` at
+the top level) and model exercises (every other ``*.yaml`` / ``*.yml`` file). Other Python files
+(a network a model exercise uses, helpers) are not imported here. A course's modules are loaded
+from their files under unique module names; a module that fails to import, or a malformed file,
+is a one-line `UsageError` naming the file — never a traceback.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import importlib.util
+import os
+import pkgutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import TdError, UsageError
+from .sheetfile import SHEET_FILE
+from .text import Text
+
+
+@dataclass(frozen=True)
+class SheetFolder:
+    path: str
+    package: str | None = None  # the package name of a built-in sheet (None: a course's folder)
+
+
+def builtin_folders() -> list[SheetFolder]:
+    """Every sub-package of `exercises` that declares its sheet."""
+    import exercises
+
+    out = []
+    for info in pkgutil.iter_modules(exercises.__path__):
+        path = os.path.join(info.module_finder.path, info.name)
+        if info.ispkg and os.path.isfile(os.path.join(path, SHEET_FILE)):
+            out.append(SheetFolder(path, f"exercises.{info.name}"))
+    return sorted(out, key=lambda f: f.path)
+
+
+def course_folders(course: str) -> list[SheetFolder]:
+    """The sheet folders of a course: DIR itself when it has a `sheet.yaml`, and its sub-folders that do."""
+    if not os.path.isdir(course):
+        raise UsageError(Text(f"--course : le dossier {course} n'existe pas",
+                              f"--course: the folder {course} does not exist"))
+    found = [SheetFolder(course)] if os.path.isfile(os.path.join(course, SHEET_FILE)) else []
+    for entry in sorted(os.scandir(course), key=lambda e: e.name):
+        if entry.is_dir() and os.path.isfile(os.path.join(entry.path, SHEET_FILE)):
+            found.append(SheetFolder(entry.path))
+    if not found:
+        raise UsageError(Text(f"--course : aucun dossier de feuille (avec {SHEET_FILE}) dans {course}",
+                              f"--course: no sheet folder (with a {SHEET_FILE}) in {course}"))
+    return found
+
+
+def folder_exercises(folder: SheetFolder, sheet) -> list:
+    """[(exercise, file it comes from)] of the folder of `sheet`, every exercise checked to be of that sheet."""
+    items = []
+    for module, path in _modules(folder):
+        exercises = getattr(module, "EXERCISES", None)
+        if exercises is None:
+            continue
+        items += [(ex, path) for ex in _checked(exercises, path, sheet.id)]
+    for path in _model_files(folder.path):
+        from .model_exercise import load_model_exercise
+
+        items.append((load_model_exercise(path, sheet.id), str(path)))
+    return items
+
+
+def _checked(exercises, path: str, sheet_id: str) -> list:
+    from .core import Exercise
+
+    if not isinstance(exercises, (tuple, list)) or not all(isinstance(e, Exercise) for e in exercises):
+        raise UsageError(Text(f"{path} : EXERCISES doit être un tuple d'objets Exercise",
+                              f"{path}: EXERCISES must be a tuple of Exercise objects"))
+    for ex in exercises:
+        if ex.sheet != sheet_id:
+            raise UsageError(Text(
+                f"{path} : l'exercice « {ex.id} » déclare la feuille « {ex.sheet} », mais son dossier est celui "
+                f"de « {sheet_id} » ({SHEET_FILE})",
+                f"{path}: the exercise '{ex.id}' declares the sheet '{ex.sheet}', but its folder is that of "
+                f"'{sheet_id}' ({SHEET_FILE})"))
+    return list(exercises)
+
+
+def _modules(folder: SheetFolder):
+    """(module, file) of the folder's exercise modules, in file-name order."""
+    if folder.package is not None:
+        package = importlib.import_module(folder.package)
+        for info in sorted(pkgutil.walk_packages(package.__path__, folder.package + "."), key=lambda i: i.name):
+            if not info.ispkg:
+                module = importlib.import_module(info.name)
+                yield module, getattr(module, "__file__", info.name)
+        return
+    for path in sorted(Path(folder.path).glob("*.py")):
+        if _declares_exercises(path):
+            yield import_file(path), str(path)
+
+
+def _declares_exercises(path: Path) -> bool:
+    """Whether a Python file assigns ``EXERCISES`` at its top level (read, not run)."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UsageError(Text(f"{path} : ne peut pas être lu ({one_line(exc)})",
+                              f"{path}: cannot be read ({one_line(exc)})")) from None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == "EXERCISES" for t in targets):
+            return True
+    return False
+
+
+def module_name(path) -> str:
+    """A module name unique to this file (its absolute path hashed), stable between runs."""
+    path = os.path.abspath(path)
+    digest = hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
+    stem = "".join(ch if ch.isalnum() else "_" for ch in Path(path).stem)
+    return f"tdsolver_course_{digest}_{stem}"
+
+
+def import_file(path):
+    """Import a teacher's Python file under its unique name (cached in `sys.modules`); errors named."""
+    name = module_name(path)
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise UsageError(Text(f"{path} : pas un module Python", f"{path}: not a Python module"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except TdError:
+        del sys.modules[name]
+        raise
+    except BaseException as exc:  # the teacher's code, whatever it raises (SystemExit included)
+        del sys.modules[name]
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise UsageError(Text(f"{path} : l'import échoue : {one_line(exc)}",
+                              f"{path}: import fails: {one_line(exc)}")) from None
+    return module
+
+
+
+def _model_files(folder: str) -> list[Path]:
+    files = [p for ext in ("*.yaml", "*.yml") for p in Path(folder).glob(ext) if p.name != SHEET_FILE]
+    return sorted(files)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
