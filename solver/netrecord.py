@@ -144,6 +144,7 @@ class _Recorder(_mode_base()):
         self.counts: dict = {}
         self.module_names = {id(m): n for n, m in model.named_modules(remove_duplicate=False) if n}
         self.counted: set = set()     # ids of modules and parameters already counted
+        self.derived: dict = {}       # id(constant) -> (constant, parameters it was computed from)
 
     def geo_input_shape(self) -> tuple:
         return self.input_shape
@@ -224,7 +225,9 @@ class _Recorder(_mode_base()):
         tracked = [t for t in map(self.lookup, _tensors((args, kwargs))) if t is not None]
         name = _fname(func)
         if not tracked:
-            return func(*args, **kwargs)
+            out = func(*args, **kwargs)
+            self.derive(args, kwargs, out)
+            return out
         where = user_line()
         out = func(*args, **kwargs)
         if not _has_tensor(out) or is_plumbing(name):
@@ -240,15 +243,31 @@ class _Recorder(_mode_base()):
         self.add(layer, out, geos)
         return out
 
-    def loose_parameters(self, values) -> int:
-        """Parameters used directly by a function (a class token, a position embedding), counted once."""
+    def _parameters_in(self, values) -> list:
         import torch
 
-        total = 0
+        found = []
         for t in _tensors(values):
-            if isinstance(t, torch.nn.Parameter) and id(t) not in self.counted:
-                self.counted.add(id(t))
-                total += t.numel()
+            if isinstance(t, torch.nn.Parameter):
+                found.append(t)
+            entry = self.derived.get(id(t))
+            if entry is not None and entry[0] is t:
+                found += entry[1]
+        return found
+
+    def derive(self, args, kwargs, out) -> None:
+        """Remember the parameters behind a constant (class_token.expand(n, -1, -1) is still a parameter)."""
+        params = self._parameters_in((args, kwargs))
+        if params and _is_tensor(out):
+            self.derived[id(out)] = (out, params)
+
+    def loose_parameters(self, values) -> int:
+        """Parameters used directly by a function (a class token, a position embedding), counted once."""
+        total = 0
+        for p in self._parameters_in(values):
+            if id(p) not in self.counted:
+                self.counted.add(id(p))
+                total += p.numel()
         return total
 
     def unique(self, base: str) -> str:
