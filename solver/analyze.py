@@ -38,7 +38,7 @@ def gradient_extent(fn, x, unit) -> list[tuple[int, int]]:
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from .errors import UsageError, WorkError
 from .text import Text
@@ -100,7 +100,7 @@ class Analysis:
     convention: Convention = Convention()
     memory: dict = field(default_factory=dict)
     checks: Any = None            # solver.crosscheck.Checks
-    error: Optional[Text] = None  # the operation that stopped the analysis (layers before it are kept)
+    error: Text | None = None  # the operation that stopped the analysis (layers before it are kept)
     notes: list = field(default_factory=list)
 
     @property
@@ -287,11 +287,11 @@ def _uniform(value, what: str, where: str):
 
 def module_spec(module, where: str):
     """The `solver.architecture` specification of one leaf module (UnsupportedLayer otherwise)."""
-    import torch.nn as nn
+    from torch import nn
 
     from . import architecture as A
 
-    u = lambda v, what: _uniform(v, what, where)  # noqa: E731
+    u = lambda v, what: _uniform(v, what, where)
     if isinstance(module, (nn.Conv1d, nn.Conv2d)):
         padding = module.padding if isinstance(module.padding, str) else u(module.padding, "padding")
         return A.Conv(module.out_channels, u(module.kernel_size, "kernel_size"), u(module.stride, "stride"),
@@ -331,7 +331,7 @@ def module_spec(module, where: str):
 
 
 def _activation_modules():
-    import torch.nn as nn
+    from torch import nn
 
     return (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Sigmoid,
             nn.Tanh, nn.Softmax, nn.LogSoftmax, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh, nn.Softplus,
@@ -461,34 +461,33 @@ def _probe_side(layers, input_shape, axis) -> int:
 
 def _run_twin(layers, x, axis: int, spatial: int) -> dict:
     """The one-channel twin along one axis: the output of each replayable layer, by node."""
+    values = {"input": x}
+    for layer in layers:
+        if layer.twin is None or not layer.inputs or any(values.get(i) is None for i in layer.inputs):
+            continue
+        try:
+            values[layer.node] = _twin_step(layer.twin, [values[i] for i in layer.inputs], axis, spatial)
+        except RuntimeError:  # a window larger than the twin's map: that layer is not measured
+            continue
+    return values
+
+
+def _twin_step(op, args, axis: int, spatial: int):
+    """One layer of the twin along one axis (None: not replayable with these inputs)."""
     import torch
     import torch.nn.functional as F
 
-    values = {"input": x}
-    for layer in layers:
-        if layer.twin is None or not layer.inputs or any(i not in values for i in layer.inputs):
-            continue
-        args = [values[i] for i in layer.inputs]
-        op = layer.twin
-        if op[0] == "same":
-            if len({a.shape for a in args}) != 1:
-                continue
-            y = sum(args[1:], args[0])
-        elif op[0] == "pad":
-            pad = op[1]
-            j = spatial - 1 - axis
-            y = F.pad(args[0], pad[2 * j:2 * j + 2]) if 2 * j + 1 < len(pad) else args[0]
-        else:
-            kind, kernel, stride, padding, dilation, ceil = op
-            k, s, p, d = kernel[axis], stride[axis], padding[axis], dilation[axis]
-            if ceil and d == 1:
-                y = F.avg_pool1d(args[0], k, s, p, ceil_mode=True)
-            else:
-                w = torch.full((1, 1, k), 1.0 / k, dtype=x.dtype)
-                y = F.conv1d(F.pad(args[0], (p, p)), w, stride=s, dilation=d)
-        values[layer.node] = y
-    return values
-
+    if op[0] == "same":
+        return sum(args[1:], args[0]) if len({a.shape for a in args}) == 1 else None
+    if op[0] == "pad":
+        j = spatial - 1 - axis  # F.pad lists the last dimension first
+        return F.pad(args[0], op[1][2 * j:2 * j + 2]) if 2 * j + 1 < len(op[1]) else args[0]
+    _, kernel, stride, padding, dilation, ceil = op
+    k, s, p, d = kernel[axis], stride[axis], padding[axis], dilation[axis]
+    if ceil and d == 1:
+        return F.avg_pool1d(args[0], k, s, p, ceil_mode=True)
+    box = torch.full((1, 1, k), 1.0 / k, dtype=args[0].dtype)
+    return F.conv1d(F.pad(args[0], (p, p)), box, stride=s, dilation=d)
 
 
 # --- output -------------------------------------------------------------------------------------------------
@@ -519,7 +518,7 @@ def shown(value, lang: str) -> str:
 
 def memory_line(memory: dict, lang: str) -> str:
     """Parameters, activations and total in MB (10⁶ bytes)."""
-    mb = lambda n: f"{n / 1e6:.2f}".replace(".", "," if lang == "fr" else ".")  # noqa: E731
+    mb = lambda n: f"{n / 1e6:.2f}".replace(".", "," if lang == "fr" else ".")
     if lang == "fr":
         return (f"mémoire (Mo) : paramètres {mb(memory['params_bytes'])}, activations {mb(memory['activations_bytes'])}"
                 f", total {mb(memory['total_bytes'])}")

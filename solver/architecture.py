@@ -20,8 +20,9 @@ courses (and TensorFlow) give it: output side = ceil(input / stride).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence, Union
+from typing import Any, Union
 
 from .layers import conv_output_size, effective_kernel, receptive_field_step
 
@@ -33,7 +34,7 @@ class Conv:
     out_channels: Any
     kernel: int
     stride: int = 1
-    padding: Union[int, str] = 0
+    padding: int | str = 0
     dilation: int = 1
     groups: int = 1
     bias: bool = True

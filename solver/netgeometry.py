@@ -22,9 +22,9 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Geo:
     dims: tuple               # per tensor dimension: frozenset of input axes it indexes
     glob: bool = False
 
-    def regular(self, dim: int) -> Optional[int]:
+    def regular(self, dim: int) -> int | None:
         """The input axis indexed by tensor dimension `dim` if it is a regular grid, else None."""
         axes = self.dims[dim]
         if len(axes) == 1:
@@ -44,7 +44,7 @@ class Geo:
                 return a
         return None
 
-    def with_axes(self, **changes) -> "Geo":
+    def with_axes(self, **changes) -> Geo:
         return replace(self, **changes)
 
 
@@ -204,7 +204,7 @@ def _groups(before: tuple, after: tuple) -> list:
     return groups
 
 
-def merge(geos: Sequence[Geo], shapes: Sequence[tuple], out_shape: tuple, along: Optional[int] = None) -> Geo:
+def merge(geos: Sequence[Geo], shapes: Sequence[tuple], out_shape: tuple, along: int | None = None) -> Geo:
     """Element-wise combination of broadcast operands, or concatenation `along` a dimension.
 
     The window of a unit is the union of its operands' windows (the largest over the paths); the
@@ -267,7 +267,8 @@ def report(geo: Geo):
     ((1, 7), 1)
     """
     rf = "global" if geo.glob else _collapse(tuple(_number(v) for v in geo.rf))
-    jump = _collapse(tuple(_number(v) for v in geo.jump))
+    indexed = frozenset().union(*geo.dims) if geo.dims else frozenset()
+    jump = _collapse(tuple(_number(v) if a in indexed else None for a, v in enumerate(geo.jump)))
     return rf, jump
 
 

@@ -6,8 +6,8 @@ A module is a leaf when its class's `forward` is one of torch's own (a subclass 
 
 from __future__ import annotations
 
-from . import netgeometry as G
 from . import netfunctions as F
+from . import netgeometry as G
 from .errors import WorkError
 from .text import Text
 
@@ -15,7 +15,7 @@ _LEAVES: dict = {}
 
 
 def _leaf_classes():
-    import torch.nn as nn
+    from torch import nn
 
     if not _LEAVES:
         groups = {
@@ -202,7 +202,7 @@ def _groupnorm(module, layer, geo, x, outs, geos, args):
 
 
 def _groupnorm_class():
-    import torch.nn as nn
+    from torch import nn
 
     return nn.GroupNorm
 
@@ -222,7 +222,7 @@ def _upsample(module, layer, geo, x, outs, geos, args):
 
 def _attention(module, layer, geo, x, outs, geos, args):
     """nn.MultiheadAttention: projections, q·kᵀ, softmax over the keys, ·v, output projection."""
-    q, k, v = args[0], args[1] if len(args) > 1 else args[0], args[2] if len(args) > 2 else args[0]
+    q, k = args[0], args[1] if len(args) > 1 else args[0]
     seq = 1 if module.batch_first or q.dim() == 2 else 0
     length, source = int(q.shape[seq]), int(k.shape[seq])
     batch = F.numel(q) // (length * int(q.shape[-1]))

@@ -20,7 +20,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from . import netgeometry as G
 from .errors import WorkError
@@ -39,20 +39,20 @@ class Layer:
     params: int = 0
     buffers: int = 0
     cost: dict = field(default_factory=dict)   # {"products", "bias", "norm"} multiply-adds
-    module: Optional[str] = None  # qualified module name (None for a function)
+    module: str | None = None  # qualified module name (None for a function)
     node: str = ""                # unique name of this call
     line: str = ""                # FILE:LINE of the user's code that made it
     inputs: tuple = ()            # nodes of the tensor inputs ("input" for the network's input)
-    twin: Optional[tuple] = None  # how the one-channel geometric twin replays it (None: it cannot)
+    twin: tuple | None = None  # how the one-channel geometric twin replays it (None: it cannot)
     spec: Any = None              # solver.architecture spec for explanations (None: generic)
-    expected: Optional[tuple] = None  # output shape by the layer's formula (shape self-check)
+    expected: tuple | None = None  # output shape by the layer's formula (shape self-check)
     row: Any = None               # solver.architecture.Row, filled by solver.analyze
 
 
 @dataclass
 class Recording:
     layers: list
-    error: Optional[Text] = None
+    error: Text | None = None
 
 
 class _Stop(Exception):
@@ -80,7 +80,7 @@ def record(model, input_shape: tuple) -> Recording:
         return Recording(recorder.layers, stop.text)
     except WorkError:
         raise
-    except Exception as exc:  # the user's forward fails on this input
+    except Exception as exc:  # noqa: BLE001 — the user's forward fails on this input
         where = _user_frame_of(exc)
         fr, en = (f"{where} : ", f"{where}: ") if where else ("", "")
         raise WorkError(Text(f"{fr}le passage avant échoue pour l'entrée {tuple(input_shape)} : {one_line(exc)}",
@@ -205,6 +205,8 @@ class _Recorder(_mode_base()):
             layer, geos = module_layer(module, args, output, [t[1] for t in tracked if t], name)
         except G.GeometryError as exc:
             raise _Stop(_unsupported(where, type(module).__name__, str(exc))) from None
+        except Exception as exc:  # noqa: BLE001 — an unusual call of a known module: stop cleanly
+            raise _Stop(_unsupported(where, type(module).__name__, one_line(exc))) from None
         layer.module, layer.node, layer.line = name, self.unique(name), where
         layer.inputs = tuple(t[2] for t in tracked if t)
         if id(module) not in self.counted:
@@ -236,6 +238,8 @@ class _Recorder(_mode_base()):
             layer, geos = function_layer(name, func, args, kwargs, out, self.lookup)
         except G.GeometryError as exc:
             raise _Stop(_unsupported(where, name, str(exc))) from None
+        except Exception as exc:  # noqa: BLE001 — an unusual call of a known operation: stop cleanly
+            raise _Stop(_unsupported(where, name, one_line(exc))) from None
         layer.node, layer.line = self.unique(name), where
         layer.name = layer.node
         layer.inputs = tuple(t[2] for t in tracked)

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from cli import main  # noqa: E402
-from solver.analyze import Convention, analyze, load  # noqa: E402
+from cli import main
+from solver.analyze import Convention, analyze, load
 
 MODELS = os.path.join(os.path.dirname(__file__), "models")
 MODERN = os.path.join(MODELS, "modern.py")
@@ -86,14 +86,14 @@ def case(request):
 
 
 def test_self_checks_and_parameters(case):
-    name, net, shape, result = case
+    _name, net, _shape, result = case
     assert result.error is None
     assert result.checks.ok, [f"{r.label}: {r.detail}" for r in result.checks.failures()]
     assert result.total_params == sum(p.numel() for p in net.parameters())
 
 
 def test_shapes_match_the_real_forward(case):
-    name, net, shape, result = case
+    _name, net, shape, result = case
     calls, _ = module_outputs(net.eval(), torch.zeros(1, *shape))
     real = [(n, tuple(first(o).shape[1:])) for n, m, a, o in calls
             if any(l.module == n for l in result.layers)]

@@ -9,8 +9,8 @@ written from `x.shape`.
 """
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 
 class SqueezeExcitation(nn.Module):
@@ -265,7 +265,7 @@ class ShapeDependent(nn.Module):
         self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
-        n, c, h, w = x.shape
+        _n, _c, h, _w = x.shape
         x = torch.relu(self.conv(x))
         if h > 16:                       # a Python decision on a size
             x = F.avg_pool2d(x, 2)
