@@ -64,29 +64,62 @@ class _Stop(Exception):
 
 
 def record(model, input_shape: tuple) -> Recording:
-    """Run `model` on one zero sample of `input_shape` and record its layers."""
+    """Run `model` on one zero sample of `input_shape` and record its layers.
+
+    The pass runs first on the meta device (parameters swapped for meta tensors with
+    `torch.func.functional_call`, the module untouched): shapes without arithmetic, so a VGG costs
+    no more than a LeNet. A forward that needs real values (a decision on a tensor's value, an
+    operation without a meta kernel) is run again on the CPU.
+    """
+    try:
+        return _record(model, tuple(input_shape), "meta")
+    except _NeedsValues:
+        return _record(model, tuple(input_shape), "cpu")
+
+
+class _NeedsValues(Exception):
+    """The meta pass failed for a reason other than the network itself."""
+
+
+def _record(model, input_shape: tuple, device: str) -> Recording:
     import torch
+    from torch.func import functional_call
 
     recorder = _Recorder(model, len(input_shape) - 1)
-    recorder.input_shape = tuple(input_shape)
+    recorder.input_shape = input_shape
     dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
-    x = torch.zeros(1, *input_shape, dtype=dtype)
+    x = torch.zeros(1, *input_shape, dtype=dtype, device=device)
     recorder.track(x, G.start(len(input_shape) - 1), "input")
     model.eval()
     try:
         with torch.no_grad(), recorder.hooks(), recorder:
-            model(x)
+            if device == "meta":
+                functional_call(model, _meta_state(model), (x,))
+            else:
+                model(x)
     except _Stop as stop:
         return Recording(recorder.layers, stop.text)
     except WorkError:
         raise
     except Exception as exc:  # noqa: BLE001 — the user's forward fails on this input
+        if device == "meta":
+            raise _NeedsValues() from None
         where = _user_frame_of(exc)
         fr, en = (f"{where} : ", f"{where}: ") if where else ("", "")
-        raise WorkError(Text(f"{fr}le passage avant échoue pour l'entrée {tuple(input_shape)} : {one_line(exc)}",
-                             f"{en}the forward pass fails for the input {tuple(input_shape)}: "
+        raise WorkError(Text(f"{fr}le passage avant échoue pour l'entrée {input_shape} : {one_line(exc)}",
+                             f"{en}the forward pass fails for the input {input_shape}: "
                              f"{one_line(exc)}")) from None
     return Recording(recorder.layers)
+
+
+def _meta_state(model) -> dict:
+    """Every parameter and buffer as a meta tensor of the same shape (parameters stay Parameters)."""
+    import torch
+
+    state = {n: torch.nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
+             for n, p in model.named_parameters(remove_duplicate=False)}
+    state.update({n: torch.empty_like(b, device="meta") for n, b in model.named_buffers(remove_duplicate=False)})
+    return state
 
 
 def one_line(exc) -> str:

@@ -276,3 +276,9 @@ def test_cli_json_has_totals_convention_and_memory():
     assert data["mult_adds_convention"]["unit"] == "flops" and data["mult_adds_convention"]["bias"] is True
     assert data["memory"]["params_bytes"] == 4 * sum(p.numel() for p in net.parameters())
     assert math.isclose(sum(l["mult_adds"] for l in data["layers"]), data["total_mult_adds"])
+
+
+def test_a_decision_on_values_runs_on_real_numbers():
+    result = analyze(build("ValueDependent"), (3, 16, 16))
+    assert result.checks.ok and [l.name for l in result.layers] == ["conv", "abs", "sum", "ge", "conv2"]
+    assert layer(result, "conv2").row.rf == 5 and layer(result, "sum").row.rf == "global"

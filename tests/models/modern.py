@@ -285,3 +285,18 @@ class Roller(nn.Module):
     def forward(self, x):
         x = torch.relu(self.conv(x))
         return torch.roll(x, 1, dims=2)
+
+
+class ValueDependent(nn.Module):
+    """A forward that decides on a value (needs real numbers: the meta pass cannot run it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.conv2 = nn.Conv2d(4, 4, 3)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if x.abs().sum() >= 0:
+            x = self.conv2(x)
+        return x
