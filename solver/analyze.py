@@ -1,10 +1,12 @@
 """`tdsolver analyze`: shapes, parameters and receptive fields of a real PyTorch network.
 
-The network is loaded from ``FILE.py:NAME``, its module graph is followed with torch.fx (so
-residual additions and concatenations work), every leaf module becomes a layer specification
-of `solver.architecture` and is traced exactly. The analysis then checks itself: shapes against
-a real forward pass, parameter totals against ``sum(p.numel())`` and receptive fields against
-the gradient support of one output unit (`gradient_extent`).
+The network is loaded from ``FILE.py:NAME`` and one forward pass is recorded with the shapes it
+really has (`solver.netrecord`: module calls and tensor operations, so branches, residual sums,
+concatenations, permutes, attention and code that reads ``x.shape`` are followed); each layer's
+receptive field and jump are computed per input axis (`solver.netgeometry`), its mult-adds under
+a stated `Convention`. The analysis then checks itself: shapes given by the layers' formulas
+against the forward pass, parameter totals against ``sum(p.numel())`` and receptive fields
+against the gradient support of one unit in the network's geometric twin.
 
 Torch is imported inside the functions only.
 """
@@ -482,6 +484,9 @@ def _twin_step(op, args, axis: int, spatial: int):
     if op[0] == "pad":
         j = spatial - 1 - axis  # F.pad lists the last dimension first
         return F.pad(args[0], op[1][2 * j:2 * j + 2]) if 2 * j + 1 < len(op[1]) else args[0]
+    if op[0] == "slice":  # a crop: drop `start` cells before and what the real crop drops after
+        (start, step), cut = op[1][axis], op[2][axis]
+        return args[0][..., start:args[0].shape[-1] - (cut - start):step]
     _, kernel, stride, padding, dilation, ceil = op
     k, s, p, d = kernel[axis], stride[axis], padding[axis], dilation[axis]
     if ceil and d == 1:

@@ -289,7 +289,7 @@ def _getitem(layer, geo, x, args, kwargs, out, outs, tracked):
             expanded += [slice(None)] * (x.dim() - explicit)
         else:
             expanded.append(i)
-    dims, d = [], 0
+    before, dims, d = geo, [], 0
     for i in expanded:
         if i is None:
             dims.append(frozenset())
@@ -303,7 +303,14 @@ def _getitem(layer, geo, x, args, kwargs, out, outs, tracked):
             geo = G.shift(geo, d, int(i) % size)
         d += 1
     dims += list(geo.dims[d:])
-    return [geo.with_axes(dims=tuple(dims))]
+    result = geo.with_axes(dims=tuple(dims))
+    crops = expanded[2:] if all(isinstance(i, slice) for i in expanded) and len(expanded) <= x.dim() else None
+    if crops is not None and standard(before, x.dim()) and all(i == slice(None) for i in expanded[:2]):
+        sides = [int(v) for v in x.shape[2:]]
+        crops = [c.indices(n) for c, n in zip(crops, sides)] + [(0, n, 1) for n in sides[len(crops):]]
+        layer.twin = ("slice", tuple((a, step) for a, _, step in crops), tuple(n - (b - a) for n, (a, b, _) in
+                                                                           zip(sides, crops)))
+    return [result]
 
 
 def _pad(layer, geo, x, args, kwargs, out, outs, tracked):

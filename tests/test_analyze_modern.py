@@ -32,6 +32,7 @@ NETWORKS = {   # name: (input, hand-written matmuls outside modules: (count, con
     "ConvNeXtBlock": ((3, 64, 64), ()),
     "TinyViT": ((3, 32, 32), ((1, 8, 2 * 17 * 17), (1, 17, 2 * 17 * 8))),   # q·kᵀ over d = 8, attn·v over L = 17
     "SegmentationHead": ((3, 64, 64), ()),
+    "ASPP": ((3, 64, 64), ()),
     "ShapeDependent": ((3, 32, 32), ()),
 }
 
@@ -231,6 +232,13 @@ def test_segmentation_upsampling_divides_the_jump():
     result = analyze(build("SegmentationHead"), (3, 64, 64))
     assert layer(result, "atrous").row.jump == 4 and layer(result, "up").row.jump == 2
     assert layer(result, "interpolate").row.jump == 1 and layer(result, "interpolate").shape == (5, 64, 64)
+
+
+def test_aspp_image_pooling_branch_makes_the_concatenation_global():
+    result = analyze(build("ASPP"), (3, 64, 64))
+    assert layer(result, "b2").row.rf == 3 + 8 * 2 and layer(result, "b2").row.jump == 2   # dilation 4: k_eff 9
+    assert layer(result, "interpolate").row.rf == "global" and layer(result, "cat").row.rf == "global"
+    assert layer(result, "project").row.jump == 2
 
 
 def test_shape_dependent_code_follows_the_input():

@@ -300,3 +300,22 @@ class ValueDependent(nn.Module):
         if x.abs().sum() >= 0:
             x = self.conv2(x)
         return x
+
+
+class ASPP(nn.Module):
+    """DeepLabv3's atrous spatial pyramid pooling: dilated branches and an image-pooling branch."""
+
+    def __init__(self, c_in: int = 8, c_out: int = 8):
+        super().__init__()
+        self.stem = nn.Conv2d(3, c_in, 3, stride=2, padding=1)
+        self.b0 = nn.Conv2d(c_in, c_out, 1)
+        self.b1 = nn.Conv2d(c_in, c_out, 3, padding=2, dilation=2)
+        self.b2 = nn.Conv2d(c_in, c_out, 3, padding=4, dilation=4)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(c_in, c_out, 1), nn.BatchNorm2d(c_out), nn.ReLU())
+        self.project = nn.Conv2d(4 * c_out, c_out, 1)
+
+    def forward(self, x):
+        x = self.stem(x)
+        size = x.shape[-2:]
+        pooled = F.interpolate(self.pool(x), size=size, mode="bilinear", align_corners=False)
+        return self.project(torch.cat([self.b0(x), self.b1(x), self.b2(x), pooled], dim=1))
