@@ -14,8 +14,8 @@ Every function here is pure: shapes and geometries in, geometry out. Jumps are `
 
 >>> g = start(2)
 >>> g = window(g, (3, 7), (2, 1), (1, 3), (1, 1))
->>> g.rf, g.jump, g.left
-((3, 7), (2, 1), (-1, -3))
+>>> [tuple(int(v) for v in values) for values in (g.rf, g.jump, g.left)]
+[(3, 7), (2, 1), (-1, -3)]
 >>> merge([g, reduce(g, [2, 3], keep=True)], [(1, 8, 16, 16), (1, 8, 1, 1)], (1, 8, 16, 16)).glob
 True
 """
