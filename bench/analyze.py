@@ -35,6 +35,16 @@ def cold_cli(target: str, size: str, repeat: int) -> float:
     return best
 
 
+def torch_import(repeat: int) -> float:
+    """The floor of any cold CLI figure: a fresh Python that imports torch."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True, capture_output=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def in_process(target: str, size: str, repeat: int) -> float:
     from solver.analyze import analyze, load, parse_input
 
@@ -53,6 +63,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     repeat = parser.parse_args().repeat
     sys.path.insert(0, ROOT)
+    print(f"fresh python + import torch (floor of the cold CLI): {torch_import(repeat):.2f} s")
     print(f"{'network':<34} {'input':<10} {'cold CLI (s)':>12} {'in-process (s)':>15}")
     for target, size in NETWORKS:
         cli = cold_cli(target, size, repeat)
