@@ -100,7 +100,7 @@ def adaptive_geo(geo, x, size):
 def upsample_geo(geo, x, out, mode):
     seen = {"nearest": 1, "nearest-exact": 1, "area": 1, "linear": 2, "bilinear": 2, "bicubic": 4}.get(mode)
     if seen is None:
-        raise G.GeometryError(f"upsampling mode {mode!r}")
+        raise G.GeometryError(f"mode de suréchantillonnage {mode!r}", f"upsampling mode {mode!r}")
     scale = [Fraction(int(o), int(i)) for i, o in zip(x.shape[2:], out.shape[2:])]
     return G.spread(geo, [seen if s > 1 else min(seen, 2) for s in scale], scale)
 
@@ -116,7 +116,8 @@ def function_layer(name, func, args, kwargs, out, lookup):
     layer = Layer(name, name, tuple(x.shape[1:]), tuple(first.shape[1:]), None)
     rule = _RULES.get(name) or _family(name)
     if rule is None:
-        raise G.GeometryError("an operation whose effect on positions is not known")
+        raise G.GeometryError("opération dont l'effet sur les positions n'est pas connu",
+                              "an operation whose effect on positions is not known")
     geos = rule(layer, geo, x, args, kwargs, out, outs, tracked)
     layer.geo = geos[0]
     return layer, geos
@@ -280,7 +281,7 @@ def _getitem(layer, geo, x, args, kwargs, out, outs, tracked):
     index = args[1] if isinstance(args[1], tuple) else (args[1],)
     if any(hasattr(i, "shape") or isinstance(i, list) for i in index):
         if any(geo.dims[d] for d in range(x.dim())) and outs[0].dim() != x.dim():
-            raise G.GeometryError("indexing positions with a tensor")
+            raise G.GeometryError("indexation des positions par un tenseur", "indexing positions with a tensor")
         return [geo]
     explicit = sum(1 for i in index if i is not None and i is not Ellipsis)
     expanded = []

@@ -49,7 +49,13 @@ class Geo:
 
 
 class GeometryError(ValueError):
-    """An operation whose effect on the receptive field is not known (message in English, short)."""
+    """An operation whose effect on the receptive field is not known; `text` says why (fr, en)."""
+
+    def __init__(self, fr: str, en: str):
+        super().__init__(en)
+        from .text import Text
+
+        self.text = Text(fr, en)
 
 
 def start(spatial: int) -> Geo:
@@ -73,7 +79,8 @@ def _spatial_axes(geo: Geo, count: int, what: str) -> list:
             continue
         a = geo.regular(d)
         if a is None:
-            raise GeometryError(f"{what} slides over positions that are no longer a regular grid")
+            raise GeometryError(f"{what[0]} glisse sur des positions qui ne forment plus une grille régulière",
+                                f"{what[1]} slides over positions that are no longer a regular grid")
         axes.append(a)
     return axes
 
@@ -84,7 +91,7 @@ def window(geo: Geo, kernel, stride, padding, dilation) -> Geo:
     r ← r + (d·(k − 1))·j, left ← left − p·j, j ← j·s, per axis.
     """
     rf, jump, left = list(geo.rf), list(geo.jump), list(geo.left)
-    for a, k, s, p, d in zip(_spatial_axes(geo, len(kernel), "a window"), kernel, stride, padding, dilation):
+    for a, k, s, p, d in zip(_spatial_axes(geo, len(kernel), ("une fenêtre", "a window")), kernel, stride, padding, dilation):
         if a is None:
             continue
         rf[a] = rf[a] + d * (k - 1) * jump[a]
@@ -102,7 +109,7 @@ def spread(geo: Geo, seen, scale) -> Geo:
     window of unit 0 then depends on the unit's phase: `left` becomes unknown.
     """
     rf, jump, left = list(geo.rf), list(geo.jump), list(geo.left)
-    for a, n, sc in zip(_spatial_axes(geo, len(seen), "an upsampling"), seen, scale):
+    for a, n, sc in zip(_spatial_axes(geo, len(seen), ("un suréchantillonnage", "an upsampling")), seen, scale):
         if a is None:
             continue
         rf[a] = rf[a] + (n - 1) * jump[a]
@@ -187,7 +194,8 @@ def _groups(before: tuple, after: tuple) -> list:
             groups.append(([], [j]))
             j += 1
         elif i >= n or j >= m:
-            raise GeometryError(f"cannot match the sizes {before} and {after}")
+            raise GeometryError(f"tailles {before} et {after} sans correspondance",
+                                    f"cannot match the sizes {before} and {after}")
         else:
             gi, gj, pi, pj = [i], [j], before[i], after[j]
             i, j = i + 1, j + 1
@@ -199,7 +207,8 @@ def _groups(before: tuple, after: tuple) -> list:
                     pj, j = pj * after[j], j + 1
                     gj.append(j - 1)
                 else:
-                    raise GeometryError(f"cannot match the sizes {before} and {after}")
+                    raise GeometryError(f"tailles {before} et {after} sans correspondance",
+                                    f"cannot match the sizes {before} and {after}")
             groups.append((gi, gj))
     return groups
 
@@ -245,7 +254,7 @@ def _full_along(geo: Geo, shape: tuple, out_shape: tuple, axis: int) -> bool:
 def matmul(a: Geo, b: Geo, a_shape: tuple, b_shape: tuple, out_shape: tuple) -> Geo:
     """a @ b: rows of a, columns of b, batch dimensions broadcast; summing over positions is global."""
     if len(a_shape) < 2 or len(b_shape) < 2:
-        raise GeometryError("a matrix product with a vector operand")
+        raise GeometryError("produit matriciel avec un vecteur", "a matrix product with a vector operand")
     contracted = a.dims[-1] | b.dims[-2]
     a_rows = reduce(a, [len(a_shape) - 1], keep=True)
     b_cols = reduce(b, [len(b_shape) - 2], keep=True)

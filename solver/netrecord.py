@@ -237,9 +237,9 @@ class _Recorder(_mode_base()):
         try:
             layer, geos = module_layer(module, args, output, [t[1] for t in tracked if t], name)
         except G.GeometryError as exc:
-            raise _Stop(_unsupported(where, type(module).__name__, str(exc))) from None
+            raise _Stop(_unsupported(where, type(module).__name__, exc.text)) from None
         except Exception as exc:  # noqa: BLE001 — an unusual call of a known module: stop cleanly
-            raise _Stop(_unsupported(where, type(module).__name__, one_line(exc))) from None
+            raise _Stop(_unsupported(where, type(module).__name__, Text(one_line(exc), one_line(exc)))) from None
         layer.module, layer.node, layer.line = name, self.unique(name), where
         layer.inputs = tuple(t[2] for t in tracked if t)
         if id(module) not in self.counted:
@@ -270,9 +270,9 @@ class _Recorder(_mode_base()):
         try:
             layer, geos = function_layer(name, func, args, kwargs, out, self.lookup)
         except G.GeometryError as exc:
-            raise _Stop(_unsupported(where, name, str(exc))) from None
+            raise _Stop(_unsupported(where, name, exc.text)) from None
         except Exception as exc:  # noqa: BLE001 — an unusual call of a known operation: stop cleanly
-            raise _Stop(_unsupported(where, name, one_line(exc))) from None
+            raise _Stop(_unsupported(where, name, Text(one_line(exc), one_line(exc)))) from None
         layer.node, layer.line = self.unique(name), where
         layer.name = layer.node
         layer.inputs = tuple(t[2] for t in tracked)
@@ -322,9 +322,11 @@ class _Recorder(_mode_base()):
             self.layers.append(layer)
 
 
-def _unsupported(where: str, what: str, why: str) -> Text:
-    return Text(f"{where + ' : ' if where else ''}l'analyseur ne sait pas lire `{what}` ({why}) ; les couches précédentes sont analysées",
-                f"{where + ': ' if where else ''}the analyzer cannot read `{what}` ({why}); the layers before it are analysed")
+def _unsupported(where: str, what: str, why: Text) -> Text:
+    return Text(f"{where + ' : ' if where else ''}l'analyseur ne sait pas lire `{what}` ({why.fr}) ; les couches "
+                "précédentes sont analysées",
+                f"{where + ': ' if where else ''}the analyzer cannot read `{what}` ({why.en}); the layers before it "
+                "are analysed")
 
 
 def _fname(func) -> str:
