@@ -357,9 +357,14 @@ def sheet(sheet_id, fmt, seed, answers, output, class_csv, lang):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--explain", is_flag=True, help="Explain every row (shape, parameters, receptive field).")
 @click.option("--no-check", is_flag=True, help="Skip the self-checks (real forward, numel, gradient support).")
+@click.option("--count", type=click.Choice(["macs", "flops"]), default="macs", show_default=True,
+              help="Mult-adds unit: one multiply-add = 1 (macs) or 2 (flops).")
+@click.option("--bias/--no-bias", default=False, show_default=True, help="Count bias additions in the mult-adds.")
+@click.option("--norm/--no-norm", default=False, show_default=True,
+              help="Count normalisation layers (one multiply-add per value) in the mult-adds.")
 @LANG
 @engine_errors
-def analyze(target, input_, args, as_json, explain, no_check, lang):
+def analyze(target, input_, args, as_json, explain, no_check, count, bias, norm, lang):
     """Per-layer shapes, parameters, receptive fields and mult-adds of a PyTorch network."""
     from solver import analyze as A
 
@@ -367,11 +372,15 @@ def analyze(target, input_, args, as_json, explain, no_check, lang):
     kwargs = dict(A.parse_arg(a) for a in args)
     model = A.load(target, kwargs)
     label = target.replace("\\", "/").rsplit("/", 1)[-1]
-    result = A.analyze(model, shape, label, check=not no_check)
+    result = A.analyze(model, shape, label, check=not no_check, convention=A.Convention(count, bias, norm))
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2))
+        click.echo(json.dumps(result.as_dict(lang), indent=2))
     else:
         click.echo(A.table(result, lang), nl=False)
+    if result.error is not None:
+        if as_json:
+            sys.exit(1)
+        raise A.UnsupportedLayer(result.error)
     if explain and not as_json:
         from solver.render.prose import to_plain
         from solver.render.text import pretty

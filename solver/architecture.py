@@ -20,8 +20,9 @@ courses (and TensorFlow) give it: output side = ceil(input / stride).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence, Union
+from typing import Any, Union
 
 from .layers import conv_output_size, effective_kernel, receptive_field_step
 
@@ -33,7 +34,7 @@ class Conv:
     out_channels: Any
     kernel: int
     stride: int = 1
-    padding: Union[int, str] = 0
+    padding: int | str = 0
     dilation: int = 1
     groups: int = 1
     bias: bool = True
@@ -125,6 +126,17 @@ class Activation:
 @dataclass(frozen=True)
 class Dropout:
     p: float = 0.5
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operation recorded from a real network (permute, attention, a 1×7 convolution…).
+
+    It is not traced by `trace` (the analyzer computes its row); explanations state its values.
+    """
+
+    function: str
     name: str = ""
 
 
@@ -435,6 +447,8 @@ def _has_params(row: Row) -> bool:
 
 
 def _kind(layer) -> str:
+    if isinstance(layer, Op):
+        return layer.function
     if isinstance(layer, Pool):
         return "MaxPool" if layer.kind == "max" else "AvgPool"
     if isinstance(layer, Activation):
@@ -618,6 +632,14 @@ def _transpose_shape(row: Row):
                 "($a$: output_padding)."), chains
 
 
+def _op_shape(row: Row):
+    from .text import Text
+
+    kind = row.layer.function
+    return Text(f"opération {kind} du réseau réel, forme lue sur le passage avant.",
+                f"operation {kind} of the real network, shape read from the forward pass."), []
+
+
 def _shape_unchanged(row: Row):
     from .text import Text
 
@@ -638,7 +660,7 @@ def _shape_unchanged(row: Row):
 
 _SHAPE_EXPLAINERS = {Conv: _conv_shape, Pool: _pool_shape, AdaptivePool: _adaptive_shape,
                      GlobalPool: _global_shape, Flatten: _flatten_shape, Linear: _linear_shape,
-                     ConvTranspose: _transpose_shape}
+                     ConvTranspose: _transpose_shape, Op: _op_shape}
 
 
 def _params_step(row: Row):
@@ -725,6 +747,11 @@ def _rf_step(row: Row, rf_in, jump_in):
                     "a transposed convolution of stride $s$ lets each output see at most "
                     "$\\lceil k/s \\rceil$ input units.")
         return Step(_head(row) + text, Chain(lhs_r, sp.sympify(row.rf)))
+    if isinstance(layer, Op):
+        text = Text("champ récepteur (par axe, ou « global » : toute l'entrée) et pas de cette opération :",
+                    "receptive field (per axis, or 'global': the whole input) and jump of this operation:")
+        return Step(_head(row) + text, (Chain(lhs_r, sp.Symbol(_plain(row.rf).replace(" ", ""))),
+                                        Chain(lhs_j, sp.Symbol(_plain(row.jump).replace(" ", "")))))
     if _merge(row):
         text = Text("sur plusieurs chemins, on garde le plus grand champ récepteur (et le même saut).",
                     "over several paths, the largest receptive field is kept (and the same jump).")
