@@ -41,7 +41,11 @@ MAX_DEPTH = 40
 FUNCTION_NAMES = {"relu", "max", "min", "floor", "ceil", "ceiling", "exp", "log", "ln", "log10", "log2",
                   "lg", "sqrt", "sigma", "sigmoid", "abs", "delta", "kronecker", "tanh", "sin", "cos",
                   "tan", "sinh", "cosh", "arctan", "atan", "mod", "sum", "softplus", "heaviside", "sign",
-                  "kroneckerdelta", "derivative", "subs"}
+                  "kroneckerdelta", "derivative", "subs", "asin", "acos", "arcsin", "arccos", "sec", "csc",
+                  "cosec", "cot", "sech", "csch", "cosech", "coth", "asinh", "acosh", "atanh", "arcsinh",
+                  "arccosh", "arctanh", "arsinh", "arcosh", "artanh", "sgn", "signum", "factorial", "root",
+                  "atan2", "arctan2"}
+_GREEK_FUNCTIONS = {"sigma", "delta"}  # also letters: ``sigma^2`` is σ², not (σ(…))²
 _HUNDRED = Literal.of("100")
 _ATOM_START = {"NUM", "NAME", "LP", "LC", "FLOORL", "CEILL", "FRAC"}
 
@@ -129,6 +133,10 @@ class Parser:
             depth += {"LP": 1, "LB": 1, "LC": 1, "RP": -1, "RB": -1, "RC": -1}.get(t.kind, 0)
             if t.kind == "EQ" and depth == 0:
                 eqs.append(i)
+        for i in eqs:
+            if i + 1 in eqs or i and self.tokens[i - 1].kind == "BANG" and not self.tokens[i].space:
+                raise _err(self.tokens[i].pos, "comparaison non permise : une valeur est attendue",
+                           "comparison not allowed: a value is expected")
         if eqs and self.tokens[eqs[-1] + 1].kind != "END":
             self.k = eqs[-1] + 1
 
@@ -179,6 +187,9 @@ class Parser:
 
     def power(self) -> Node:
         base = self.postfix()
+        while self.is_("BANG"):
+            tok = self.take()
+            base = Node("call", tok.pos, (base,), "factorial")
         if self.is_("PERCENT"):
             tok = self.take()
             return Node("div", tok.pos, (base, Node("num", tok.pos, (), _HUNDRED)))
@@ -223,11 +234,25 @@ class Parser:
             index = self.item()
             self.expect("RB", "« ] » attendu", "']' expected")
             return Node("call", node.pos, (self.power(), index), "root")
+        if self.is_("OP", "^") and node.data.lower() not in _GREEK_FUNCTIONS and self.peek().kind == "NUM":
+            return self.function_power(node)
         if self.is_("LP"):
             return Node("call", node.pos, tuple(self.call_args()), node.data)
         if self.tok.kind in _ATOM_START:
-            return Node("call", node.pos, (self.power(),), node.data)
+            arg = self.power()
+            if arg.tag == "num" and self.is_("NAME") and not self.tok.space:
+                arg = Node("mul", arg.pos, (arg, self.power()))  # ``sin 5n``: the coefficient stays with its letter
+            return Node("call", node.pos, (arg,), node.data)
         return node
+
+    def function_power(self, node: Node) -> Node:
+        """``sin^2 x``, ``log^2(2n)``: the power of the function's value."""
+        op = self.take()
+        exponent = self.atom()
+        call = self.function(node)
+        if call is node:
+            raise _err(self.tok.pos, f"argument de {node.data} attendu", f"an argument of {node.data} was expected")
+        return Node("pow", op.pos, (call, exponent))
 
     def call_args(self) -> list[Node]:
         self.take()
