@@ -288,3 +288,49 @@ def _decimal_places(written: Written, key: Decimal, n: int) -> tuple[str, list[T
     if written.value.quantize(unit, ROUND_HALF_UP) == key.quantize(unit, ROUND_HALF_UP):
         return "equal", []
     return "different", [Text(f"pas la clé à {n} décimale(s)", f"not the key to {n} decimal place(s)")]
+
+
+# -- a batch: one JSON object per line ---------------------------------------------------------------
+BATCH_FIELDS = ("key", "answer", "kind", "domain", "rtol", "atol", "sigfigs", "decimals", "id")
+LINE_SECONDS = 3.0  # the worker's budget for one answer (`worker.TIMEOUT`)
+
+
+def run_batch(path, lang: str = "fr"):
+    """Each line of a JSONL file compared (`answer_test`); one result per line, in order, with its
+    `id`. A line that is not valid JSON, or whose key cannot be read, gets ``"verdict": "error"``
+    and the reason; a comparison over `LINE_SECONDS` is ``unknown``."""
+    import json
+
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                yield batch_line(line, number, lang, json)
+
+
+def batch_line(line: str, number: int, lang: str, json) -> dict:
+    from .evaluate import OutOfTime, time_budget
+
+    where = Text(f"ligne {number} : ", f"line {number}: ")
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return {"verdict": "error", "error": (where + Text(f"JSON invalide ({exc})", f"invalid JSON ({exc})"))(lang)}
+    if not isinstance(item, dict):
+        return {"verdict": "error", "error": (where + Text("un objet JSON est attendu", "a JSON object is expected"))(lang)}
+    out = {"id": item["id"]} if "id" in item else {}
+    unknown = sorted(set(item) - set(BATCH_FIELDS))
+    if unknown or not isinstance(item.get("key"), str) or not isinstance(item.get("answer"), str):
+        reason = Text(f"champs inconnus : {', '.join(unknown)}", f"unknown fields: {', '.join(unknown)}") if unknown else Text(
+            "« key » et « answer » (textes) sont attendus", "'key' and 'answer' (strings) are expected")
+        return {**out, "verdict": "error", "error": (where + reason)(lang)}
+    options = {k: item[k] for k in ("kind", "domain", "rtol", "atol", "sigfigs", "decimals") if item.get(k) is not None}
+    try:
+        with time_budget(LINE_SECONDS):
+            return {**out, **answer_test(item["key"], item["answer"], lang, **options)}
+    except UsageError as exc:
+        return {**out, "verdict": "error", "error": (where + exc.message)(lang)}
+    except (OutOfTime, RecursionError, MemoryError):
+        return {**out, "verdict": "unknown", "read_as": None, "key_read_as": None,
+                "notes": [Text("limite de temps ou de mémoire atteinte", "time or memory limit reached")(lang)]}
+    except (TypeError, ValueError) as exc:
+        return {**out, "verdict": "error", "error": (where + Text(f"option invalide ({exc})", f"invalid option ({exc})"))(lang)}

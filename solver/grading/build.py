@@ -136,6 +136,7 @@ def read(text: str, ctx: Context, kind: str = "expr") -> Reading:
     may end with its unit, see `without_unit`)."""
     if kind in ("int", "number"):
         text = without_unit(text)
+        letter_digit(text)
     comma = {"int": "thousands", "shape": "separator"}.get(kind, "decimal")
     node = parse_shape(text) if kind == "shape" else parse(text, comma, big=kind == "matrix")
     ctx = ctx.fresh()
@@ -143,18 +144,49 @@ def read(text: str, ctx: Context, kind: str = "expr") -> Reading:
     return Reading(value, shown, tuple(sorted(ctx.unknown)), _resolution(node), node.tag == "matrix" and node.data == "flat")
 
 
-_UNIT = re.compile(r"^(.*[\d)])\s*(?:pixels?|px|params|param[eè]tres?|parameters?|poids|weights?|neurones?|neurons?)"
-                   r"\s*\.?\s*$", re.IGNORECASE | re.DOTALL)
+_UNITS = sorted("pixels pixel px params paramètres paramètre parametres parametre parameters parameter poids "
+                "weights weight neurones neurone neurons neuron".split(), key=len, reverse=True)
+
+
+_LOOKALIKES = {"O": "0", "o": "0", "l": "1", "I": "1"}
+
+
+def letter_digit(text: str) -> None:
+    """A number part: a letter that looks like a digit glued to digits (``2256O``, ``1O24``) is
+    refused with one message (a linear scan, no regular expression).
+
+    >>> letter_digit("2256O")
+    Traceback (most recent call last):
+    ...
+    solver.grading.lexer.ParseError: at 4: the letter 'O' among digits: write the digit 0
+    """
+    for i, ch in enumerate(text):
+        if ch in _LOOKALIKES:
+            before = text[i - 1] if i else ""
+            after = text[i + 1] if i + 1 < len(text) else ""
+            if (before.isdigit() or after.isdigit()) and not (before.isalpha() or after.isalpha()):
+                digit = _LOOKALIKES[ch]
+                raise _err(i, f"la lettre « {ch} » au milieu de chiffres : écrivez le chiffre {digit}",
+                           f"the letter '{ch}' among digits: write the digit {digit}")
 
 
 def without_unit(text: str) -> str:
     """A number followed by the unit it counts (pixels, parameters, weights, neurons): the number.
+    A linear scan from the end (no regular expression on the answer).
 
     >>> without_unit("41 pixels"), without_unit("32*(9+1) paramètres"), without_unit("2 p")
     ('41', '32*(9+1)', '2 p')
     """
-    match = _UNIT.match(text)
-    return match.group(1) if match else text
+    end = text.rstrip()
+    end = end[:-1].rstrip() if end.endswith(".") else end
+    lower = end.lower()
+    for unit in _UNITS:
+        if lower.endswith(unit):
+            number = end[:len(end) - len(unit)].rstrip()
+            if number and (number[-1].isdigit() and number[-1].isascii() or number[-1] == ")"):
+                return number
+            break
+    return text
 
 
 def _resolution(node: Node) -> Any:

@@ -303,12 +303,17 @@ def compare(part, key, reading) -> Outcome:
     if same:
         notes = ()
         literal = reading.resolution
-        if part.kind == "number" and literal is not None and _float(value) != _float(key):
+        if part.kind == "number" and literal is not None and not _within(key, value, part):
             notes = (Text(f"valeur arrondie acceptée ({literal.text})", f"rounded value accepted ({literal.text})"),)
         return Outcome("equal", 1.0, notes)
     if part.kind == "int" and not is_number(value):
         return Outcome("different", notes=(Text("un nombre entier est attendu", "a whole number is expected"),))
     return DIFFERENT
+
+
+def _within(key, value, part) -> bool:
+    """Within the part's own tolerance (not only by the digits written)."""
+    return bool(same_number(key, value, part.rtol, part.atol))
 
 
 def compare_shape(part, key, value) -> Outcome:

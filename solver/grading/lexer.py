@@ -261,6 +261,10 @@ class Lexer:
             self.i += 3
             text += "." + self.digits()
         text += self.exponent()
+        if self.at(".") and _digit(self.peek(1)) and "." in text:
+            raise ParseError(start, Text("nombre mal écrit : deux points décimaux (pour grouper les milliers, "
+                                         "écrivez des espaces)", "malformed number: two decimal points (to group "
+                                         "thousands, write spaces)"))
         self.emit("NUM", text, start, Literal.of(text))
 
     def at(self, ch: str) -> bool:

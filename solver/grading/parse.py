@@ -148,6 +148,9 @@ class Parser:
                 break  # a trailing comma: (2304,)
             out.append(self.item())
         if self.tok.kind not in stops:
+            if self.tok.kind == "END":
+                raise _err(self.tok.pos, "parenthèse ou crochet fermant attendu (non fermé)",
+                           "closing bracket expected (unclosed)")
             raise _err(self.tok.pos, f"symbole inattendu « {self.tok.text} »", f"unexpected '{self.tok.text}'")
         return out
 
@@ -406,8 +409,32 @@ def parse(text: str, comma: str = "decimal", big: bool = False) -> Node:
     return Parser(tokens_of(text, comma, big), text).answer()
 
 
-_SIZE = re.compile(r"^\s*(?:torch\s*\.\s*)?Size\s*\(\s*(.*)\)\s*$", re.S)
-_PRODUCT_SHAPE = re.compile(r"^\s*[(\[]?\s*(\d+(?:\s*[xX\u00d7*]\s*\d+)+)\s*[)\]]?\s*$")
+_PRODUCT_SHAPE = re.compile(r"\d+(?:\s*[xX\u00d7*]\s*\d+)+")  # on stripped text: linear
+
+
+def _torch_size(text: str) -> str | None:
+    """The inside of ``torch.Size(...)`` / ``Size(...)``, else None (a scan, no backtracking)."""
+    t = text.strip()
+    if t.startswith("torch"):
+        rest = t[5:].lstrip()
+        if not rest.startswith("."):
+            return None
+        t = rest[1:].lstrip()
+    if not t.startswith("Size"):
+        return None
+    t = t[4:].lstrip()
+    return t[1:-1].strip() if t.startswith("(") and t.endswith(")") else None
+
+
+def _product_text(text: str) -> str | None:
+    """``32x14x14`` (optionally in one pair of brackets): the sizes separated by commas, else None."""
+    t = text.strip()
+    t = t[1:] if t[:1] in ("(", "[") else t
+    t = t[:-1] if t[-1:] in (")", "]") else t
+    t = t.strip()
+    if not _PRODUCT_SHAPE.fullmatch(t):
+        return None
+    return re.sub(r"[xX\u00d7*]", ",", t)
 
 
 def parse_shape(text: str) -> Node:
@@ -421,12 +448,12 @@ def parse_shape(text: str) -> Node:
     error = too_long(text)
     if error:
         raise error
-    inner = _SIZE.match(text)
-    if inner:
-        text = inner.group(1)
-    product = _PRODUCT_SHAPE.match(text)
+    inner = _torch_size(text)
+    if inner is not None:
+        text = inner
+    product = _product_text(text)
     if product:
-        text = re.sub(r"[xX\u00d7*]", ",", product.group(1))
+        text = product
     elif "\u00d7" in text and "(" not in text and "[" not in text:
         text = text.replace("\u00d7", ",")
     node = parse(text, "separator")
