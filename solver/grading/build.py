@@ -197,6 +197,8 @@ def _resolution(node: Node) -> Any:
         return node.args[0].data
     if node.tag == "matrix":
         return [[_resolution(e) for e in row.args] for row in node.args]
+    if node.tag == "tuple":
+        return [[_resolution(e) for e in node.args]]
     return None
 
 

@@ -394,12 +394,16 @@ def compare_matrix(part, key, reading) -> Outcome:
         else:
             same = same_expr(key, value, part) if isinstance(value, sp.Expr) else False
             return UNDECIDED if same is None else EQUAL if same else DIFFERENT
-    literals = reading.resolution
+    literals, flat = reading.resolution, reading.flat
     if isinstance(value, sp.Expr) and key.shape == (1, 1):
         value, literals = sp.Matrix([[value]]), [[literals]]  # a 1 × 1 map written as its only entry
+    if (isinstance(value, sp.Tuple) and 1 in key.shape and len(value) == len(key)
+            and all(isinstance(v, sp.Expr) for v in value)):  # a vector written as a tuple (0.1, 0.9)
+        value, flat = sp.Matrix([list(value)]), True
+        literals = literals if isinstance(literals, list) else None
     if not isinstance(value, sp.MatrixBase):
         return Outcome("different", notes=(Text("une matrice est attendue", "a matrix is expected"),))
-    if reading.flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
+    if flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
         value = value.reshape(*key.shape)
         literals = [[e] for e in literals[0]] if literals and key.shape[1] == 1 else literals
     return _matrix_outcome(part, key, value, literals)

@@ -167,9 +167,14 @@ class Evaluator:
         return np.where(whole, value, np.nan)
 
     def sum(self, e):
-        if len(e.limits) != 1:
-            return self.ev(sp.Sum(sp.Sum(e.function, *e.limits[:-1]), e.limits[-1]))
-        var, low, high = e.limits[0]
+        """A sum, nested sums included (SymPy keeps ``Σ_i Σ_j`` as one Sum with two limits,
+        the innermost first): each bound may depend on the outer variables and on the point."""
+        return self.sum_over(e.function, list(e.limits))
+
+    def sum_over(self, function, limits):
+        if not limits:
+            return self.ev(function)
+        var, low, high = limits[-1]
         low = _snap(np.asarray(self.ev(low), dtype=float))
         high = _snap(np.asarray(self.ev(high), dtype=float))
         finite = np.isfinite(low) & np.isfinite(high)
@@ -182,7 +187,7 @@ class Evaluator:
         total = 0.0
         for j in range(start, stop + 1):
             self.values[var] = float(j)
-            term = self.ev(e.function)
+            term = self.sum_over(function, limits[:-1])
             total = total + np.where((low <= j) & (j <= high), term, 0.0)
         if saved is None:
             self.values.pop(var, None)

@@ -290,7 +290,7 @@ class Parser:
         low = self.item()
         self.expect("RC", "« } » attendu", "'}' expected")
         self.expect("OP", "« ^ » attendu (borne supérieure)", "'^' expected (upper bound)")
-        high = self.postfix()
+        high = self.atom()  # not postfix: in ``^{n} (i*j)`` the bound n is not called on (i*j)
         self.deeper()
         body = self.term()
         self.depth -= 1
