@@ -24,7 +24,29 @@ CASES = ROOT.parent / "shared" / "peer" / "grader" / "cases.json"
 FIGURES = ("NumSigFigs", "NumDecPlaces")
 
 # Disagreements we keep on purpose: case id -> the policy behind it.
-POLICY = {}
+_EXACT = "decimals are exact numbers, not floats: no binary rounding makes them differ (or agree)"
+_REAL = "formulas are compared as real functions, where the key is real (not on complex branches)"
+_INF = "∞ follows SymPy's arithmetic (2·∞ = ∞, −∞ is −oo, 0·∞ undefined), as PrairieLearn does"
+POLICY = {
+    "stack:107": _EXACT, "stack:120": _EXACT,
+    "stack:113": "an exact key is compared exactly: 0.99999999 is not 99999998/99999999",
+    "stack:168": "a formula agreeing to 1e-9 (relative) at every sample point is equal; 1/5.1 and "
+                 "0.196078431373 agree to 12 digits",
+    "stack:151": _INF, "stack:642": _INF, "stack:643": _INF, "stack:713": _INF, "stack:152": _INF,
+    "stack:164": _REAL, "stack:293": _REAL, "stack:372": _REAL,
+    "stack:187": "real symbols range over negative values too: √(k/m)·√(m/k) is −1 where k/m < 0",
+    "stack:227": "real symbols range over negative values too: (−cos x)ⁿ is not (−1)ⁿcosⁿx for cos x < 0 "
+                 "and n not whole",
+    "stack:296": "real symbols range over negative values too: log_a(aˣ) is not real for a < 0",
+    "stack:300": "the peer's key uses a Maxima-internal name (_lg), not a reading a student has",
+    "stack:302": "the peer's key uses a Maxima-internal name (_lg), not a reading a student has",
+    "stack:2723": "figures are rounded in exact decimals: 0.145 is 0.15 to 2 figures (the peer's binary "
+                  "float 0.145 is a little below, hence 0.14)",
+    "pl:72": "1e3 and 2e-3 are scientific notation (numbers in a CNN course), not 2·e ± 3",
+    "pl:73": "1e3 and 2e-3 are scientific notation (numbers in a CNN course), not 2·e ± 3",
+    "extra-reject:7": "'if'/'else' are read as unknown names and the answer is graded different with a "
+                      "note naming them; nothing is evaluated",
+}
 
 
 def sympy_key(text: str) -> str:

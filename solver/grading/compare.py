@@ -180,6 +180,9 @@ def same_expr(key, value, part) -> bool | None:
         return False
     if is_number(key) and is_number(value):
         return same_number(key, value, part.rtol, part.atol) if key.has(sp.Float) else same_exact(key, value)
+    identity = same_polynomial(key, value)
+    if identity is not None:
+        return identity
     try:
         decided = _sampled(key, value, part)
     except Unsupported:
@@ -207,6 +210,31 @@ def same_exact(key, value) -> bool | None:
     return same_number(key, value, EXACT_RTOL, 0.0)
 
 
+def same_polynomial(key, value) -> bool | None:
+    """Two polynomials with exact coefficients: decided exactly (``0.333333333333333·x²`` is not
+    x²/3; a degree-13 product equals its expansion however the floats cancel), under a small
+    time budget; None when they are not both such polynomials.
+
+    >>> x = sp.Symbol("x")
+    >>> same_polynomial(x**2 / 3, sp.Rational(333333333333333, 10**15) * x**2), same_polynomial((x + 1)**2, x**2 + 2*x + 1)
+    (False, True)
+    """
+    if key.has(sp.Float, sp.Indexed) or value.has(sp.Float, sp.Indexed):
+        return None
+    symbols = sorted(_symbols(key) | _symbols(value), key=lambda s: s.name)
+    if not symbols or not key.is_polynomial(*symbols) or not value.is_polynomial(*symbols):
+        return None
+    powers = [p.exp for e in (key, value) for p in e.atoms(sp.Pow)]
+    if any(not p.is_Integer or abs(p) > MAX_EXPAND_DEGREE for p in powers):
+        return None
+    try:
+        with time_budget(SIMPLIFY_SECONDS):
+            return sp.expand(key - value) == 0
+    except OutOfTime:
+        return None
+
+
+MAX_EXPAND_DEGREE = 64
 EXACT_RTOL = 1e-30
 SIMPLIFY_SECONDS = 0.3
 

@@ -105,7 +105,7 @@ class Evaluator:
             return self.ev(expr)
 
     def ev(self, e):
-        if e is sp.zoo or e is sp.nan:
+        if e is sp.zoo or e is sp.nan or e is sp.I:  # not real: no value on the real sample points
             return math.nan
         if e.is_Number or isinstance(e, sp.NumberSymbol):
             return self.number(e)
