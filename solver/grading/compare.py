@@ -122,6 +122,8 @@ def exact_value(value) -> Fraction | float | str | None:
     """
     if isinstance(value, sp.Rational):
         return Fraction(value.p, value.q)
+    if isinstance(value, sp.Float):
+        return _binary(value)
     value = realise(value)
     if value.has(sp.Sum, sp.Integral, sp.Product):  # no symbolic evaluation: our own evaluator or nothing
         f = _float(value)
@@ -147,7 +149,14 @@ def exact_value(value) -> Fraction | float | str | None:
             return None
     if isinstance(number, sp.Rational):
         return Fraction(number.p, number.q)
-    sign, mantissa, exponent, _ = sp.Float(number, PRECISION)._mpf_  # mpmath's exact binary form
+    return _binary(sp.Float(number, PRECISION))
+
+
+def _binary(number: sp.Float) -> Fraction | float:
+    """A Float's exact value (mpmath's binary mantissa and exponent)."""
+    if not number.is_finite:
+        return float(number)
+    sign, mantissa, exponent, _ = number._mpf_
     return (-1 if sign else 1) * Fraction(int(mantissa)) * Fraction(2) ** int(exponent)
 
 
@@ -211,9 +220,9 @@ def same_exact(key, value) -> bool | None:
 
 
 def same_polynomial(key, value) -> bool | None:
-    """Two polynomials with exact coefficients: decided exactly (``0.333333333333333·x²`` is not
-    x²/3; a degree-13 product equals its expansion however the floats cancel), under a small
-    time budget; None when they are not both such polynomials.
+    """Two polynomials with exact coefficients, one of them large (beyond `FLOAT_EXACT`): decided
+    exactly (``0.333333333333333·x²`` is not x²/3; a degree-13 product equals its expansion however
+    the floats cancel), under a small time budget; None otherwise (sampling decides).
 
     >>> x = sp.Symbol("x")
     >>> same_polynomial(x**2 / 3, sp.Rational(333333333333333, 10**15) * x**2), same_polynomial((x + 1)**2, x**2 + 2*x + 1)
@@ -221,6 +230,8 @@ def same_polynomial(key, value) -> bool | None:
     """
     if key.has(sp.Float, sp.Indexed) or value.has(sp.Float, sp.Indexed):
         return None
+    if not any(max(abs(r.p), r.q) > FLOAT_EXACT for e in (key, value) for r in e.atoms(sp.Rational)):
+        return None  # small coefficients: sampling in floats decides
     symbols = sorted(_symbols(key) | _symbols(value), key=lambda s: s.name)
     if not symbols or not key.is_polynomial(*symbols) or not value.is_polynomial(*symbols):
         return None
@@ -235,6 +246,7 @@ def same_polynomial(key, value) -> bool | None:
 
 
 MAX_EXPAND_DEGREE = 64
+FLOAT_EXACT = 2 ** 24  # coefficients beyond this may lose digits at the sample points
 EXACT_RTOL = 1e-30
 SIMPLIFY_SECONDS = 0.3
 

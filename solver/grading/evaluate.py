@@ -324,14 +324,16 @@ def _grid_range(kind: str, side: int) -> np.ndarray:
 def _reals(n: int, rng: np.random.Generator, box: float, positive: bool) -> np.ndarray:
     """Real values over several magnitudes: half uniform near 0, then small integers (so that
     negative bases meet integer exponents: (a^b)^c is not a^(bc)), halves, wide and tiny values."""
-    parts = [rng.uniform(0.1, 3.0, n) if positive else rng.uniform(-2.0, 2.0, n),
-             rng.integers(1 if positive else -4, 5, n).astype(float),
-             rng.integers(1 if positive else -6, 7, n) / 2.0,
-             rng.uniform(0.1 if positive else -12.0, 12.0, n),
-             rng.uniform(0.01, 0.2, n) * (1 if positive else rng.choice([-1.0, 1.0], n))]
-    weights = np.array([0.5, 0.2, 0.1, 0.1, 0.1])
-    pick = rng.choice(len(parts), n, p=weights)
-    values = np.choose(pick, parts)
+    u = rng.random(n)
+    group = rng.random(n)
+    low = 0.1 if positive else -2.0
+    values = low + (3.0 - 0.1 if positive else 4.0) * u                       # 50 %: near 0
+    whole = np.floor(u * 9) - (0 if positive else 4) + (1 if positive else 0)  # 20 %: −4 … 4 (1 … 9)
+    values = np.where(group >= 0.5, whole, values)
+    values = np.where(group >= 0.7, whole / 2, values)                        # 10 %: halves
+    values = np.where(group >= 0.8, (12.0 if positive else 24.0) * u - (0 if positive else 12.0), values)
+    tiny = 0.01 + 0.19 * u                                                     # 10 %: tiny, either sign
+    values = np.where(group >= 0.9, tiny if positive else np.where(u * 1e6 % 2 < 1, tiny, -tiny), values)
     if positive:
         values = np.where(values > 0, values, 0.5)
     return values * box
