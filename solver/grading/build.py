@@ -301,6 +301,9 @@ class Builder:
         value = base[indices]
         return value, _show(value), 5
 
+    def b_group(self, node: Node):
+        return self.build(node.args[0])
+
     # -- operators
     def b_neg(self, node: Node):
         value, text, prec = self.scalar(node.args[0])

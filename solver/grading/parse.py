@@ -68,6 +68,8 @@ def show(node: Node) -> str:
         return node.data.text
     if node.tag == "name":
         return node.data
+    if node.tag == "group":
+        return show(node.args[0])
     head = node.tag
     if node.tag in ("call", "index", "deriv", "sum"):
         head += ":" + str(node.data)
@@ -330,6 +332,8 @@ class Parser:
         items = self.items(close)
         self.take()
         self.depth -= 1
+        if len(items) == 1 and items[0].tag == "name":
+            return Node("group", tok.pos, (items[0],))  # ``(zk)^2`` is (z·k)², not z·k²
         return items[0] if len(items) == 1 else Node("tuple", tok.pos, tuple(items))
 
     def delimited(self) -> Node:
