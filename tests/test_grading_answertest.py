@@ -264,3 +264,11 @@ def test_compare_command_json_and_exit_codes(tmp_path):
     assert code == 0
     assert [r["verdict"] for r in rows] == ["equal", "error", "error", "equal"]
     assert rows[0]["id"] == "a" and rows[2]["id"] == 3
+
+
+def test_grade_reads_zk2_as_the_key_z_k_squared():
+    from solver.grading.check import check_answer
+
+    # the key of tp-cnn.1/weights is z·k² + 1; (z·k)² + 1 is another number as soon as z > 1
+    assert check_answer("tp-cnn.1", None, "weights", "zk^2 + 1").verdict == "correct"
+    assert check_answer("tp-cnn.1", None, "weights", "(zk)^2 + 1").verdict == "incorrect"
