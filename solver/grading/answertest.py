@@ -25,9 +25,10 @@ Rounding is done in exact decimal arithmetic (the key at 50 digits), never in bi
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any, Mapping
+from typing import Any
 
 import sympy as sp
 

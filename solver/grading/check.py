@@ -156,8 +156,7 @@ def square_side(text: str) -> int | None:
     (9, 9, None, None)
     """
     text = text.strip()
-    text = text[1:] if text.startswith("$") else text
-    text = text[:-1] if text.endswith("$") else text
+    text = text.removeprefix("$").removesuffix("$")
     if "=" in text:
         label, _, text = text.partition("=")
         if "$" in label or "=" in text:

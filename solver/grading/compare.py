@@ -32,7 +32,16 @@ import numpy as np
 import sympy as sp
 
 from ..text import Text
-from .evaluate import INTEGER_KINDS, OutOfTime, Unsupported, domain_of, evaluate, realise, sample_points, time_budget
+from .evaluate import (
+    INTEGER_KINDS,
+    OutOfTime,
+    Unsupported,
+    domain_of,
+    evaluate,
+    realise,
+    sample_points,
+    time_budget,
+)
 
 MIN_POINTS = 8
 _EXHAUSTIVE = (sp.floor, sp.ceiling, sp.Mod, sp.frac, sp.KroneckerDelta, sp.Piecewise, sp.Indexed)
