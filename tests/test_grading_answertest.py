@@ -273,3 +273,16 @@ def test_grade_reads_zk2_as_the_key_z_k_squared():
     # the key of tp-cnn.1/weights is z·k² + 1; (z·k)² + 1 is another number as soon as z > 1
     assert check_answer("tp-cnn.1", None, "weights", "zk^2 + 1").verdict == "correct"
     assert check_answer("tp-cnn.1", None, "weights", "(zk)^2 + 1").verdict == "incorrect"
+
+
+def test_a_symbolic_fallback_inside_a_batch_line_keeps_the_lines_deadline():
+    from solver.grading.evaluate import OutOfTime, time_budget
+
+    start = time.monotonic()
+    with pytest.raises(OutOfTime):
+        with time_budget(0.3):
+            with time_budget(0.05):  # an inner budget (simplify's) ends and gives the outer one back
+                pass
+            while True:
+                pass
+    assert time.monotonic() - start < 2.0

@@ -22,6 +22,7 @@ import hashlib
 import math
 import signal
 import threading
+import time
 from typing import Any, Mapping
 
 import numpy as np
@@ -272,12 +273,17 @@ def time_budget(seconds: float):
     def stop(signum, frame):
         raise OutOfTime()
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    if 0 < outer < seconds:  # an enclosing budget ends first: keep its deadline
+        signal.setitimer(signal.ITIMER_REAL, outer)
+    start = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # give the enclosing budget back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))
 
 
 def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
