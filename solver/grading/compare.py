@@ -8,8 +8,9 @@
   exhaustively over a small integer grid when floor/ceil/mod/indices appear, plus random points;
   where every symbol is an integer and the key is a whole number, only the points where the key
   is positive count (outside, the formula describes no layer: kernel larger than the input…).
-  A key without symbols is compared like a number. `simplify` is only a fast yes when sampling
-  cannot decide.
+  A key without symbols is compared exactly (rationals as fractions, other numbers at 50 digits);
+  polynomials with large exact coefficients are decided by expansion. `simplify` is only a fast
+  yes when sampling cannot decide, within `SIMPLIFY_SECONDS`.
 - ``matrix``: entry by entry, with per-entry credit; a transposed answer is recognised (and
   accepted with a note when the part lists ``"transpose"`` in its `accept`); a flat list matches
   a row or a column vector; a key given as an entry formula in ``i``, ``j`` is instantiated at
