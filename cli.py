@@ -470,6 +470,55 @@ def _progress_bar():
 
 
 @main.command()
+@click.argument("key", required=False)
+@click.argument("answer", required=False)
+@click.option("--kind", type=click.Choice(("expr", "number", "int", "matrix", "shape")), default="expr", show_default=True)
+@click.option("--domain", "domains", multiple=True, metavar="NAME=DOMAIN", help="Domain of a symbol (size, natural, real…).")
+@click.option("--rtol", type=float, help="Relative tolerance (default: a part's).")
+@click.option("--atol", type=float, help="Absolute tolerance (default: a part's).")
+@click.option("--sigfigs", type=int, help="The answer must be the key to N significant figures.")
+@click.option("--decimals", type=int, help="The answer must be the key to N decimal places.")
+@click.option("--batch", type=click.Path(exists=True, dir_okay=False), help="One JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@LANG
+@engine_errors
+def compare(key, answer, kind, domains, rtol, atol, sigfigs, decimals, batch, as_json, lang):
+    """Compare one answer with one key, exactly as grade compares a part."""
+    from solver.grading.answertest import answer_test, run_batch
+
+    if batch:
+        if key is not None or answer is not None:
+            raise UsageError(Text("--batch ne prend ni CLÉ ni RÉPONSE", "--batch takes no KEY nor ANSWER"))
+        for result in run_batch(batch, lang):
+            click.echo(json.dumps(result, ensure_ascii=False) if as_json else _compare_line(result))
+        return
+    if key is None or answer is None:
+        raise UsageError(Text("CLÉ et RÉPONSE attendues (ou --batch FICHIER)", "KEY and ANSWER expected (or --batch FILE)"))
+    result = answer_test(key, answer, lang, kind=kind, domain=parse_domains(domains), rtol=rtol, atol=atol,
+                         sigfigs=sigfigs, decimals=decimals)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else _compare_line(result))
+
+
+def parse_domains(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`--domain NAME=DOMAIN` options as a dict."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise UsageError(Text(f"--domain attend NOM=DOMAINE, reçu « {pair} »", f"--domain expects NAME=DOMAIN, got '{pair}'"))
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _compare_line(result: dict) -> str:
+    head = (f"{result['id']}: " if result.get("id") is not None else "") + result["verdict"]
+    if result.get("error"):
+        return f"{head}: {result['error']}"
+    notes = "; ".join(result.get("notes") or [])
+    return f"{head}  {result.get('read_as')} ~ {result.get('key_read_as')}" + (f"  ({notes})" if notes else "")
+
+
+@main.command()
 @click.argument("target", metavar="SHEET|ID")
 @click.option("--seed", type=int, help="The variant this submission is for.")
 @LANG

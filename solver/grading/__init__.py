@@ -7,6 +7,8 @@ Pipeline (one module per stage):
 - `build`: tree -> SymPy objects, names resolved against the key's own symbols, numbers bounded;
 - `evaluate`: a numeric evaluator of SymPy trees of our own (numpy, vectorised over sample points);
 - `compare`: equivalence by the part's kind; `diagnose`: mal-rules; `check`: one answer -> `Verdict`;
+- `answertest`: one key and one answer compared without an exercise (`tdsolver compare`), with
+  STACK-like significant-figure and decimal-place tests;
 - `worker`: each check runs in a persistent worker process with a time and memory budget;
 - `submission`, `output`, `template`: files in, gradebook and feedback out;
 - `feedback` (with `htmlpage`): what each student receives; `manual`: marks given by hand;

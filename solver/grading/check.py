@@ -132,7 +132,7 @@ def with_variant_values(reading, params, key):
     return replace(reading, value=value, unknown=tuple(n for n in reading.unknown if n not in names)), True
 
 
-_SQUARE = re.compile(r"^\s*\$?\s*(?:[^=$]*=\s*)?(\d{1,6})\s*(?:[xX\u00d7]|\\times)\s*(\d{1,6})\s*\$?\s*$")
+_SQUARE = re.compile(r"(\d{1,6})\s*(?:[xX\u00d7]|\\times)\s*(\d{1,6})")  # on stripped text: linear
 
 
 _LETTER_TIMES = re.compile(r"(?<=[\d)])\s*[xX]\s*(?=[\d(])")
@@ -155,7 +155,13 @@ def square_side(text: str) -> int | None:
     >>> square_side("9 x 9"), square_side(r"n = 9 \\times 9"), square_side("9 x 8"), square_side("9*9")
     (9, 9, None, None)
     """
-    match = _SQUARE.match(text)
+    text = text.strip()
+    text = text.removeprefix("$").removesuffix("$")
+    if "=" in text:
+        label, _, text = text.partition("=")
+        if "$" in label or "=" in text:
+            return None
+    match = _SQUARE.fullmatch(text.strip())
     return int(match.group(1)) if match and match.group(1) == match.group(2) else None
 
 

@@ -8,8 +8,9 @@
   exhaustively over a small integer grid when floor/ceil/mod/indices appear, plus random points;
   where every symbol is an integer and the key is a whole number, only the points where the key
   is positive count (outside, the formula describes no layer: kernel larger than the input…).
-  A key without symbols is compared like a number. `simplify` is only a fast yes when sampling
-  cannot decide.
+  A key without symbols is compared exactly (rationals as fractions, other numbers at 50 digits);
+  polynomials with large exact coefficients are decided by expansion. `simplify` is only a fast
+  yes when sampling cannot decide, within `SIMPLIFY_SECONDS`.
 - ``matrix``: entry by entry, with per-entry credit; a transposed answer is recognised (and
   accepted with a note when the part lists ``"transpose"`` in its `accept`); a flat list matches
   a row or a column vector; a key given as an entry formula in ``i``, ``j`` is instantiated at
@@ -22,15 +23,26 @@ question leaves open — ``"transpose"`` (matrix: Aᵀ also right), ``"channels-
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from ..text import Text
-from .evaluate import INTEGER_KINDS, Unsupported, domain_of, evaluate, sample_points
+from .evaluate import (
+    INTEGER_KINDS,
+    OutOfTime,
+    Unsupported,
+    domain_of,
+    evaluate,
+    realise,
+    sample_points,
+    time_budget,
+)
 
 MIN_POINTS = 8
 _EXHAUSTIVE = (sp.floor, sp.ceiling, sp.Mod, sp.frac, sp.KroneckerDelta, sp.Piecewise, sp.Indexed)
@@ -61,26 +73,115 @@ def is_number(value: Any) -> bool:
 
 
 # -- scalars -------------------------------------------------------------------------------------
+PRECISION = 50  # decimal digits at which exact numbers (√2, π, cos(π/20)…) are evaluated
+
+
+def written_digits(part) -> bool:
+    """Whether a correct rounding to the digits written is accepted beyond the part's tolerance
+    (`same_number`). Exercise parts: yes, always (their tolerances are set with it in mind: a
+    tight `rtol` plus the "too-few-digits" diagnosis). A part may turn it off with a
+    ``written_digits = False`` attribute: `compare --rtol/--atol` does, so an explicit tolerance
+    means exactly that tolerance."""
+    return bool(getattr(part, "written_digits", True))
+
+
 def same_number(key, value, rtol: float, atol: float, literal=None) -> bool | None:
-    """Two numbers within tolerance, or `value` a correct rounding of `key` (see module doc).
+    """Two numbers within tolerance (boundary included, in exact arithmetic), or `value` a correct
+    rounding of `key` (see module doc). Numbers that are not real are never equal to a real key.
 
     >>> same_number(sp.Float(0.87382), sp.Rational(87, 100), 1e-6, 0, _lit("0.87"))
     True
     >>> same_number(sp.Float(0.87382), sp.Rational(9, 10), 1e-3, 0, _lit("0.9"))
     False
+    >>> same_number(sp.Integer(1), sp.Rational(105, 100), 0.05, 0)
+    True
     """
     if not is_number(value):
         return False
-    k, v = _float(key), _float(value)
+    if _clearly_apart(key, value, rtol, atol, literal):
+        return False
+    k, v = exact_value(key), exact_value(value)
     if k is None or v is None:
         return None
-    if np.isinf(k) or np.isinf(v):
+    if k == "complex" or v == "complex":
+        return k == v and _same_complex(key, value, rtol, atol)
+    if isinstance(k, float) or isinstance(v, float):  # ±∞ or NaN
         return k == v
-    if abs(v - k) <= atol + rtol * abs(k):
+    if abs(v - k) <= _fraction(atol) + _fraction(rtol) * abs(k):
         return True
     if literal is not None and literal.significant >= 2:
-        return abs(v - k) <= float(literal.resolution) * (1 + 1e-9)
+        return abs(v - k) <= Fraction(literal.resolution)
     return False
+
+
+def _clearly_apart(key, value, rtol, atol, literal) -> bool:
+    """A cheap float look first: two numbers 0.1 % apart beyond every tolerance are different
+    without the exact evaluation (most mal-rule values in a diagnosis are)."""
+    if isinstance(key, sp.Rational) and isinstance(value, sp.Rational):
+        return False
+    k, v = _float(key), _float(value)
+    if k is None or v is None or not (math.isfinite(k) and math.isfinite(v)):
+        return False
+    slack = atol + rtol * abs(k) + (float(literal.resolution) if literal is not None else 0.0)
+    return abs(v - k) > slack + 1e-3 * max(abs(k), abs(v))
+
+
+def _same_complex(key, value, rtol, atol) -> bool:
+    k, v = complex(sp.N(key, PRECISION)), complex(sp.N(value, PRECISION))
+    return abs(v - k) <= atol + rtol * abs(k)
+
+
+def _fraction(x: float) -> Fraction:
+    """A tolerance as the decimal it is written as (0.05 is 1/20, not 0.05000000000000000277)."""
+    return Fraction(repr(float(x)))
+
+
+def exact_value(value) -> Fraction | float | str | None:
+    """A number as an exact fraction: rationals as they are, other numbers (√2, π, floats)
+    evaluated at `PRECISION` digits; ±inf/NaN as floats; ``"complex"`` when not real; None
+    when it cannot be evaluated.
+
+    >>> exact_value(sp.Rational(1, 3)), exact_value(sp.oo), exact_value(sp.sqrt(-2))
+    (Fraction(1, 3), inf, 'complex')
+    """
+    if isinstance(value, sp.Rational):
+        return Fraction(value.p, value.q)
+    if isinstance(value, sp.Float):
+        return _binary(value)
+    value = realise(value)
+    if value.has(sp.Sum, sp.Integral, sp.Product):  # no symbolic evaluation: our own evaluator or nothing
+        f = _float(value)
+        return None if f is None else f if not math.isfinite(f) else Fraction(f)
+    if value in (sp.oo, -sp.oo):
+        return float(value)
+    if value is sp.nan or value is sp.zoo:
+        return math.nan
+    try:
+        number = sp.N(value, PRECISION)
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+    if number in (sp.oo, -sp.oo):
+        return float(number)
+    if number is sp.nan or number is sp.zoo:
+        return math.nan
+    if not number.is_Number:
+        re, im = number.as_real_imag()
+        if im.is_Number and im != 0 and abs(im) > 10 ** (-PRECISION // 2) * max(1, abs(re) if re.is_Number else 1):
+            return "complex"
+        number = re if re.is_Number else None
+        if number is None:
+            return None
+    if isinstance(number, sp.Rational):
+        return Fraction(number.p, number.q)
+    return _binary(sp.Float(number, PRECISION))
+
+
+def _binary(number: sp.Float) -> Fraction | float:
+    """A Float's exact value (mpmath's binary mantissa and exponent)."""
+    if not number.is_finite:
+        return float(number)
+    sign, mantissa, exponent, _ = number._mpf_
+    return (-1 if sign else 1) * Fraction(int(mantissa)) * Fraction(2) ** int(exponent)
 
 
 def _lit(text):
@@ -110,8 +211,11 @@ def same_expr(key, value, part) -> bool | None:
         return _same_order(key, value)
     if not isinstance(value, sp.Expr):
         return False
-    if is_number(key):
-        return same_number(key, value, 1e-9 if not key.has(sp.Float) else part.rtol, part.atol)
+    if is_number(key) and is_number(value):
+        return same_number(key, value, part.rtol, part.atol) if key.has(sp.Float) else same_exact(key, value)
+    identity = same_polynomial(key, value)
+    if identity is not None:
+        return identity
     try:
         decided = _sampled(key, value, part)
     except Unsupported:
@@ -128,12 +232,56 @@ def _same_order(key, value) -> bool | None:
     return key == sp.Order(expr, *key.args[1:])
 
 
-def _fast_yes(key, value) -> bool | None:
-    """`simplify` may only say yes; otherwise the question stays undecided."""
+def same_exact(key, value) -> bool | None:
+    """Exact numbers compared exactly: rationals as fractions, others (√2, π…) at `PRECISION` digits.
+
+    >>> same_exact(sp.Rational(99999999, 10**8), sp.Rational(99999998, 99999999))
+    False
+    """
+    if isinstance(key, sp.Rational) and isinstance(value, sp.Rational):
+        return key == value
+    return same_number(key, value, EXACT_RTOL, 0.0)
+
+
+def same_polynomial(key, value) -> bool | None:
+    """Two polynomials with exact coefficients, one of them large (beyond `FLOAT_EXACT`): decided
+    exactly (``0.333333333333333·x²`` is not x²/3; a degree-13 product equals its expansion however
+    the floats cancel), under a small time budget; None otherwise (sampling decides).
+
+    >>> x = sp.Symbol("x")
+    >>> same_polynomial(x**2 / 3, sp.Rational(333333333333333, 10**15) * x**2), same_polynomial((x + 10**5)**2, x**2 + 2*10**5*x + 10**10)
+    (False, True)
+    """
+    if key.has(sp.Float, sp.Indexed) or value.has(sp.Float, sp.Indexed):
+        return None
+    if not any(max(abs(r.p), r.q) > FLOAT_EXACT for e in (key, value) for r in e.atoms(sp.Rational)):
+        return None  # small coefficients: sampling in floats decides
+    symbols = sorted(_symbols(key) | _symbols(value), key=lambda s: s.name)
+    if not symbols or not key.is_polynomial(*symbols) or not value.is_polynomial(*symbols):
+        return None
+    powers = [p.exp for e in (key, value) for p in e.atoms(sp.Pow)]
+    if any(not p.is_Integer or abs(p) > MAX_EXPAND_DEGREE for p in powers):
+        return None
     try:
-        if sp.simplify(key - value) == 0:
-            return True
-    except (TypeError, ValueError, RuntimeError, AttributeError):  # RuntimeError: SymPy gives up on some forms
+        with time_budget(SIMPLIFY_SECONDS):
+            return sp.expand(key - value) == 0
+    except OutOfTime:
+        return None
+
+
+MAX_EXPAND_DEGREE = 64
+FLOAT_EXACT = 2 ** 24  # coefficients beyond this may lose digits at the sample points
+EXACT_RTOL = 1e-30
+SIMPLIFY_SECONDS = 0.3
+
+
+def _fast_yes(key, value) -> bool | None:
+    """`simplify` may only say yes, within `SIMPLIFY_SECONDS`; otherwise the question stays undecided."""
+    try:
+        with time_budget(SIMPLIFY_SECONDS):
+            if sp.simplify(key - value) == 0:
+                return True
+    except (TypeError, ValueError, RuntimeError, AttributeError, OutOfTime):  # RuntimeError: SymPy gives up on some forms
         return None
     return None
 
@@ -148,19 +296,31 @@ def _sampled(key, value, part) -> bool | None:
     symbols = sorted(_symbols(key) | _symbols(value), key=lambda s: s.name)
     kinds = {s: domain_of(s, domain) for s in symbols}
     exhaustive = key.has(*_EXHAUSTIVE) or value.has(*_EXHAUSTIVE) or key.has(sp.Sum) or value.has(sp.Sum)
-    points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611))
     bases = {n: k for n, k in domain.items()}
-    k = evaluate(key, points, bases)
-    v = evaluate(value, points, bases)
-    valid = np.isfinite(k)
-    if symbols and all(kinds[s] in INTEGER_KINDS for s in symbols) and not key.has(sp.Indexed):
-        valid = _count_domain(k, valid)
-    if valid.sum() < min(MIN_POINTS, len(k)):
+    for box in (1.0, 10.0):  # a key nowhere real near 0 gets a second, wider box
+        points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611), box)
+        k = evaluate(key, points, bases)
+        v = evaluate(value, points, bases)
+        valid = np.isfinite(k)
+        if symbols and all(kinds[s] in INTEGER_KINDS for s in symbols) and not key.has(sp.Indexed):
+            valid = _count_domain(k, valid)
+        if valid.sum() >= min(MIN_POINTS, len(k)):
+            break
+    else:
         return None
     rtol = max(part.rtol, 1e-9) if (key.has(sp.Float) or value.has(sp.Float)) else 1e-9
     scale = float(np.median(np.abs(k[valid]))) if valid.any() else 1.0
-    close = np.isfinite(v) & np.isclose(v, k, rtol=rtol, atol=max(part.atol, 1e-12 * max(1.0, scale)))
-    return bool(np.all(close[valid]))
+    undefined = valid & ~np.isfinite(v)
+    if undefined.sum() > UNDEFINED_SHARE * valid.sum():
+        return False  # the answer is not real (or infinite) where the key is
+    both = valid & ~undefined
+    close = np.isclose(v, k, rtol=rtol, atol=max(part.atol, 1e-12 * max(1.0, scale)))
+    return bool(np.all(close[both]))
+
+
+# Points where the key is real and the answer is not: a removable singularity of the answer
+# (|x²−4|/(|x−2|·|x+2|) at x = ±2) is ignored, an answer undefined on a larger share is different.
+UNDEFINED_SHARE = 0.2
 
 
 def _count_domain(k: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -176,15 +336,18 @@ def _count_domain(k: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 
 def same_value(key, value, part, literal=None) -> bool | None:
-    """The comparison of one scalar answer of `part` (int, number or expr), shared with diagnosis."""
+    """The comparison of one scalar answer of `part` (int, number or expr), shared with diagnosis.
+
+    A `number` part, or a key computed with floats, allows the part's tolerance and a correct
+    rounding to the digits written (unless the part declares its own tolerance); an exact key of
+    any other kind is compared exactly (``0.33`` is not 1/3 there)."""
     if part.kind == "int":
         return same_int(key, value)
-    if part.kind == "number" or is_number(key) and not isinstance(key, sp.Order):
-        if part.kind != "number" and is_number(key) and not key.has(sp.Float):
-            rtol, atol = 1e-9, 0.0
-        else:
-            rtol, atol = part.rtol, part.atol
-        return same_number(key, value, rtol, atol, literal)
+    numeric = is_number(key) and not isinstance(key, sp.Order)
+    if part.kind == "number" or numeric and (is_number(value) or not isinstance(value, sp.Expr)):
+        if part.kind != "number" and not key.has(sp.Float):
+            return same_exact(key, value) if isinstance(value, sp.Expr) else False
+        return same_number(key, value, part.rtol, part.atol, literal if written_digits(part) else None)
     return same_expr(key, value, part)
 
 
@@ -204,12 +367,17 @@ def compare(part, key, reading) -> Outcome:
     if same:
         notes = ()
         literal = reading.resolution
-        if part.kind == "number" and literal is not None and _float(value) != _float(key):
+        if part.kind == "number" and literal is not None and not _within(key, value, part):
             notes = (Text(f"valeur arrondie acceptée ({literal.text})", f"rounded value accepted ({literal.text})"),)
         return Outcome("equal", 1.0, notes)
     if part.kind == "int" and not is_number(value):
         return Outcome("different", notes=(Text("un nombre entier est attendu", "a whole number is expected"),))
     return DIFFERENT
+
+
+def _within(key, value, part) -> bool:
+    """Within the part's own tolerance (not only by the digits written)."""
+    return bool(same_number(key, value, part.rtol, part.atol))
 
 
 def compare_shape(part, key, value) -> Outcome:
@@ -290,12 +458,16 @@ def compare_matrix(part, key, reading) -> Outcome:
         else:
             same = same_expr(key, value, part) if isinstance(value, sp.Expr) else False
             return UNDECIDED if same is None else EQUAL if same else DIFFERENT
-    literals = reading.resolution
+    literals, flat = reading.resolution, reading.flat
     if isinstance(value, sp.Expr) and key.shape == (1, 1):
         value, literals = sp.Matrix([[value]]), [[literals]]  # a 1 × 1 map written as its only entry
+    if (isinstance(value, sp.Tuple) and 1 in key.shape and len(value) == len(key)
+            and all(isinstance(v, sp.Expr) for v in value)):  # a vector written as a tuple (0.1, 0.9)
+        value, flat = sp.Matrix([list(value)]), True
+        literals = literals if isinstance(literals, list) else None
     if not isinstance(value, sp.MatrixBase):
         return Outcome("different", notes=(Text("une matrice est attendue", "a matrix is expected"),))
-    if reading.flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
+    if flat and 1 in key.shape and len(value) == len(key) and value.shape != key.shape:
         value = value.reshape(*key.shape)
         literals = [[e] for e in literals[0]] if literals and key.shape[1] == 1 else literals
     return _matrix_outcome(part, key, value, literals)

@@ -17,8 +17,12 @@ know raises `Unsupported`: the caller then cannot decide by sampling.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import signal
+import threading
+import time
 from typing import Any, Mapping
 
 import numpy as np
@@ -40,6 +44,15 @@ def _snap(x):
     return np.where(np.abs(x - r) <= 1e-9 * np.maximum(1.0, np.abs(x)), r, x)
 
 
+def _factorial(x):
+    """n! at whole n ≥ 0 (Γ(n + 1)); NaN elsewhere."""
+    x = np.asarray(_snap(np.asarray(x, dtype=float)))
+    ok = np.isfinite(x) & (x >= 0) & (x == np.rint(x)) & (x <= 170)
+    out = np.full(x.shape, np.nan)
+    out[ok] = [math.factorial(int(v)) for v in x[ok].ravel()] if ok.any() else []
+    return out if x.ndim else float(out)
+
+
 def _unary(fn):
     return lambda args: fn(args[0])
 
@@ -54,6 +67,12 @@ _FUNCTIONS = {
     sp.Min: lambda a: np.minimum.reduce(np.broadcast_arrays(*a)),
     sp.Mod: lambda a: np.mod(a[0], a[1]), sp.frac: _unary(lambda x: x - np.floor(_snap(x))),
     sp.KroneckerDelta: lambda a: (_snap(a[0]) == _snap(a[1])).astype(float),
+    sp.asin: _unary(np.arcsin), sp.acos: _unary(np.arccos), sp.atan2: lambda a: np.arctan2(a[0], a[1]),
+    sp.sec: _unary(lambda x: 1 / np.cos(x)), sp.csc: _unary(lambda x: 1 / np.sin(x)),
+    sp.cot: _unary(lambda x: 1 / np.tan(x)), sp.sech: _unary(lambda x: 1 / np.cosh(x)),
+    sp.csch: _unary(lambda x: 1 / np.sinh(x)), sp.coth: _unary(lambda x: 1 / np.tanh(x)),
+    sp.asinh: _unary(np.arcsinh), sp.acosh: _unary(np.arccosh), sp.atanh: _unary(np.arctanh),
+    sp.factorial: _unary(lambda x: _factorial(x)),
 }
 _RELATIONS = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.StrictGreaterThan: np.greater,
               sp.GreaterThan: np.greater_equal, sp.Equality: np.equal, sp.Unequality: np.not_equal}
@@ -87,7 +106,7 @@ class Evaluator:
             return self.ev(expr)
 
     def ev(self, e):
-        if e is sp.zoo or e is sp.nan:
+        if e is sp.zoo or e is sp.nan or e is sp.I:  # not real: no value on the real sample points
             return math.nan
         if e.is_Number or isinstance(e, sp.NumberSymbol):
             return self.number(e)
@@ -149,9 +168,14 @@ class Evaluator:
         return np.where(whole, value, np.nan)
 
     def sum(self, e):
-        if len(e.limits) != 1:
-            return self.ev(sp.Sum(sp.Sum(e.function, *e.limits[:-1]), e.limits[-1]))
-        var, low, high = e.limits[0]
+        """A sum, nested sums included (SymPy keeps ``Σ_i Σ_j`` as one Sum with two limits,
+        the innermost first): each bound may depend on the outer variables and on the point."""
+        return self.sum_over(e.function, list(e.limits))
+
+    def sum_over(self, function, limits):
+        if not limits:
+            return self.ev(function)
+        var, low, high = limits[-1]
         low = _snap(np.asarray(self.ev(low), dtype=float))
         high = _snap(np.asarray(self.ev(high), dtype=float))
         finite = np.isfinite(low) & np.isfinite(high)
@@ -164,7 +188,7 @@ class Evaluator:
         total = 0.0
         for j in range(start, stop + 1):
             self.values[var] = float(j)
-            term = self.ev(e.function)
+            term = self.sum_over(function, limits[:-1])
             total = total + np.where((low <= j) & (j <= high), term, 0.0)
         if saved is None:
             self.values.pop(var, None)
@@ -234,10 +258,39 @@ def domain_of(symbol: sp.Symbol, declared: Mapping[str, str]) -> str:
     return "positive" if symbol.is_positive else "real"
 
 
+class OutOfTime(Exception):
+    """A symbolic computation ran past its `time_budget`."""
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float):
+    """Raise `OutOfTime` in the block after `seconds` (a real-time timer; only in the main thread,
+    elsewhere the block runs unbounded — the worker's own budget still holds)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise OutOfTime()
+    previous = signal.signal(signal.SIGALRM, stop)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    if 0 < outer < seconds:  # an enclosing budget ends first: keep its deadline
+        signal.setitimer(signal.ITIMER_REAL, outer)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # give the enclosing budget back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))
+
+
 def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
-                  rng: np.random.Generator) -> dict:
+                  rng: np.random.Generator, box: float = 1.0) -> dict:
     """Points where two expressions are compared: an integer grid (when `exhaustive`, for
-    floor/ceil/mod/indices) plus random points, each symbol drawn from its domain."""
+    floor/ceil/mod/indices) plus random points, each symbol drawn from its domain (real
+    domains scaled by `box`)."""
     ints = [s for s in symbols if kinds[s] in INTEGER_KINDS]
     columns: dict = {}
     n_grid = 0
@@ -255,9 +308,9 @@ def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
         n_grid = len(next(iter(columns.values())))
     n = n_grid + RANDOM_POINTS
     for s in symbols:
-        wide = _draw(kinds[s], s, RANDOM_POINTS, rng)
+        wide = _draw(kinds[s], s, RANDOM_POINTS, rng, box)
         columns[s] = np.concatenate([columns[s], wide]) if s in columns else (
-            np.concatenate([_draw(kinds[s], s, n_grid, rng), wide]) if n_grid else wide)
+            np.concatenate([_draw(kinds[s], s, n_grid, rng, box), wide]) if n_grid else wide)
     if not symbols:
         return {}
     assert all(len(c) == n for c in columns.values())
@@ -274,7 +327,25 @@ def _grid_range(kind: str, side: int) -> np.ndarray:
     return np.arange(-(side // 2), side - side // 2)
 
 
-def _draw(kind: str, symbol, n: int, rng: np.random.Generator) -> np.ndarray:
+def _reals(n: int, rng: np.random.Generator, box: float, positive: bool) -> np.ndarray:
+    """Real values over several magnitudes: half uniform near 0, then small integers (so that
+    negative bases meet integer exponents: (a^b)^c is not a^(bc)), halves, wide and tiny values."""
+    u = rng.random(n)
+    group = rng.random(n)
+    low = 0.1 if positive else -2.0
+    values = low + (3.0 - 0.1 if positive else 4.0) * u                       # 50 %: near 0
+    whole = np.floor(u * 9) - (0 if positive else 4) + (1 if positive else 0)  # 20 %: −4 … 4 (1 … 9)
+    values = np.where(group >= 0.5, whole, values)
+    values = np.where(group >= 0.7, whole / 2, values)                        # 10 %: halves
+    values = np.where(group >= 0.8, (12.0 if positive else 24.0) * u - (0 if positive else 12.0), values)
+    tiny = 0.01 + 0.19 * u                                                     # 10 %: tiny, either sign
+    values = np.where(group >= 0.9, tiny if positive else np.where(u * 1e6 % 2 < 1, tiny, -tiny), values)
+    if positive:
+        values = np.where(values > 0, values, 0.5)
+    return values * box
+
+
+def _draw(kind: str, symbol, n: int, rng: np.random.Generator, box: float = 1.0) -> np.ndarray:
     if kind in ("size", "index", "odd"):
         values = rng.integers(1, 41, n)
     elif kind == "natural":
@@ -282,11 +353,11 @@ def _draw(kind: str, symbol, n: int, rng: np.random.Generator) -> np.ndarray:
     elif kind == "integer":
         values = rng.integers(-12, 13, n)
     elif kind == "positive":
-        return rng.uniform(0.1, 3.0, n)
+        return _reals(n, rng, box, True)
     elif kind == "probability":
         return rng.uniform(0.02, 0.98, n)
     else:
-        return rng.uniform(-2.0, 2.0, n)
+        return _reals(n, rng, box, False)
     if getattr(symbol, "is_odd", None) or kind == "odd":
         values = 2 * (values // 2) + 1
     elif getattr(symbol, "is_even", None):

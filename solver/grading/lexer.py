@@ -38,7 +38,7 @@ THIN_SPACES = "\u2009\u202f\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u200
 _SINGLE = {"(": "LP", ")": "RP", "[": "LB", "]": "RB", "{": "LC", "}": "RC", ",": "COMMA",
            ";": "SEMI", "_": "US", "|": "BAR", "'": "PRIME", "\u2032": "PRIME", "=": "EQ",
            "%": "PERCENT", "\u230a": "FLOORL", "\u230b": "FLOORR", "\u2308": "CEILL", "\u2309": "CEILR",
-           "\u2192": "EQ", "\u2248": "EQ"}  # an arrow or ≈ ends a label like ``=``: ``β → ∞``, ``o ≈ 0.87``
+           "\u2192": "EQ", "\u2248": "EQ", "!": "BANG"}  # an arrow or ≈ ends a label like ``=``: ``β → ∞``, ``o ≈ 0.87``
 _OPS = {"+": "+", "-": "-", "\u2212": "-", "\u2013": "-", "*": "*", "\u00b7": "*", "\u22c5": "*",
         "\u00d7": "*", "\u2217": "*", "/": "/", "\u00f7": "/", "^": "^"}
 _SUPERSCRIPTS = {"\u00b2": "2", "\u00b3": "3", "\u00b9": "1", "\u2070": "0", "\u2074": "4",
@@ -130,12 +130,36 @@ def greek_name(ch: str) -> str | None:
     return word.capitalize() if "CAPITAL" in name else word
 
 
+def _digit(ch: str) -> bool:
+    return len(ch) == 1 and "0" <= ch <= "9"
+
+
+def fold_chars(text: str) -> str:
+    """Full-width forms (``（``, ``＋``, ``３``) as their ASCII letters, and the decimal digits of
+    every script (Arabic-Indic ``٣``, Devanagari ``३``…) as ASCII digits — one character for one,
+    so positions in messages stay right. Digits are thus read as digits everywhere.
+
+    >>> fold_chars("m ＋ （n）"), fold_chars("\u0663.\u0665"), fold_chars("３")
+    ('m + (n)', '3.5', '3')
+    """
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if "\uff01" <= ch <= "\uff5e":
+            ch = chr(ord(ch) - 0xFEE0)
+        elif not ch.isascii() and ch.isdecimal() and unicodedata.decimal(ch, None) is not None:
+            ch = str(unicodedata.decimal(ch))
+        out.append(ch)
+    return "".join(out)
+
+
 class Lexer:
     """Plain-math tokenizer; `comma` says how a depth-0 comma between digits is read:
     ``"decimal"`` (number/expr parts), ``"thousands"`` (int parts) or ``"separator"``."""
 
     def __init__(self, text: str, comma: str = "decimal", big: bool = False):
-        self.text = text
+        self.text = fold_chars(text)
         self.comma = comma
         self.max_length, self.max_tokens = limits(big)
         self.i = 0
@@ -170,13 +194,12 @@ class Lexer:
         if ch in SPACES:
             self.space = True
             self.i += 1
-        elif ch.isdigit() and ch.isascii() or (ch == "." and self.peek(1).isdigit()):
+        elif _digit(ch) or (ch == "." and _digit(self.peek(1))):
             self.number()
         elif ch.isascii() and ch.isalpha():
             self.name()
         elif greek_name(ch):
-            self.emit("NAME", greek_name(ch), self.i)
-            self.i += 1
+            self.greek(ch)
         elif ch in _NAMED_CHARS:
             self.emit("NAME", _NAMED_CHARS[ch], self.i)
             self.i += 1
@@ -215,21 +238,33 @@ class Lexer:
             raise ParseError(start, Text("nom trop long", "name too long"))
         self.emit("NAME", self.text[start:self.i], start)
 
+    def greek(self, ch: str) -> None:
+        """A Greek letter, with the digits glued to it (``β1``, ``μ0``: one name, as ``beta1``)."""
+        start = self.i
+        self.i += 1
+        while self.i < len(self.text) and _digit(self.text[self.i]) and self.i - start < 6:
+            self.i += 1
+        self.emit("NAME", greek_name(ch) + self.text[start + 1:self.i], start)
+
     def number(self) -> None:
         start = self.i
         digits = self.digits()
         digits = self.groups(digits)
         text = digits
-        if self.at(".") and (self.peek(1).isdigit() or not digits == ""):
+        if self.at(".") and (_digit(self.peek(1)) or not digits == ""):
             self.i += 1
             text += "." + self.digits()
         elif self.at(",") and self.decimal_comma(len(digits)):
             self.i += 1
             text += "." + self.digits()
-        elif self.text.startswith("{,}", self.i) and self.peek(3).isdigit() and digits:
+        elif self.text.startswith("{,}", self.i) and _digit(self.peek(3)) and digits:
             self.i += 3
             text += "." + self.digits()
         text += self.exponent()
+        if self.at(".") and _digit(self.peek(1)) and "." in text:
+            raise ParseError(start, Text("nombre mal écrit : deux points décimaux (pour grouper les milliers, "
+                                         "écrivez des espaces)", "malformed number: two decimal points (to group "
+                                         "thousands, write spaces)"))
         self.emit("NUM", text, start, Literal.of(text))
 
     def at(self, ch: str) -> bool:
@@ -252,7 +287,7 @@ class Lexer:
             seps += ","
         while (self.i + 4 <= len(self.text) and self.text[self.i] in seps
                and self.text[self.i + 1:self.i + 4].isdigit() and self.text[self.i + 1:self.i + 4].isascii()
-               and not self.peek(4).isdigit()):
+               and not _digit(self.peek(4))):
             digits += self.text[self.i + 1:self.i + 4]
             self.i += 4
         return digits
@@ -260,8 +295,8 @@ class Lexer:
     def two_comma_groups(self) -> bool:
         """``1,010,688``: two comma groups of three digits cannot be a decimal."""
         t, i = self.text, self.i
-        return (t[i:i + 1] == "," and t[i + 1:i + 4].isdigit() and t[i + 4:i + 5] == ","
-                and t[i + 5:i + 8].isdigit())
+        return (t[i:i + 1] == "," and t[i + 1:i + 4].isdigit() and t[i + 1:i + 4].isascii() and t[i + 4:i + 5] == ","
+                and t[i + 5:i + 8].isdigit() and t[i + 5:i + 8].isascii())
 
     def decimal_comma(self, whole_digits: int) -> bool:
         return (self.comma in ("decimal", "thousands") and self.depth == 0 and whole_digits > 0

@@ -41,7 +41,11 @@ MAX_DEPTH = 40
 FUNCTION_NAMES = {"relu", "max", "min", "floor", "ceil", "ceiling", "exp", "log", "ln", "log10", "log2",
                   "lg", "sqrt", "sigma", "sigmoid", "abs", "delta", "kronecker", "tanh", "sin", "cos",
                   "tan", "sinh", "cosh", "arctan", "atan", "mod", "sum", "softplus", "heaviside", "sign",
-                  "kroneckerdelta", "derivative", "subs"}
+                  "kroneckerdelta", "derivative", "subs", "asin", "acos", "arcsin", "arccos", "sec", "csc",
+                  "cosec", "cot", "sech", "csch", "cosech", "coth", "asinh", "acosh", "atanh", "arcsinh",
+                  "arccosh", "arctanh", "arsinh", "arcosh", "artanh", "sgn", "signum", "factorial", "root",
+                  "atan2", "arctan2"}
+_GREEK_FUNCTIONS = {"sigma", "delta"}  # also letters: ``sigma^2`` is σ², not (σ(…))²
 _HUNDRED = Literal.of("100")
 _ATOM_START = {"NUM", "NAME", "LP", "LC", "FLOORL", "CEILL", "FRAC"}
 
@@ -64,6 +68,8 @@ def show(node: Node) -> str:
         return node.data.text
     if node.tag == "name":
         return node.data
+    if node.tag == "group":
+        return show(node.args[0])
     head = node.tag
     if node.tag in ("call", "index", "deriv", "sum"):
         head += ":" + str(node.data)
@@ -129,6 +135,10 @@ class Parser:
             depth += {"LP": 1, "LB": 1, "LC": 1, "RP": -1, "RB": -1, "RC": -1}.get(t.kind, 0)
             if t.kind == "EQ" and depth == 0:
                 eqs.append(i)
+        for i in eqs:
+            if i + 1 in eqs or i and self.tokens[i - 1].kind == "BANG" and not self.tokens[i].space:
+                raise _err(self.tokens[i].pos, "comparaison non permise : une valeur est attendue",
+                           "comparison not allowed: a value is expected")
         if eqs and self.tokens[eqs[-1] + 1].kind != "END":
             self.k = eqs[-1] + 1
 
@@ -140,6 +150,9 @@ class Parser:
                 break  # a trailing comma: (2304,)
             out.append(self.item())
         if self.tok.kind not in stops:
+            if self.tok.kind == "END":
+                raise _err(self.tok.pos, "parenthèse ou crochet fermant attendu (non fermé)",
+                           "closing bracket expected (unclosed)")
             raise _err(self.tok.pos, f"symbole inattendu « {self.tok.text} »", f"unexpected '{self.tok.text}'")
         return out
 
@@ -179,6 +192,9 @@ class Parser:
 
     def power(self) -> Node:
         base = self.postfix()
+        while self.is_("BANG"):
+            tok = self.take()
+            base = Node("call", tok.pos, (base,), "factorial")
         if self.is_("PERCENT"):
             tok = self.take()
             return Node("div", tok.pos, (base, Node("num", tok.pos, (), _HUNDRED)))
@@ -223,11 +239,25 @@ class Parser:
             index = self.item()
             self.expect("RB", "« ] » attendu", "']' expected")
             return Node("call", node.pos, (self.power(), index), "root")
+        if self.is_("OP", "^") and node.data.lower() not in _GREEK_FUNCTIONS and self.peek().kind == "NUM":
+            return self.function_power(node)
         if self.is_("LP"):
             return Node("call", node.pos, tuple(self.call_args()), node.data)
         if self.tok.kind in _ATOM_START:
-            return Node("call", node.pos, (self.power(),), node.data)
+            arg = self.power()
+            if arg.tag == "num" and self.is_("NAME") and not self.tok.space:
+                arg = Node("mul", arg.pos, (arg, self.power()))  # ``sin 5n``: the coefficient stays with its letter
+            return Node("call", node.pos, (arg,), node.data)
         return node
+
+    def function_power(self, node: Node) -> Node:
+        """``sin^2 x``, ``log^2(2n)``: the power of the function's value."""
+        op = self.take()
+        exponent = self.atom()
+        call = self.function(node)
+        if call is node:
+            raise _err(self.tok.pos, f"argument de {node.data} attendu", f"an argument of {node.data} was expected")
+        return Node("pow", op.pos, (call, exponent))
 
     def call_args(self) -> list[Node]:
         self.take()
@@ -262,7 +292,7 @@ class Parser:
         low = self.item()
         self.expect("RC", "« } » attendu", "'}' expected")
         self.expect("OP", "« ^ » attendu (borne supérieure)", "'^' expected (upper bound)")
-        high = self.postfix()
+        high = self.atom()  # not postfix: in ``^{n} (i*j)`` the bound n is not called on (i*j)
         self.deeper()
         body = self.term()
         self.depth -= 1
@@ -302,6 +332,8 @@ class Parser:
         items = self.items(close)
         self.take()
         self.depth -= 1
+        if len(items) == 1 and items[0].tag == "name":
+            return Node("group", tok.pos, (items[0],))  # ``(zk)^2`` is (z·k)², not z·k²
         return items[0] if len(items) == 1 else Node("tuple", tok.pos, tuple(items))
 
     def delimited(self) -> Node:
@@ -381,8 +413,32 @@ def parse(text: str, comma: str = "decimal", big: bool = False) -> Node:
     return Parser(tokens_of(text, comma, big), text).answer()
 
 
-_SIZE = re.compile(r"^\s*(?:torch\s*\.\s*)?Size\s*\(\s*(.*)\)\s*$", re.S)
-_PRODUCT_SHAPE = re.compile(r"^\s*[(\[]?\s*(\d+(?:\s*[xX\u00d7*]\s*\d+)+)\s*[)\]]?\s*$")
+_PRODUCT_SHAPE = re.compile(r"\d+(?:\s*[xX\u00d7*]\s*\d+)+")  # on stripped text: linear
+
+
+def _torch_size(text: str) -> str | None:
+    """The inside of ``torch.Size(...)`` / ``Size(...)``, else None (a scan, no backtracking)."""
+    t = text.strip()
+    if t.startswith("torch"):
+        rest = t[5:].lstrip()
+        if not rest.startswith("."):
+            return None
+        t = rest[1:].lstrip()
+    if not t.startswith("Size"):
+        return None
+    t = t[4:].lstrip()
+    return t[1:-1].strip() if t.startswith("(") and t.endswith(")") else None
+
+
+def _product_text(text: str) -> str | None:
+    """``32x14x14`` (optionally in one pair of brackets): the sizes separated by commas, else None."""
+    t = text.strip()
+    t = t[1:] if t[:1] in ("(", "[") else t
+    t = t[:-1] if t[-1:] in (")", "]") else t
+    t = t.strip()
+    if not _PRODUCT_SHAPE.fullmatch(t):
+        return None
+    return re.sub(r"[xX\u00d7*]", ",", t)
 
 
 def parse_shape(text: str) -> Node:
@@ -396,12 +452,12 @@ def parse_shape(text: str) -> Node:
     error = too_long(text)
     if error:
         raise error
-    inner = _SIZE.match(text)
-    if inner:
-        text = inner.group(1)
-    product = _PRODUCT_SHAPE.match(text)
+    inner = _torch_size(text)
+    if inner is not None:
+        text = inner
+    product = _product_text(text)
     if product:
-        text = re.sub(r"[xX\u00d7*]", ",", product.group(1))
+        text = product
     elif "\u00d7" in text and "(" not in text and "[" not in text:
         text = text.replace("\u00d7", ",")
     node = parse(text, "separator")
