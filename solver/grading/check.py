@@ -12,8 +12,7 @@ also be called directly (tests, benchmarks).
 
 A formula given where the variant asks for a number is checked as a formula: against the general
 key (the exercise solved with its parameters as symbols) over the part's whole domain, and at the
-variant's values. With seed 3 (i = 17, k = 2, s = 2, p = 2, d = 2) the rounded-up formula gives
-the right number, 10, but is wrong in general:
+variant's values. A rounded-up formula is wrong, even on a variant where it gives the right number:
 
 >>> v = check_answer("td2.II.1", 3, "o", "ceil((i+2p-d(k-1)-1)/s)+1")
 >>> v.verdict, v.diagnosis
