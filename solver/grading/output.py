@@ -31,11 +31,11 @@ _LABELS = {
     "fr": {"student": "étudiant", "file": "fichier", "seed": "graine", "score": "note", "max": "sur",
            "status": "état", "ok": "ok", "part": "partie", "verdict": "verdict", "answer": "réponse",
            "read": "lu comme", "feedback": "commentaire", "unknown": "parties inconnues (non notées)",
-           "error": "fichier non noté"},
+           "error": "fichier non noté", "flags": "signalements", "flag": "signalement", "unknown_ids": "parties inconnues"},
     "en": {"student": "student", "file": "file", "seed": "seed", "score": "score", "max": "max_score",
            "status": "status", "ok": "ok", "part": "part", "verdict": "verdict", "answer": "answer",
            "read": "read as", "feedback": "feedback", "unknown": "unknown parts (not graded)",
-           "error": "file not graded"},
+           "error": "file not graded", "flags": "flags", "flag": "flag", "unknown_ids": "unknown parts"},
 }
 
 
@@ -67,12 +67,14 @@ def gradebook_csv(reports: Sequence[Report], lang: str) -> str:
                 part_ids.append(v.id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids])
+    writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids,
+                     t["flags"], t["unknown_ids"]])
     for r in reports:
         cells = {v.id: ("manual" if v.verdict == "manual" else _num(v.score)) for v in r.parts}
         status = r.error(lang) if r.error else t["ok"]
         writer.writerow([r.student, r.file, "" if r.seed is None else r.seed, _num(r.score), _num(r.max_score),
-                         status, *[cells.get(pid, "") for pid in part_ids]])
+                         status, *[cells.get(pid, "") for pid in part_ids], " ".join(r.flags),
+                         " ".join(r.unknown_parts)])
     return out.getvalue()
 
 
@@ -83,9 +85,12 @@ def grades_json(reports: Sequence[Report], lang: str) -> str:
 def feedback_markdown(report: Report, lang: str) -> str:
     """A student's readable report."""
     t = _LABELS[lang]
-    lines = [f"# {report.student}", "", f"- {t['file']} : `{report.file}`" if lang == "fr" else f"- {t['file']}: `{report.file}`"]
+    lines = [f"# {report.student}", ""]
+    if report.file:  # a roster student without a submission has no file
+        lines.append(f"- {t['file']} : `{report.file}`" if lang == "fr" else f"- {t['file']}: `{report.file}`")
     if report.seed is not None:
         lines.append(f"- {t['seed']} : {report.seed}" if lang == "fr" else f"- {t['seed']}: {report.seed}")
+    lines += flag_lines(report, lang)
     if report.error:
         lines += ["", f"**{t['error']}** — {report.error(lang)}", ""]
         return "\n".join(lines) + "\n"
@@ -105,6 +110,14 @@ def feedback_markdown(report: Report, lang: str) -> str:
     if report.unknown_parts:
         lines += [f"## {t['unknown']}", ""] + [f"- `{p}`" for p in report.unknown_parts] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def flag_lines(report: Report, lang: str) -> list[str]:
+    """The report's flags (`roster.FLAGS`), one line each: the code and what it means."""
+    from .roster import FLAGS
+
+    sep = " : " if lang == "fr" else ": "
+    return [f"- {_LABELS[lang]['flag']}{sep}`{code}` — {FLAGS[code](lang)}" for code in report.flags]
 
 
 def _inline(text: str) -> str:
