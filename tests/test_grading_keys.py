@@ -136,9 +136,13 @@ def _general_params(ex, seed):
     return ex.make_params(seed, {p.name: p.name for p in ex.params if p.symbolic_ok and p.default is SYMBOLIC})
 
 
+def _symbolic(value) -> bool:
+    return isinstance(value, sp.Basic) and bool(value.free_symbols)
+
+
 def _formulas(ex, params):
     for d, wrong in _wrong_values(ex, params):
-        if isinstance(wrong, sp.Basic) and wrong.free_symbols and ex.part(d.part).kind != "text":
+        if _symbolic(wrong) and ex.part(d.part).kind != "text":
             yield d, wrong
 
 
@@ -154,6 +158,14 @@ def test_a_wrong_formula_is_never_right_on_a_numeric_variant(exercise_id):
     for seed in list(SEEDS)[::2]:
         general = _general_params(ex, seed)
         key_general = ex.run(general).answers
+        keys = solved(ex.id, seed)[2].answers
+        for part in ex.parts:  # the variant's own formula, answered where it asks for a value, is right
+            formula, key = key_general[part.id], keys[part.id]
+            # (an entry formula for a matrix the variant writes out, td2.I.3, is not read as that matrix)
+            same_form = isinstance(formula, sp.MatrixBase) == isinstance(key, sp.MatrixBase)
+            if part.kind != "text" and _symbolic(formula) and not _symbolic(key) and same_form:
+                got = check_answer(ex.id, seed, part.id, plain(formula))
+                assert got.verdict == "correct", (seed, part.id, plain(formula), got.feedback("en"))
         for d, wrong in _formulas(ex, general):
             part = ex.part(d.part)
             key = solved(ex.id, seed)[2].answers[part.id]
