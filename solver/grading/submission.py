@@ -190,19 +190,26 @@ def parts_to_grade(sheets: Sequence[str]) -> list[tuple[str, str]]:
     return [(e.id, p.id) for e in registry.all_exercises() if e.sheet in sheets for p in e.parts]
 
 
-def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], list]) -> list[Report]:
-    """Grade every readable submission on every part of its sheet(s) (`sheets_of`: the score is
-    out of the whole sheet, whatever else is in the batch); `run(tasks)` checks the answers
-    (a `worker.CheckerPool.run`)."""
+def tasks_of(submissions: Sequence[Submission]) -> tuple[list[tuple], list[int]]:
+    """The checks to run, (exercise id, seed, part id, answer), and the submission each is for."""
     tasks, owners = [], []
     for n, sub in enumerate(submissions):
         for ex_id, part_id in parts_to_grade(sheets_of(sub)):
             tasks.append((ex_id, sub.seed, part_id, sub.answers.get(f"{ex_id}/{part_id}")))
             owners.append(n)
-    verdicts = run(tasks)
+    return tasks, owners
+
+
+def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], list]) -> list[Report]:
+    """Grade every readable submission on every part of its sheet(s) (`sheets_of`: the score is
+    out of the whole sheet, whatever else is in the batch); `run(tasks)` checks the answers
+    (a `worker.CheckerPool.run`), each distinct (exercise, seed, part, answer) once."""
+    tasks, owners = tasks_of(submissions)
+    distinct = list(dict.fromkeys(tasks))
+    checked = dict(zip(distinct, run(distinct)))
     by_sub: dict[int, list] = {}
-    for n, verdict in zip(owners, verdicts):
-        by_sub.setdefault(n, []).append(verdict)
+    for n, task in zip(owners, tasks):
+        by_sub.setdefault(n, []).append(checked[task])
     return [Report(sub.student, sub.file, sub.seed, tuple(by_sub.get(n, ())), sub.error, sub.unknown_parts,
                    sheet=", ".join(sheets_of(sub)) or None, flags=sub.flags)
             for n, sub in enumerate(submissions)]
@@ -235,7 +242,7 @@ def grade_paths(paths: Sequence[str], jobs: int = 1, timeout: float = 3.0,
     from .worker import CheckerPool
 
     submissions = assign([read_submission(p) for p in expand(paths, exclude)], roster)
-    total = sum(len(parts_to_grade(sheets_of(s))) for s in submissions)
+    total = len(set(tasks_of(submissions)[0]))
     with CheckerPool(jobs=max(1, min(jobs, total // 20 + 1)), timeout=timeout) as pool:
         def run(tasks):
             return pool.run(tasks, (lambda done: progress(done, len(tasks))) if progress else None)
