@@ -179,14 +179,16 @@ def _formula_verdict(exercise_id, seed, part, text, names, outcome, base) -> Ver
             f"pu être décidée : à relire par l'enseignant.", f"A formula was given instead of a value; whether it "
             f"equals the general formula ({shown}) could not be decided: sent to the teacher."), **base)
     mistake = diagnose(solved(exercise_id, seed)[0], params, general_part, key, reading)
-    head = Text(f"Incorrect. Attendu : {base['expected']}. La formule donnée est fausse en général "
-                f"(formule juste : {shown})", f"Incorrect. Expected: {base['expected']}. The formula given is "
-                f"wrong in general (right formula: {shown})")
+    partial = general.status == "partial"  # a matrix of formulas, some entries right
+    head = (Text("Réponse en partie juste. ", "Partly right. ") if partial else Text("Incorrect. ", "Incorrect. ")) \
+        + Text(f"Attendu : {base['expected']}. La formule donnée est fausse en général (formule juste : {shown})",
+               f"Expected: {base['expected']}. The formula given is wrong in general (right formula: {shown})")
     head = head + (Text(", même si elle donne la bonne valeur ici.", ", even if it gives the right value here.")
                    if outcome.status == "equal" else Text(".", "."))
     notes = [mistake.feedback] if mistake else []
-    return Verdict(verdict="incorrect", score=0.0, diagnosis=mistake.code if mistake else general.diagnosis,
-                   feedback=_sentence(head, notes), **base)
+    return Verdict(verdict="partial" if partial else "incorrect",
+                   score=round(general.score * part.points, 6) if partial else 0.0,
+                   diagnosis=mistake.code if mistake else general.diagnosis, feedback=_sentence(head, notes), **base)
 
 
 def with_variant_values(reading, params, key):
