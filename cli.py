@@ -411,20 +411,25 @@ def analyze(target, input_, args, as_json, explain, no_check, count, bias, norm,
                                       "or the scores only.")
 @click.option("--hide-answers", is_flag=True,
               help="No expected answer, model answer or rubric in feedback/ and results/.")
+@click.option("--keys", "keys_json", type=click.Path(exists=True, dir_okay=False),
+              help="keys.json of `sheet --class`: each student's variant comes from the class list.")
 @LANG
 @engine_errors
-def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, feedback_mode, hide_answers, lang):
+def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, feedback_mode, hide_answers,
+          keys_json, lang):
     """Grade submissions (YAML/JSON files, or folders of them)."""
     from pathlib import Path
 
     from solver.grading.output import write_outputs
+    from solver.grading.roster import load_roster
     from solver.grading.submission import expand, grade_paths
 
     exclude = (out_dir,) if out_dir else ()
     if not expand(paths, exclude):
         raise UsageError(Text("aucun fichier de copie (.yaml, .yml, .json) trouvé",
                               "no submission file (.yaml, .yml, .json) found"))
-    reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude)
+    roster = load_roster(keys_json) if keys_json else None
+    reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude, roster)
     overrides = []
     if manual_csv:
         from solver.grading.manual import apply_marks, read_marks
@@ -442,12 +447,13 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
         write_outputs(Path(out_dir), reports, lang, feedback_mode, hide_answers, overrides)
     if as_json:
         data = [r.as_dict(lang) for r in reports]
-        single = len(paths) == 1 and not Path(paths[0]).is_dir()
+        single = len(paths) == 1 and not Path(paths[0]).is_dir() and len(data) == 1
         click.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
     else:
         for r in reports:
             status = f"  ({r.error(lang)})" if r.error else ""
-            click.echo(f"{r.student:<24} {r.score:g}/{r.max_score:g}  {r.file}{status}")
+            flags = f"  [{' '.join(r.flags)}]" if r.flags else ""
+            click.echo(f"{r.student:<24} {r.score:g}/{r.max_score:g}  {r.file}{status}{flags}")
         if out_dir:
             click.echo(f"{len(reports)} → {out_dir}")
     if any(r.error for r in reports):

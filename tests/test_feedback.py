@@ -51,7 +51,8 @@ def test_wrong_is_the_default_and_shows_only_parts_not_fully_right(folder, tmp_p
     out = grade(folder, tmp_path / "out")
     ana = (out / "feedback" / "ana.md").read_text(encoding="utf-8")
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert details(ana) == [] and "Every graded part is right." in ana
+    assert details(ana) == [] and "Every part answered is right." in ana
+    assert re.search(r"^No answer: `td2\.I\.1/dC_da`, ", ana, re.M)  # the rest of the sheet, on one line
     assert details(bob) == [FORMULA, PARAMS]
     assert "ceil-instead-of-floor" in bob
     for text in (ana, bob):  # the summary table lists every part

@@ -113,7 +113,7 @@ def test_a_batch_of_200_gives_200_rows_and_identical_bytes_twice(tmp_path):
     assert len(rows) == 200
     broken = [r for r in rows if r["status"] != "ok"]
     assert len(broken) == 16 and all(r["status"] for r in broken)
-    answers = sum(1 for r in rows if r["status"] == "ok") * (len(rows[0]) - 6)
+    answers = sum(1 for r in rows if r["status"] == "ok") * (len(rows[0]) - 8)
     assert answers / elapsed >= 200, f"{answers} answers in {elapsed:.1f} s"
     files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     assert len(files) == 2 + 3 * 200 + 3  # feedback .md and .html, results; report.html and 2 plots

@@ -9,6 +9,16 @@ also be called directly (tests, benchmarks).
 ('correct', 1.0)
 >>> check_answer("td2.II.1", None, "o", "ceil((i+2p-k)/s) + 1").diagnosis
 'ceil-instead-of-floor'
+
+A formula given where the variant asks for a number is checked as a formula: against the general
+key (the exercise solved with its parameters as symbols) over the part's whole domain, and at the
+variant's values. A rounded-up formula is wrong, even on a variant where it gives the right number:
+
+>>> v = check_answer("td2.II.1", 3, "o", "ceil((i+2p-d(k-1)-1)/s)+1")
+>>> v.verdict, v.diagnosis
+('incorrect', 'ceil-instead-of-floor')
+>>> check_answer("td2.II.1", 3, "o", "floor((i+2p-d(k-1)-1)/s)+1").verdict
+'correct'
 """
 
 from __future__ import annotations
@@ -71,13 +81,17 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
     reading = with_definitions(reading, part, params)
     reading, substituted = with_variant_values(reading, params, key)
     outcome = compare(part, key, reading)
+    if substituted:
+        formula = _formula_verdict(exercise_id, seed, part, text, substituted, outcome, base)
+        if formula is not None:
+            return formula
     if outcome.status != "equal" and part.kind == "int" and square_side(text) == key:
         outcome = Outcome("equal", 1.0, (Text(f"lu comme le côté {key} d'un carré {key} × {key}",
                                               f"read as the side {key} of a {key} × {key} square"),))
     notes = list(outcome.notes)
     if substituted and outcome.status == "equal":
-        notes.append(Text("formule générale évaluée avec les valeurs de la variante",
-                          "general formula evaluated at the variant's values"))
+        notes.append(Text("formule évaluée avec les valeurs de la variante (non vérifiée en général)",
+                          "formula evaluated at the variant's values (not checked in general)"))
     if reading.unknown:
         ctx = _context(exercise_id, seed, part_id)
         names = ", ".join(n + (f" ({ctx.hint(n)} ?)" if ctx.hint(n) else "") for n in reading.unknown)
@@ -108,28 +122,97 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
                    feedback=_sentence(Text("Incorrect.", "Incorrect.") + Text(" ", " ") + head, notes), **base)
 
 
+@lru_cache(maxsize=512)
+def general_solved(exercise_id: str, seed: int | None, names: frozenset):
+    """The general key: the exercise solved with the parameters `names` (those that may be) and
+    those the sheet itself keeps symbolic as symbols, the others at the variant's values;
+    (params, solution), or None when none of `names` may be symbolic or the exercise cannot be
+    solved so."""
+    from .. import registry
+    from ..errors import ParamError
+    from ..params import SYMBOLIC
+
+    exercise = registry.get(exercise_id)
+    if not any(p.name in names and p.symbolic_ok for p in exercise.params):
+        return None
+    symbolic = {p.name: p.name for p in exercise.params
+                if p.symbolic_ok and (p.name in names or p.default is SYMBOLIC)}
+    try:
+        params = exercise.make_params(seed if exercise.parametrised else None, symbolic)
+        return params, exercise.run(params)
+    except (ParamError, TypeError, ValueError, ArithmeticError, AttributeError):
+        return None  # the exercise only knows these values as numbers
+
+
+def _formula_verdict(exercise_id, seed, part, text, names, outcome, base) -> Verdict | None:
+    """A formula answered where the variant asks for a value: right only when it is right in
+    general (against the general key, over the part's whole domain) and at the variant's values.
+    None when no general key exists (the caller then grades the values substituted)."""
+    from dataclasses import replace
+
+    found = general_solved(exercise_id, seed, names)
+    if found is None:
+        return None
+    params, solution = found
+    key = solution.answers[part.id]
+    shown = plain(key)
+    general_part = replace(part, kind="expr") if part.kind in ("int", "number") else part
+    values = list(key) if isinstance(key, (sp.MatrixBase, sp.Tuple)) else [key]
+    try:
+        reading = read(letter_times(text) if part.kind == "int" else text, Context.of(values, part.domain),
+                       general_part.kind)
+    except ParseError:
+        return None
+    reading = with_definitions(reading, part, params)
+    reading, _ = with_variant_values(reading, params, key)
+    general = compare(general_part, key, reading)
+    if general.status == "equal" and outcome.status == "equal":
+        return Verdict(verdict="correct", score=float(part.points), feedback=Text(
+            f"Juste. Formule donnée au lieu d'une valeur : elle est juste en général ({shown}) et aux valeurs de "
+            f"la variante.", f"Correct. A formula was given instead of a value: it is right in general ({shown}) "
+            f"and at the variant's values."), **base)
+    if general.status == "equal":
+        return None  # right in general but not here: the variant's own comparison says why
+    if general.status == "undecided":
+        return Verdict(verdict="unknown", score=0.0, feedback=Text(
+            f"Formule donnée au lieu d'une valeur ; son équivalence avec la formule générale ({shown}) n'a pas "
+            f"pu être décidée : à relire par l'enseignant.", f"A formula was given instead of a value; whether it "
+            f"equals the general formula ({shown}) could not be decided: sent to the teacher."), **base)
+    mistake = diagnose(solved(exercise_id, seed)[0], params, general_part, key, reading)
+    partial = general.status == "partial"  # a matrix of formulas, some entries right
+    head = (Text("Réponse en partie juste. ", "Partly right. ") if partial else Text("Incorrect. ", "Incorrect. ")) \
+        + Text(f"Attendu : {base['expected']}. La formule donnée est fausse en général (formule juste : {shown})",
+               f"Expected: {base['expected']}. The formula given is wrong in general (right formula: {shown})")
+    head = head + (Text(", même si elle donne la bonne valeur ici.", ", even if it gives the right value here.")
+                   if outcome.status == "equal" else Text(".", "."))
+    notes = [mistake.feedback] if mistake else []
+    return Verdict(verdict="partial" if partial else "incorrect",
+                   score=round(general.score * part.points, 6) if partial else 0.0,
+                   diagnosis=mistake.code if mistake else general.diagnosis, feedback=_sentence(head, notes), **base)
+
+
 def with_variant_values(reading, params, key):
     """A general formula written for a numeric variant: put in the values of the parameters it names.
 
     Only names of parameters that have a numeric value, and that the key itself does not use as
-    symbols, are substituted. Returns (reading, whether anything was substituted).
+    symbols, are substituted. Returns (reading, the names substituted: empty when none).
     """
     from dataclasses import replace
     from fractions import Fraction
 
     value = reading.value
     if not isinstance(value, (sp.Basic, sp.MatrixBase)):
-        return reading, False
+        return reading, frozenset()
     key_names = {getattr(s, "name", None) for s in getattr(key, "free_symbols", ())}
     numeric = {n for n, v in params.items() if isinstance(v, (int, Fraction)) and not isinstance(v, bool)}
     bindings = {sym: params.sym(sym.name) for sym in value.free_symbols
                 if getattr(sym, "name", None) in numeric - key_names}
     if not bindings:
-        return reading, False
+        return reading, frozenset()
     value = value.xreplace(bindings)
     value = value.applyfunc(lambda e: e.doit()) if isinstance(value, sp.MatrixBase) else value.doit()
-    names = {s.name for s in bindings}
-    return replace(reading, value=value, unknown=tuple(n for n in reading.unknown if n not in names)), True
+    names = frozenset(s.name for s in bindings)
+    return replace(reading, value=value, unknown=tuple(n for n in reading.unknown if n not in names)), names
 
 
 _SQUARE = re.compile(r"(\d{1,6})\s*(?:[xX\u00d7]|\\times)\s*(\d{1,6})")  # on stripped text: linear

@@ -30,12 +30,14 @@ WORDS = {
     "fr": {"file": "fichier", "seed": "graine", "score": "note", "part": "partie", "verdict": "verdict",
            "points": "points", "answer": "réponse", "read": "lu comme", "diagnosis": "diagnostic",
            "details": "À revoir", "all": "Détail des parties", "unknown": "Parties inconnues (non notées)",
-           "error": "Fichier non noté", "none": "Toutes les parties notées sont justes.",
+           "error": "Fichier non noté", "none": "Toutes les parties répondues sont justes.",
+           "missing": "Sans réponse",
            "title": "Correction", "sep": " : "},
     "en": {"file": "file", "seed": "seed", "score": "score", "part": "part", "verdict": "verdict",
            "points": "points", "answer": "answer", "read": "read as", "diagnosis": "diagnosis",
            "details": "To look at again", "all": "Every part", "unknown": "Unknown parts (not graded)",
-           "error": "File not graded", "none": "Every graded part is right.",
+           "error": "File not graded", "none": "Every part answered is right.",
+           "missing": "No answer",
            "title": "Feedback", "sep": ": "},
 }
 
@@ -66,8 +68,13 @@ def selected(report: Report, mode: str) -> list[Verdict]:
         return []
     if mode == "full":
         return list(report.parts)
-    return [v for v in report.parts if v.verdict not in ("correct", "manual")
+    return [v for v in report.parts if v.verdict not in ("correct", "manual", "missing")
             or (v.verdict == "manual" and v.manual and v.score < v.max_score)]
+
+
+def unanswered(report: Report, mode: str) -> list[str]:
+    """The parts left without an answer, listed on one line in `wrong` mode (no section each)."""
+    return [v.id for v in report.parts if v.verdict == "missing"] if mode == "wrong" else []
 
 
 def _score(v: Verdict, lang: str) -> str:
@@ -112,12 +119,20 @@ def _md_text(text: str) -> str:
 
 def _header(report: Report, lang: str) -> list[tuple[str, str]]:
     w = WORDS[lang]
-    rows = [(w["file"], report.file)]
+    rows = [(w["file"], report.file)] if report.file else []  # a roster student without a file has none
     if report.seed is not None:
         rows.append((w["seed"], str(report.seed)))
     if not report.error:
         rows.append((w["score"], f"{number(report.score, lang)} / {number(report.max_score, lang)}"))
     return rows
+
+
+def flag_texts(report: Report, lang: str) -> list[str]:
+    """What the roster noticed about this submission (`roster.FLAGS`), one sentence per flag."""
+    from .roster import FLAGS
+
+    sep = WORDS[lang]["sep"]
+    return [f"{code}{sep}{FLAGS[code](lang)}" for code in report.flags]
 
 
 def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
@@ -126,6 +141,7 @@ def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> st
     lines = [f"# {_md_text(report.student)}", ""]
     lines += [f"- {label}{sep}{_md_code(value) if label == w['file'] else '**' + value + '**'}"
               for label, value in _header(report, lang)]
+    lines += [f"- {_md_text(line)}" for line in flag_texts(report, lang)]
     if report.error:
         return "\n".join(lines + ["", f"**{w['error']}** — {_md_text(report.error(lang))}", ""])
     lines += ["", f"| {w['part']} | {w['verdict']} | {w['points']} |", "|---|---|---:|"]
@@ -135,6 +151,8 @@ def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> st
         lines += ["", f"## {w['all'] if mode == 'full' else w['details']}", ""]
         if not details:
             lines += [w["none"], ""]
+        if unanswered(report, mode):
+            lines += [f"{w['missing']}{sep}" + ", ".join(_md_code(i) for i in unanswered(report, mode)), ""]
     for v in details:
         lines += [f"### {v.id} — {_verdict(v, lang)} ({_score(v, lang)})", ""]
         facts = [f"- {label}{sep}{_md_code(value)}" for label, value in _facts(v, lang)]
@@ -149,6 +167,7 @@ def feedback_html(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
     w = WORDS[lang]
     facts = " · ".join(f"{esc(label)}{esc(w['sep'])}<strong>{esc(value)}</strong>" for label, value in _header(report, lang))
     body: list[str] = [tag("h1", f"{w['title']} — {report.student}"), Html(f'<p class="note">{facts}</p>')]
+    body += [Html(f'<p class="flag">{esc(line)}</p>') for line in flag_texts(report, lang)]
     if report.error:
         body.append(Html(f"<p><strong>{esc(w['error'])}</strong> — {esc(report.error(lang))}</p>"))
         return page(f"{w['title']} — {report.student}", body, lang)
@@ -160,6 +179,9 @@ def feedback_html(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
         body.append(tag("h2", w["all"] if mode == "full" else w["details"]))
         if not details:
             body.append(tag("p", w["none"]))
+        if unanswered(report, mode):
+            body.append(Html(f"<p>{esc(w['missing'])}{esc(w['sep'])}"
+                             + ", ".join(f"<code>{esc(i)}</code>" for i in unanswered(report, mode)) + "</p>"))
     for v in details:
         body.append(tag("h3", f"{v.id} — {_verdict(v, lang)} ({_score(v, lang)})"))
         facts = "".join(f"<li>{esc(label)}{esc(w['sep'])}<code>{esc(value)}</code></li>" for label, value in _facts(v, lang))

@@ -179,7 +179,8 @@ def marked(v: Verdict, score: float, comment: str) -> Verdict:
 
 
 def template_csv(reports: Sequence[Report], lang: str) -> str:
-    """Every text part of every readable submission, with the student's answer and the rubric."""
+    """Every text part answered in a readable submission, with the student's answer and the rubric
+    (a text part left blank has nothing to mark)."""
     from .check import solved
 
     out = io.StringIO()
@@ -189,7 +190,7 @@ def template_csv(reports: Sequence[Report], lang: str) -> str:
         if r.error:
             continue
         for v in r.parts:
-            if v.verdict != "manual":
+            if v.verdict != "manual" or not (v.answer or "").strip():
                 continue
             ex_id, _, part_id = v.id.rpartition("/")
             key = solved(ex_id, r.seed)[2].answers[part_id]

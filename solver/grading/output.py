@@ -27,11 +27,11 @@ _LABELS = {
     "fr": {"student": "étudiant", "file": "fichier", "seed": "graine", "score": "note", "max": "sur",
            "status": "état", "ok": "ok", "part": "partie", "verdict": "verdict", "answer": "réponse",
            "read": "lu comme", "feedback": "commentaire", "unknown": "parties inconnues (non notées)",
-           "error": "fichier non noté"},
+           "error": "fichier non noté", "flags": "signalements", "flag": "signalement", "unknown_ids": "parties inconnues"},
     "en": {"student": "student", "file": "file", "seed": "seed", "score": "score", "max": "max_score",
            "status": "status", "ok": "ok", "part": "part", "verdict": "verdict", "answer": "answer",
            "read": "read as", "feedback": "feedback", "unknown": "unknown parts (not graded)",
-           "error": "file not graded"},
+           "error": "file not graded", "flags": "flags", "flag": "flag", "unknown_ids": "unknown parts"},
 }
 
 
@@ -63,12 +63,14 @@ def gradebook_csv(reports: Sequence[Report], lang: str) -> str:
                 part_ids.append(v.id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids])
+    writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids,
+                     t["flags"], t["unknown_ids"]])
     for r in reports:
         cells = {v.id: ("manual" if v.score is None else _num(v.score)) for v in r.parts}
         status = r.error(lang) if r.error else t["ok"]
         writer.writerow([r.student, r.file, "" if r.seed is None else r.seed, _num(r.score), _num(r.max_score),
-                         status, *[cells.get(pid, "") for pid in part_ids]])
+                         status, *[cells.get(pid, "") for pid in part_ids], " ".join(r.flags),
+                         " ".join(r.unknown_parts)])
     return out.getvalue()
 
 

@@ -4,16 +4,17 @@ A submission is YAML (read with ``yaml.safe_load`` only) or JSON::
 
     student: alice          # optional; defaults to the file name without extension
     seed: 12                # optional; the variant this student received
-    sheet: td2              # optional; grade every exercise of the sheet (else those answered)
+    sheet: td2              # optional; the sheet graded (else the sheet(s) of the answers)
     answers:
       td2.II.1/o: "floor((i + 2p - k)/s) + 1"
 
 An exercise may be named by an alias (``conv-output-size/o``). YAML turns some unquoted answers
 into numbers, booleans or lists: they are turned back into text (``yes`` -> "yes", ``[[1, 2]]`` ->
-"[[1, 2]]"). In one batch every submission is graded on the same parts — those of every
-exercise (or sheet) any submission of the batch answers — so that the gradebook has the same
-columns for all; an answer left out is `missing`. A file that cannot be read still gets a report
-saying why.
+"[[1, 2]]"). A submission is graded on every part of its sheet (the file's `sheet`, else the
+sheet(s) its answers belong to), so that its score is out of the whole sheet whatever else is in
+the batch; an answer left out is `missing`. A file without a seed is graded on the sheet's own
+values, unless a class roster (`roster.py`, ``grade --keys``) gives its seed. A file that cannot
+be read still gets a report saying why.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Submission:
     answers: dict = field(default_factory=dict)
     unknown_parts: tuple[str, ...] = ()
     error: Text | None = None
+    flags: tuple[str, ...] = ()  # see roster.FLAGS
 
 
 def expand(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
@@ -170,40 +172,47 @@ def answer_text(value: Any) -> str | None:
     return str(value)
 
 
-def parts_to_grade(submissions: Sequence[Submission]) -> list[tuple[str, str]]:
-    """(exercise id, part id) of every exercise any submission answers (or whose sheet it names),
-    in catalogue order."""
+def sheets_of(sub: Submission) -> tuple[str, ...]:
+    """The sheet(s) a submission is graded on: its `sheet`, else those of the exercises it answers."""
     from .. import registry
 
-    wanted = set()
-    for sub in submissions:
-        if sub.error:
-            continue
-        wanted.update(pid.rpartition("/")[0] for pid in sub.answers)
-        if sub.sheet:
-            wanted.update(e.id for e in registry.by_sheet(sub.sheet))
-    return [(e.id, p.id) for e in registry.all_exercises() if e.id in wanted for p in e.parts]
+    if sub.error:
+        return ()
+    if sub.sheet:
+        return (sub.sheet,)
+    return tuple(sorted({registry.get(pid.rpartition("/")[0]).sheet for pid in sub.answers}))
+
+
+def parts_to_grade(sheets: Sequence[str]) -> list[tuple[str, str]]:
+    """(exercise id, part id) of every exercise of these sheets, in catalogue order."""
+    from .. import registry
+
+    return [(e.id, p.id) for e in registry.all_exercises() if e.sheet in sheets for p in e.parts]
+
+
+def tasks_of(submissions: Sequence[Submission]) -> tuple[list[tuple], list[int]]:
+    """The checks to run, (exercise id, seed, part id, answer), and the submission each is for."""
+    tasks, owners = [], []
+    for n, sub in enumerate(submissions):
+        for ex_id, part_id in parts_to_grade(sheets_of(sub)):
+            tasks.append((ex_id, sub.seed, part_id, sub.answers.get(f"{ex_id}/{part_id}")))
+            owners.append(n)
+    return tasks, owners
 
 
 def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], list]) -> list[Report]:
-    """Grade every readable submission on the batch's parts; `run(tasks)` checks the answers
-    (a `worker.CheckerPool.run`)."""
-    parts = parts_to_grade(submissions)
-    tasks, owners = [], []
-    for n, sub in enumerate(submissions):
-        if sub.error:
-            continue
-        for ex_id, part_id in parts:
-            tasks.append((ex_id, sub.seed, part_id, sub.answers.get(f"{ex_id}/{part_id}")))
-            owners.append(n)
-    verdicts = run(tasks)
+    """Grade every readable submission on every part of its sheet(s) (`sheets_of`: the score is
+    out of the whole sheet, whatever else is in the batch); `run(tasks)` checks the answers
+    (a `worker.CheckerPool.run`), each distinct (exercise, seed, part, answer) once."""
+    tasks, owners = tasks_of(submissions)
+    distinct = list(dict.fromkeys(tasks))
+    checked = dict(zip(distinct, run(distinct)))
     by_sub: dict[int, list] = {}
-    for n, verdict in zip(owners, verdicts):
-        by_sub.setdefault(n, []).append(verdict)
-    reports = []
-    for n, sub in enumerate(submissions):
-        reports.append(Report(sub.student, sub.file, sub.seed, tuple(by_sub.get(n, ())), sub.error, sub.unknown_parts))
-    return reports
+    for n, task in zip(owners, tasks):
+        by_sub.setdefault(n, []).append(checked[task])
+    return [Report(sub.student, sub.file, sub.seed, tuple(by_sub.get(n, ())), sub.error, sub.unknown_parts,
+                   sheet=", ".join(sheets_of(sub)) or None, flags=sub.flags)
+            for n, sub in enumerate(submissions)]
 
 
 def unique_names(reports: Sequence[Report]) -> list[str]:
@@ -223,14 +232,17 @@ def unique_names(reports: Sequence[Report]) -> list[str]:
 
 
 def grade_paths(paths: Sequence[str], jobs: int = 1, timeout: float = 3.0,
-                progress: Callable[[int, int], None] | None = None, exclude: Sequence[str] = ()) -> list[Report]:
-    """Read and grade every submission file under `paths` in `jobs` worker processes;
-    reports sorted by file."""
+                progress: Callable[[int, int], None] | None = None, exclude: Sequence[str] = (),
+                roster=None) -> list[Report]:
+    """Read and grade every submission file under `paths` in `jobs` worker processes, each
+    student's variant decided by the `roster` when one is given (`roster.assign`); reports
+    sorted by file."""
     from .output import sorted_reports
+    from .roster import assign
     from .worker import CheckerPool
 
-    submissions = [read_submission(p) for p in expand(paths, exclude)]
-    total = len(parts_to_grade(submissions)) * sum(1 for s in submissions if not s.error)
+    submissions = assign([read_submission(p) for p in expand(paths, exclude)], roster)
+    total = len(set(tasks_of(submissions)[0]))
     with CheckerPool(jobs=max(1, min(jobs, total // 20 + 1)), timeout=timeout) as pool:
         def run(tasks):
             return pool.run(tasks, (lambda done: progress(done, len(tasks))) if progress else None)

@@ -56,6 +56,8 @@ class Report:
     parts: tuple[Verdict, ...] = ()
     error: Text | None = None
     unknown_parts: tuple[str, ...] = field(default_factory=tuple)
+    sheet: str | None = None
+    flags: tuple[str, ...] = ()  # see roster.FLAGS
 
     @property
     def score(self) -> float:
@@ -66,8 +68,8 @@ class Report:
         return round(sum(v.max_score for v in self.parts if v.verdict != "manual"), 6)
 
     def as_dict(self, lang: str) -> dict:
-        return {"student": self.student, "file": self.file, "seed": self.seed,
-                "score": _num(self.score), "max_score": _num(self.max_score),
+        return {"student": self.student, "file": self.file, "seed": self.seed, "sheet": self.sheet,
+                "flags": list(self.flags), "score": _num(self.score), "max_score": _num(self.max_score),
                 "error": self.error(lang) if self.error else None,
                 "unknown_parts": list(self.unknown_parts),
                 "parts": [v.as_dict(lang) for v in self.parts]}
