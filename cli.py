@@ -251,6 +251,7 @@ def grade(paths, out_dir, as_json, jobs, timeout, lang):
     """Grade submissions (YAML/JSON files, or folders of them)."""
     from pathlib import Path
 
+    from solver.grading.escape import terminal
     from solver.grading.output import write_outputs
     from solver.grading.submission import expand, grade_paths
 
@@ -267,10 +268,13 @@ def grade(paths, out_dir, as_json, jobs, timeout, lang):
         click.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
     else:
         for r in reports:
-            status = f"  ({r.error(lang)})" if r.error else ""
-            click.echo(f"{r.student:<24} {r.score:g}/{r.max_score:g}  {r.file}{status}")
+            status = f"  ({terminal(r.error(lang))})" if r.error else ""
+            click.echo(f"{terminal(r.student):<24} {r.score:g}/{r.max_score:g}  {terminal(r.file)}{status}")
         if out_dir:
             click.echo(f"{len(reports)} → {out_dir}")
+    for r in reports:  # one line per file that could not be graded
+        if r.error:
+            click.echo(f"tdsolver: {terminal(r.file)}: {terminal(r.error(lang))}", err=True)
     if any(r.error for r in reports):
         sys.exit(1)
 
