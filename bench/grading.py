@@ -102,12 +102,12 @@ HOSTILE = {
     "alice1.yaml": ('student: alice\nanswers:\n  td2.II.1/o: "1"\n', False),
     "alice2.yaml": ('student: alice\nanswers:\n  td2.II.1/o: "2"\n', False),
     "alice3.yaml": ('student: alice-2\nanswers:\n  td2.II.1/o: "3"\n', False),
-    "formula.yaml": ('student: "=HYPERLINK(\\"http://x\\";\\"y\\")"\nseed: 3\nanswers:\n'
-                     '  td2.II.1/o: "<img src=x onerror=alert(1)>"\n  td2.III.3a/conv1: "-1+1"\n'
-                     '  td2.III.3a/fc1: "@SUM(A1)"\n  "td9.1/<b>x</b>": "1"\n', False),
-    "markup.yaml": ('student: "<script>alert(1)</script>\\n# pwned ``x``"\nanswers:\n'
-                    '  td2.II.1/o: "`` ` `` x\\n# pwned | a | b |"\n'
-                    '  td2.III.3a/conv1: "$\\\\frac{<b>}{$"\n', False),
+    "formula.yaml": (('student: "=HYPERLINK(\\"http://x\\";\\"y\\")"\nseed: 3\nanswers:\n'
+                      '  td2.II.1/o: "<img src=x onerror=alert(1)>"\n  td2.III.3a/conv1: "-1+1"\n'
+                      '  td2.III.3a/fc1: "@SUM(A1)"\n  "td9.1/<b>x</b>": "1"\n'), False),
+    "markup.yaml": (('student: "<script>alert(1)</script>\\n# pwned ``x``"\nanswers:\n'
+                     '  td2.II.1/o: "`` ` `` x\\n# pwned | a | b |"\n'
+                     '  td2.III.3a/conv1: "$\\\\frac{<b>}{$"\n'), False),
     "bidi.yaml": ('student: "ali\\u202ece\\x1b[31m"\nanswers:\n  td2.II.1/o: "[x](javascript:alert(1))"\n', False),
 }
 MADE = {"fifo.yaml": True, "broken.yaml": True, "outside.yaml": True, "too-big.yaml": True}
