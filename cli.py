@@ -420,6 +420,7 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
     """Grade submissions (YAML/JSON files, or folders of them)."""
     from pathlib import Path
 
+    from solver.grading.escape import terminal
     from solver.grading.output import write_outputs
     from solver.grading.roster import load_roster
     from solver.grading.submission import expand, grade_paths
@@ -451,11 +452,14 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
         click.echo(json.dumps(data[0] if single else data, ensure_ascii=False, indent=2))
     else:
         for r in reports:
-            status = f"  ({r.error(lang)})" if r.error else ""
+            status = f"  ({terminal(r.error(lang))})" if r.error else ""
             flags = f"  [{' '.join(r.flags)}]" if r.flags else ""
-            click.echo(f"{r.student:<24} {r.score:g}/{r.max_score:g}  {r.file}{status}{flags}")
+            click.echo(f"{terminal(r.student):<24} {r.score:g}/{r.max_score:g}  {terminal(r.file)}{status}{flags}")
         if out_dir:
             click.echo(f"{len(reports)} → {out_dir}")
+    for r in reports:  # one line per file that could not be graded
+        if r.error:
+            click.echo(f"tdsolver: {terminal(r.file)}: {terminal(r.error(lang))}", err=True)
     if any(r.error for r in reports):
         sys.exit(1)
 

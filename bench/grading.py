@@ -5,7 +5,10 @@
 Per-answer times are measured in-process (`check_answer`, keys already solved) on the solutions'
 own answers and on typical wrong ones (mal-rules), for every exercise. The batch is a folder of
 `--students` submissions (every 20th file broken) graded by `tdsolver grade`'s code path,
-worker processes included; the figure is answers graded per second, wall clock.
+worker processes included; the figure is answers graded per second, wall clock. The hostile
+batch is one file of every kind of abuse the loader and the writers must survive
+(`write_hostile`, also used by tests/test_abuse.py) among as many normal files; its figures are
+the wall time and the main process's peak memory (ru_maxrss).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -74,6 +78,76 @@ def make_batch(folder: Path, students: int) -> int:
     return answers
 
 
+def _laughs(target: str) -> str:
+    """YAML whose `target` ("student", "seed" or "answer") stands for 9**9 strings."""
+    lines = ['l0: &l0 "lol"'] + [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 10)]
+    if target == "answer":
+        return "\n".join(lines + ["answers:", "  td2.II.1/o: *l9"]) + "\n"
+    return "\n".join(lines + [f"{target}: *l9", "answers:", '  td2.II.1/o: "1"']) + "\n"
+
+
+# One file per abuse: name -> (content, True when the file must get an error row). Contents that
+# are not text are made by `write_hostile` (FIFO, links, a file too large).
+HOSTILE = {
+    "deep.yaml": ("answers:\n  td2.II.1/o: " + "[" * 3000 + "]" * 3000 + "\n", True),
+    "deep.json": ('{"answers": {"td2.II.1/o": ' + "[" * 3000 + "]" * 3000 + "}}", True),
+    "laughs-student.yaml": (_laughs("student"), True),
+    "laughs-seed.yaml": (_laughs("seed"), True),
+    "laughs-answer.yaml": (_laughs("answer"), True),
+    "recursive.yaml": ("student: &s [*s]\nanswers: {}\n", True),
+    "huge-int.yaml": ("answers:\n  td2.II.1/o: 1" + "0" * 5000 + "\n", True),
+    "not-utf8.json": ("\udcff", True),
+    "bad-seed.yaml": ('seed: "<img src=x onerror=alert(1)>"\nanswers: {}\n', True),
+    "long-name.yaml": ('student: "' + "\U0001d54f" * 100 + '"\nanswers:\n  td2.II.1/o: "1"\n', False),
+    "alice1.yaml": ('student: alice\nanswers:\n  td2.II.1/o: "1"\n', False),
+    "alice2.yaml": ('student: alice\nanswers:\n  td2.II.1/o: "2"\n', False),
+    "alice3.yaml": ('student: alice-2\nanswers:\n  td2.II.1/o: "3"\n', False),
+    "formula.yaml": (('student: "=HYPERLINK(\\"http://x\\";\\"y\\")"\nseed: 3\nanswers:\n'
+                      '  td2.II.1/o: "<img src=x onerror=alert(1)>"\n  td2.III.3a/conv1: "-1+1"\n'
+                      '  td2.III.3a/fc1: "@SUM(A1)"\n  "td9.1/<b>x</b>": "1"\n'), False),
+    "markup.yaml": (('student: "<script>alert(1)</script>\\n# pwned ``x``"\nanswers:\n'
+                     '  td2.II.1/o: "`` ` `` x\\n# pwned | a | b |"\n'
+                     '  td2.III.3a/conv1: "$\\\\frac{<b>}{$"\n'), False),
+    "bidi.yaml": ('student: "ali\\u202ece\\x1b[31m"\nanswers:\n  td2.II.1/o: "[x](javascript:alert(1))"\n', False),
+}
+MADE = {"fifo.yaml": True, "broken.yaml": True, "outside.yaml": True, "too-big.yaml": True}
+
+
+def write_hostile(folder: Path, outside: Path) -> dict[str, bool]:
+    """Write every abuse into `folder` (a link points to a file in `outside`); name -> whether
+    that file must get an error row."""
+    from solver.grading.submission import MAX_FILE_BYTES
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (content, _) in HOSTILE.items():
+        (folder / name).write_bytes(content.encode("utf-8", "surrogateescape"))
+    os.mkfifo(folder / "fifo.yaml")
+    os.symlink(folder / "missing.yaml", folder / "broken.yaml")
+    secret = outside / "secret.yaml"
+    secret.write_text('student: mallory\nanswers:\n  td2.II.1/o: "1"\n', encoding="utf-8")
+    os.symlink(secret, folder / "outside.yaml")
+    (folder / "too-big.yaml").write_bytes(b"answers: {}\n#" + b"x" * MAX_FILE_BYTES)
+    return {name: bad for name, (_, bad) in HOSTILE.items()} | MADE
+
+
+def hostile(students: int, jobs: int) -> tuple[int, float, float]:
+    """Grade and write the hostile files among `students` normal ones: (files, seconds, peak MB)."""
+    from solver.grading.output import write_outputs
+    from solver.grading.submission import grade_paths
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "subs"
+        folder.mkdir()
+        make_batch(folder, students)
+        kinds = write_hostile(folder, Path(tmp))
+        start = time.perf_counter()
+        reports = grade_paths([str(folder)], jobs=jobs)
+        write_outputs(Path(tmp) / "out", reports, "en")
+        elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    return students + len(kinds), elapsed, peak
+
+
 def batch(students: int, jobs: int) -> tuple[int, float]:
     from solver.grading.output import write_outputs
     from solver.grading.submission import grade_paths
@@ -104,6 +178,9 @@ def main() -> None:
     graded, elapsed = batch(args.students, args.jobs)
     print(f"batch: {args.students} submissions, {graded} answers in {elapsed:.2f} s with {args.jobs} "
           f"worker(s): {graded / elapsed:.0f} answers/s")
+    files, elapsed, peak = hostile(args.students, args.jobs)
+    print(f"hostile batch: {files} files ({len(HOSTILE) + len(MADE)} hostile) in {elapsed:.2f} s; "
+          f"main process peak memory {peak:.0f} MB")
 
 
 if __name__ == "__main__":

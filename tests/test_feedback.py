@@ -42,9 +42,14 @@ def grade(folder, out, *options):
     return out
 
 
+def md(text: str) -> str:
+    """A part id as the feedback writes it (Markdown-escaped)."""
+    return text.replace("_", "\\_")
+
+
 def details(markdown: str) -> list[str]:
     """The part ids with a details section (### headings)."""
-    return re.findall(r"^### (\S+)", markdown, flags=re.M)
+    return [re.sub(r"\\(.)", r"\1", m) for m in re.findall(r"^### (\S+)", markdown, flags=re.M)]
 
 
 def test_wrong_is_the_default_and_shows_only_parts_not_fully_right(folder, tmp_path):
@@ -52,21 +57,21 @@ def test_wrong_is_the_default_and_shows_only_parts_not_fully_right(folder, tmp_p
     ana = (out / "feedback" / "ana.md").read_text(encoding="utf-8")
     bob = (out / "feedback" / "bob.md").read_text(encoding="utf-8")
     assert details(ana) == [] and "Every part answered is right." in ana
-    assert re.search(r"^No answer: `td2\.I\.1/dC_da`, ", ana, re.M)  # the rest of the sheet, on one line
+    assert re.search(r"^No answer: td2\.I\.1/dC\\_da, ", ana, re.M)  # the rest of the sheet, on one line
     assert details(bob) == [FORMULA, PARAMS]
     assert "ceil-instead-of-floor" in bob
     for text in (ana, bob):  # the summary table lists every part
-        assert all(f"| `{pid}` |" in text for pid in (FORMULA, PARAMS, TEXT))
+        assert all(f"| {md(pid)} |" in text for pid in (FORMULA, PARAMS, TEXT))
 
 
 def test_full_shows_every_part_and_scores_none(folder, tmp_path):
     full = grade(folder, tmp_path / "full", "--feedback", "full")
     scores = grade(folder, tmp_path / "scores", "--feedback", "scores")
     ana_full = (full / "feedback" / "ana.md").read_text(encoding="utf-8")
-    parts = re.findall(r"^\| `(\S+)` \|", ana_full, flags=re.M)
+    parts = [re.sub(r"\\(.)", r"\1", p) for p in re.findall(r"^\| (\S+) \| ", ana_full, flags=re.M)][1:]
     assert details(ana_full) == parts and TEXT in parts
     bob = (scores / "feedback" / "bob.md").read_text(encoding="utf-8")
-    assert details(bob) == [] and "##" not in bob.replace("# bob", "") and "| `td2.II.1/o` | incorrect | 0 / 1 |" in bob
+    assert details(bob) == [] and "##" not in bob.replace("# bob", "") and "| td2.II.1/o | incorrect | 0 / 1 |" in bob
     assert "<h3>" not in (scores / "feedback" / "bob.html").read_text(encoding="utf-8")
     assert "<h3>" in (full / "feedback" / "bob.html").read_text(encoding="utf-8")
 
@@ -105,5 +110,5 @@ def test_html_feedback_is_escaped_and_self_contained(folder, tmp_path):
 
 def test_french_scores_have_a_decimal_comma():
     report = Report("ana", "ana.yaml", parts=(Verdict("a.b/x", "partial", 0.5, 1.0, feedback=Text("En partie.", "Partly.")),))
-    assert "| `a.b/x` | en partie juste | 0,5 / 1 |" in feedback_markdown(report, "fr")
+    assert "| a.b/x | en partie juste | 0,5 / 1 |" in feedback_markdown(report, "fr")
     assert "0,5 / 1" in feedback_html(report, "fr") and "0.5 / 1" in feedback_html(report, "en")

@@ -77,7 +77,7 @@ def test_an_unreadable_file_exits_1_but_is_reported(tmp_path):
     bad.write_text("answers: [oops\n", encoding="utf-8")
     result = run("grade", str(bad), "--json")
     assert result.exit_code == 1
-    assert json.loads(result.output)["error"]
+    assert json.loads(result.stdout)["error"]  # the reason is also one line on stderr
 
 
 def test_no_submission_in_a_folder_is_a_usage_error(tmp_path):

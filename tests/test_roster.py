@@ -101,8 +101,9 @@ def test_grading_a_class_with_its_keys(klass, tmp_path):
     rows = {r["student"].split("@")[0]: r for r in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8"))}
     assert rows["dave"]["flags"] == "no-submission" and rows["dave"]["score"] == "0"
     assert rows["eve"]["unknown parts"] == "td2.II.1/zz"
-    assert "seed-mismatch" in (out / "feedback" / "alice_ecole.fr.md").read_text(encoding="utf-8")
-    assert "td2.II.1/zz" in (out / "feedback" / "eve.md").read_text(encoding="utf-8")
+    files = {g["student"]: out / g["feedback_file"] for g in json.loads((out / "grades.json").read_text(encoding="utf-8"))}
+    assert "seed-mismatch" in files["alice@ecole.fr"].read_text(encoding="utf-8")
+    assert "td2.II.1/zz" in files["eve"].read_text(encoding="utf-8")
     assert {r["student"]: r["flags"] for r in json.loads((out / "grades.json").read_text("utf-8"))}["dave@ecole.fr"] \
         == ["no-submission"]
 

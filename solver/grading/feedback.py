@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..text import Text
+from .escape import markdown
 from .htmlpage import Html, code, esc, number, page, table, tag
 from .verdict import Report, Verdict
 
@@ -105,16 +106,13 @@ def _inline(text: str) -> str:
 
 
 def _md_code(text: str) -> str:
-    """Inline code that no backtick in `text` can close early."""
-    return "`` " + text.replace("`", "'") + " ``" if "`" in text else f"`{text}`"
+    """A value (a part id, a file, what the student wrote) as Markdown that renders as written."""
+    return markdown(text)
 
 
 def _md_text(text: str) -> str:
-    """Student or grader text as Markdown that renders as written (no markup, no raw HTML)."""
-    out = text.replace("\\", "\\\\")
-    for ch in "`*_[]<>#|":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Student or grader text, line by line, as Markdown that renders as written (no markup, no raw HTML)."""
+    return "  \n".join(markdown(line) for line in text.split("\n"))
 
 
 def _header(report: Report, lang: str) -> list[tuple[str, str]]:
@@ -154,9 +152,9 @@ def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> st
         if unanswered(report, mode):
             lines += [f"{w['missing']}{sep}" + ", ".join(_md_code(i) for i in unanswered(report, mode)), ""]
     for v in details:
-        lines += [f"### {v.id} — {_verdict(v, lang)} ({_score(v, lang)})", ""]
+        lines += [f"### {_md_code(v.id)} — {_verdict(v, lang)} ({_score(v, lang)})", ""]
         facts = [f"- {label}{sep}{_md_code(value)}" for label, value in _facts(v, lang)]
-        lines += (facts + [""] if facts else []) + [_md_text(v.feedback(lang)).replace("\n", "  \n"), ""]
+        lines += (facts + [""] if facts else []) + [_md_text(v.feedback(lang)), ""]
     if report.unknown_parts:
         lines += ["", f"## {w['unknown']}", ""] + [f"- {_md_code(p)}" for p in report.unknown_parts]
     return "\n".join(lines).rstrip() + "\n"

@@ -20,7 +20,9 @@ be read still gets a report saying why.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -30,6 +32,11 @@ from .verdict import Report
 
 MAX_FILE_BYTES = 2_000_000
 SUFFIXES = (".yaml", ".yml", ".json")
+# Bounds on the document itself, aliases expanded, checked while it is composed, before any
+# of it is turned into text: a few kB of YAML aliases can otherwise stand for gigabytes.
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+MAX_CHARS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -46,66 +53,257 @@ class Submission:
     flags: tuple[str, ...] = ()  # see roster.FLAGS
 
 
+class Unreadable(Exception):
+    """Why one file cannot be read (a one-line bilingual reason)."""
+
+    def __init__(self, reason: Text):
+        super().__init__(reason.en)
+        self.reason = reason
+
+
 def expand(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Path]:
     """Files given, and the submission files (.yaml, .yml, .json) under directories, sorted.
 
     Under a directory, hidden folders and the `exclude` folders (the grader's own output) are
-    skipped, so that grading the same folder twice never grades its previous results.
+    skipped, so that grading the same folder twice never grades its previous results; links
+    to folders are not followed. Every other entry with a submission suffix is listed, also
+    a link, a FIFO or a broken link, so that it gets its gradebook row saying why it is not read.
     """
-    skip = [Path(e).resolve() for e in exclude]
-    out: list[Path] = []
+    return [path for path, _ in _sources(paths, exclude)]
+
+
+def _sources(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[tuple[Path, Path | None]]:
+    """(file, the folder it was found under or None when given itself), each file once."""
+    skip = {os.path.abspath(e) for e in exclude} | {os.path.realpath(e) for e in exclude}
+    out: dict[str, tuple[Path, Path | None]] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                              and not _skipped(p.relative_to(path), p.resolve(), skip)))
+            root = path.resolve()
+            for found in sorted(_walk(path, skip)):
+                out.setdefault(os.path.abspath(found), (found, root))
         else:
-            out.append(path)
-    return out
+            out.setdefault(os.path.abspath(path), (path, None))
+    return list(out.values())
 
 
-def _skipped(relative: Path, resolved: Path, skip: Sequence[Path]) -> bool:
-    if any(part.startswith(".") for part in relative.parts[:-1]):
-        return True
-    return any(folder == resolved or folder in resolved.parents for folder in skip)
+def _walk(top: Path, skip: set[str]) -> list[Path]:
+    found, folders = [], [top]
+    while folders:
+        folder = folders.pop()
+        if os.path.abspath(folder) in skip or os.path.realpath(folder) in skip:
+            continue
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    folders.append(Path(entry.path))
+            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
+                found.append(Path(entry.path))
+    return found
 
 
 def _fail(path: Path, fr: str, en: str) -> Submission:
     return Submission(str(path), path.stem, error=Text(fr, en))
 
 
-def read_submission(path: Path) -> Submission:
-    """Read one file; never raises for a bad file (the error is in the `Submission`)."""
+def read_submission(path: Path, root: Path | None = None) -> Submission:
+    """Read one file (found under the folder `root`, if any); never raises: whatever goes
+    wrong with this file is the `Submission`'s error, one line."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _fail(path, f"fichier trop gros ({size} octets)", f"file too large ({size} bytes)")
-        raw = path.read_bytes().decode("utf-8")
+        raw = read_text(path, root)
+        return _interpret(path, _load(path, raw))
+    except Unreadable as exc:
+        return Submission(str(path), path.stem, error=exc.reason)
+    except RecursionError:
+        return _fail(path, "fichier trop imbriqué", "file nested too deeply")
+    except MemoryError:
+        return _fail(path, "fichier trop gros une fois lu", "file too large once read")
+    except Exception as exc:  # one bad file never stops the batch: say which error it was
+        name = type(exc).__name__
+        return _fail(path, f"fichier illisible ({name})", f"file cannot be read ({name})")
+
+
+def read_text(path: Path, root: Path | None = None) -> str:
+    """The UTF-8 text of a regular file of at most `MAX_FILE_BYTES` bytes. The file is opened
+    without blocking (a FIFO never hangs), then checked on the open descriptor: a regular file,
+    its size, and, under a folder, that its real path stays in that folder."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return _fail(path, f"fichier illisible ({exc.strerror})", f"file cannot be read ({exc.strerror})")
-    except UnicodeDecodeError:
-        return _fail(path, "fichier non UTF-8", "file is not UTF-8")
+        if os.path.islink(path) and not os.path.exists(path):
+            raise Unreadable(Text("lien cassé", "broken link")) from None
+        raise Unreadable(Text(f"fichier illisible ({exc.strerror})", f"file cannot be read ({exc.strerror})")) from None
     try:
-        data = _load(path, raw)
-    except ValueError as exc:
-        return _fail(path, f"format invalide : {exc}", f"invalid format: {exc}")
-    return _interpret(path, data)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unreadable(Text("pas un fichier ordinaire (dossier, tube, périphérique…)",
+                                  "not a regular file (folder, pipe, device…)"))
+        if root is not None and not _inside(_real_path(fd, path), root):
+            raise Unreadable(Text("lien vers un fichier hors du dossier corrigé",
+                                  "link to a file outside the graded folder"))
+        data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(Text(f"fichier trop gros (plus de {MAX_FILE_BYTES} octets)",
+                              f"file too large (more than {MAX_FILE_BYTES} bytes)"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Unreadable(Text("fichier non UTF-8", "file is not UTF-8")) from None
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit:
+        chunk = os.read(fd, min(1 << 20, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _real_path(fd: int, path: Path) -> str:
+    """Where the open file really is (Linux: from the descriptor itself, so no link can be
+    swapped between the check and the read)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
+def _inside(real: str, root: Path) -> bool:
+    return Path(real) == root or root in Path(real).parents
 
 
 def _load(path: Path, raw: str) -> Any:
+    """The document, within `MAX_DEPTH`, `MAX_NODES` and `MAX_CHARS` (else `Unreadable`)."""
     import yaml
 
     if path.suffix.lower() == ".json":
+        _check_json_depth(raw)
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"JSON line {exc.lineno}: {exc.msg}") from None
+            raise Unreadable(Text(f"format invalide : JSON ligne {exc.lineno} : {exc.msg}",
+                                  f"invalid format: JSON line {exc.lineno}: {exc.msg}")) from None
+        _check_size(data)
+        return data
     try:
-        return yaml.safe_load(raw)
+        loader = _BoundedLoader(raw)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise ValueError(f"YAML {where}{getattr(exc, 'problem', None) or 'syntax error'}") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or "syntax error").split())[:120]
+        raise Unreadable(Text(f"format invalide : YAML {where}{problem}",
+                              f"invalid format: YAML {where}{problem}")) from None
+
+
+def _too_big(what: Text) -> Unreadable:
+    return Unreadable(Text("document trop gros ou trop imbriqué : ", "document too large or nested too deeply: ") + what)
+
+
+DEPTH = Text(f"plus de {MAX_DEPTH} niveaux", f"more than {MAX_DEPTH} levels")
+NODES = Text(f"plus de {MAX_NODES} valeurs (alias développés)", f"more than {MAX_NODES} values (aliases expanded)")
+CHARS = Text(f"plus de {MAX_CHARS} caractères (alias développés)", f"more than {MAX_CHARS} characters (aliases expanded)")
+
+
+def _check_json_depth(raw: str) -> None:
+    """Nesting of a JSON text, counted on the text (strings skipped) before parsing it."""
+    depth = 0
+    for match in re.finditer(r'"(?:[^"\\]|\\.)*+"|[\[{\]}]', raw):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_big(DEPTH)
+        elif token in "]}":
+            depth -= 1
+
+
+def _check_size(data: Any) -> None:
+    """Count the values and characters of a loaded document, stopping at the bounds."""
+    nodes, chars, stack = 0, 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            raise _too_big(NODES)
+        if depth > MAX_DEPTH:
+            raise _too_big(DEPTH)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, (list, tuple, set)):
+            stack.extend((item, depth + 1) for item in value)
+        else:
+            chars += len(value) if isinstance(value, (str, bytes)) else 1
+            if chars > MAX_CHARS:
+                raise _too_big(CHARS)
+
+
+def _bounded_loader_class():
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        """`yaml.SafeLoader` that measures every node as it is composed: depth, and values and
+        characters with aliases expanded (memoised per node, so measuring costs no expansion)."""
+
+        def __init__(self, stream):
+            super().__init__(stream)
+            self.depth = 0
+            self.measured: dict[int, tuple[int, int, int]] = {}  # id(node) -> nodes, chars, height
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                target = self.anchors.get(self.peek_event().anchor)
+                if target is not None and id(target) not in self.measured:
+                    raise _too_big(Text("alias récursif", "recursive alias"))
+                if target is not None and self.depth + self.measured[id(target)][2] > MAX_DEPTH:
+                    raise _too_big(DEPTH)
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _too_big(DEPTH)
+            try:
+                node = super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+            if id(node) not in self.measured:
+                self.measured[id(node)] = self.measure(node)
+            return node
+
+        def measure(self, node) -> tuple[int, int, int]:
+            if isinstance(node, yaml.ScalarNode):
+                return 1, len(node.value), 1
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            sizes = [self.measured[id(child)] for child in children]
+            nodes = 1 + sum(s[0] for s in sizes)
+            chars = sum(s[1] for s in sizes)
+            if nodes > MAX_NODES:
+                raise _too_big(NODES)
+            if chars > MAX_CHARS:
+                raise _too_big(CHARS)
+            return nodes, chars, 1 + max((s[2] for s in sizes), default=0)
+
+    return BoundedLoader
+
+
+def _BoundedLoader(raw: str):
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _bounded_loader_class()
+    return _LOADER(raw)
+
+
+_LOADER = None
 
 
 def _interpret(path: Path, data: Any) -> Submission:
@@ -125,8 +323,9 @@ def _interpret(path: Path, data: Any) -> Submission:
     if isinstance(seed, str) and re.fullmatch(r"\d{1,9}", seed.strip()):
         seed = int(seed)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 10**9):
-        return _fail(path, f"« seed » doit être un entier positif (reçu {seed!r})",
-                     f"'seed' must be a non-negative integer (got {seed!r})")
+        got = " ".join(repr(seed)[:40].split())
+        return _fail(path, f"« seed » doit être un entier positif (reçu {got})",
+                     f"'seed' must be a non-negative integer (got {got})")
     student = data.get("student")
     student = str(student).strip() if student not in (None, "") else path.stem
     sheet = data.get("sheet")
@@ -215,22 +414,6 @@ def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], l
             for n, sub in enumerate(submissions)]
 
 
-def unique_names(reports: Sequence[Report]) -> list[str]:
-    """A safe, unique file name per report (``alice``, ``alice-2`` when two files say alice).
-
-    >>> unique_names([Report("al ice", "a.yaml"), Report("al ice", "b.yaml"), Report("../x", "c.yaml")])
-    ['al_ice', 'al_ice-2', 'x']
-    """
-    seen: dict[str, int] = {}
-    out = []
-    for r in reports:
-        name = re.sub(r"[^\w.-]", "_", r.student).strip("._") or "student"
-        count = seen.get(name, 0) + 1
-        seen[name] = count
-        out.append(name if count == 1 else f"{name}-{count}")
-    return out
-
-
 def grade_paths(paths: Sequence[str], jobs: int = 1, timeout: float = 3.0,
                 progress: Callable[[int, int], None] | None = None, exclude: Sequence[str] = (),
                 roster=None) -> list[Report]:
@@ -241,7 +424,7 @@ def grade_paths(paths: Sequence[str], jobs: int = 1, timeout: float = 3.0,
     from .roster import assign
     from .worker import CheckerPool
 
-    submissions = assign([read_submission(p) for p in expand(paths, exclude)], roster)
+    submissions = assign([read_submission(path, root) for path, root in _sources(paths, exclude)], roster)
     total = len(set(tasks_of(submissions)[0]))
     with CheckerPool(jobs=max(1, min(jobs, total // 20 + 1)), timeout=timeout) as pool:
         def run(tasks):

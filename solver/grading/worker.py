@@ -6,6 +6,13 @@ answer takes longer than `timeout` seconds, or the worker dies (memory), the wor
 a new one forked; that answer gets the verdict ``unknown`` — never a guess. With ``jobs`` workers,
 answers are checked in parallel; results come back in the order of the tasks.
 
+A worker dies with the main process, whatever kills it (``PR_SET_PDEATHSIG`` on Linux, else a
+thread watching the parent's pid). Verdicts do not depend on the machine's load: an answer still
+running after `FAST_SHARE` of the timeout in CPU time is checked again from a fixed state (engine
+caches cleared, the exercise solved) while Python calls are counted; past `work_budget(timeout)`
+calls it is ``unknown``. The same answer stops at the same count on every run; the wall-clock
+`timeout` stays as the last guard (C code that never returns to Python).
+
 >>> with CheckerPool(jobs=1) as pool:
 ...     [v.verdict for v in pool.run([("td2.II.1", None, "o", "floor((i+2p-k)/s)+1")])]
 ['correct']
@@ -13,8 +20,12 @@ answers are checked in parallel; results come back in the order of the tasks.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import wait
@@ -26,6 +37,29 @@ from .verdict import Verdict
 Task = tuple  # (exercise id, seed, part id, answer text or None)
 TIMEOUT = 3.0
 MEMORY_MB = 1024
+FAST_SHARE = 0.05  # CPU seconds of free run, as a share of the timeout
+# An upper bound of the engine's profile events per CPU second when not profiled (SymPy-heavy
+# checks run at about 4 million): an answer that can finish within its free run also finishes
+# within the counted budget, so whether the free run was cut short never changes a verdict.
+FREE_EVENTS_PER_SECOND = 25_000_000
+
+
+def work_budget(timeout: float) -> int:
+    """Python profile events (calls and returns) an answer may take once counted: a fixed
+    number for a given timeout, whatever the load of the machine.
+
+    >>> work_budget(3.0)
+    3750000
+    """
+    return int(FREE_EVENTS_PER_SECOND * FAST_SHARE * timeout)
+
+
+class _FastRunOver(BaseException):
+    """The answer outlived its free run (not an `Exception`: checks cannot swallow it)."""
+
+
+class WorkBudgetExceeded(BaseException):
+    """The answer used its whole counted budget."""
 
 
 def _address_space() -> int:
@@ -40,12 +74,14 @@ def _address_space() -> int:
     return 0
 
 
-def _serve(conn, memory_mb: int) -> None:
+def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> None:
     """The worker's loop: receive a task, send back a `Verdict` (None ends the loop)."""
     import resource
 
-    from .check import check_answer, unknown_verdict
+    from .check import unknown_verdict
 
+    _die_with(parent or os.getppid())
+    timed = _arm_cpu_alarm()
     base = _address_space()
     if base:
         limit = base + memory_mb * 1024 * 1024
@@ -60,14 +96,112 @@ def _serve(conn, memory_mb: int) -> None:
         given_up = task[0] == "unknown"
         args = task[1:5] if given_up else task[:4]
         try:
-            verdict = unknown_verdict(*args, reason=task[5]) if given_up else check_answer(*args)
+            verdict = unknown_verdict(*args, reason=task[5]) if given_up else _check_within(args, timeout, timed)
         except MemoryError:
             verdict = _safe_unknown(args, MEMORY_REASON)
         except RecursionError:
             verdict = _safe_unknown(args, DEPTH_REASON)
+        except WorkBudgetExceeded:
+            verdict = _safe_unknown(args, TIME_REASON)
         except Exception as exc:  # the process boundary: report the engine's error, do not die
             verdict = _crashed(args, exc)
         conn.send(verdict)
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, even by SIGKILL."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        armed = libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+
+
+_ALARM = {"armed": False}
+
+
+def _arm_cpu_alarm() -> bool:
+    """Install the handler ending a free run after its CPU time (False: not possible here)."""
+    def ring(signum, frame):
+        if _ALARM["armed"]:
+            _ALARM["armed"] = False
+            raise _FastRunOver()
+    try:
+        signal.signal(signal.SIGPROF, ring)
+    except (ValueError, AttributeError, OSError):  # not the main thread, or no SIGPROF
+        return False
+    return True
+
+
+def _check_within(args, timeout: float, timed: bool):
+    """`check_answer(*args)`, within the deterministic work budget (see the module docstring)."""
+    from . import check
+
+    check.solved(args[0], args[1])  # the exercise's own solution is never the answer's cost
+    if not timed:
+        return check.check_answer(*args)
+    try:
+        _ALARM["armed"] = True
+        signal.setitimer(signal.ITIMER_PROF, max(0.01, FAST_SHARE * timeout))
+        return check.check_answer(*args)
+    except _FastRunOver:
+        pass
+    finally:
+        _ALARM["armed"] = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    _fixed_state(check, args)
+    return counted(lambda: check.check_answer(*args), work_budget(timeout))
+
+
+def _fixed_state(check, args) -> None:
+    """The same engine state before every counted run: SymPy's cache empty, the part's key
+    and reading context built."""
+    from sympy.core.cache import clear_cache
+
+    clear_cache()
+    check.solved(args[0], args[1])
+    with_context = getattr(check, "_context", None)
+    if with_context is not None:
+        try:
+            with_context(args[0], args[1], args[2])
+        except Exception:  # a part without a reading context (choice, text): nothing to build
+            pass
+
+
+def counted(run: Callable, budget: int):
+    """`run()`, stopped by `WorkBudgetExceeded` after `budget` Python profile events.
+
+    >>> counted(lambda: sum(range(10)), 1000)
+    45
+    >>> def spin():
+    ...     while True:
+    ...         len([])
+    >>> counted(spin, 1000)
+    Traceback (most recent call last):
+    ...
+    solver.grading.worker.WorkBudgetExceeded: 1000
+    """
+    left = [budget]
+
+    def tick(frame, event, arg):
+        left[0] -= 1
+        if left[0] < 0:
+            sys.setprofile(None)
+            raise WorkBudgetExceeded(budget)
+    sys.setprofile(tick)
+    try:
+        return run()
+    finally:
+        sys.setprofile(None)
 
 
 def _safe_unknown(args, reason: Text) -> Verdict:
@@ -80,7 +214,7 @@ def _safe_unknown(args, reason: Text) -> Verdict:
 
 
 MEMORY_REASON = Text("limite de mémoire atteinte", "memory limit reached")
-TIME_REASON = Text("limite de temps atteinte", "time limit reached")
+TIME_REASON = Text("limite de calcul atteinte (temps ou travail)", "computation limit reached (time or work)")
 DEPTH_REASON = Text("expression trop imbriquée", "expression nested too deeply")
 DIED_REASON = Text("le processus de correction s'est arrêté", "the grading process stopped")
 
@@ -93,16 +227,18 @@ def _crashed(args, exc: Exception) -> Verdict:
 
 
 class _Worker:
-    def __init__(self, context, memory_mb: int):
+    def __init__(self, context, memory_mb: int, timeout: float = TIMEOUT):
         self.context = context
         self.memory_mb = memory_mb
+        self.timeout = timeout
         self.task_index: int | None = None
         self.deadline = 0.0
         self.start()
 
     def start(self) -> None:
         self.conn, child = self.context.Pipe()
-        self.process = self.context.Process(target=_serve, args=(child, self.memory_mb), daemon=True)
+        self.process = self.context.Process(target=_serve, args=(child, self.memory_mb, os.getpid(), self.timeout),
+                                            daemon=True)
         self.process.start()
         child.close()
 
@@ -137,7 +273,7 @@ class CheckerPool:
 
         self.timeout = timeout
         context = multiprocessing.get_context("fork")
-        self.workers = [_Worker(context, memory_mb) for _ in range(max(1, jobs))]
+        self.workers = [_Worker(context, memory_mb, timeout) for _ in range(max(1, jobs))]
         self.restarts = 0
 
     def __enter__(self) -> "CheckerPool":
