@@ -306,5 +306,32 @@ def template(target, seed, lang):
         click.echo(template_yaml([registry.get(target)], seed, lang), nl=False)
 
 
+@main.group()
+def export():
+    """Bridges to Moodle (XML question bank) and Jupyter (notebook)."""
+
+
+@export.command("moodle")
+@click.argument("targets", nargs=-1, required=True, metavar="SHEET|ID...")
+@click.option("--variants", type=click.IntRange(1, 500), default=None,
+              help="Questions per exercise, seeds S..S+N-1 (default: the sheet's own values).")
+@click.option("--seed", type=int, default=None, help="First seed of the variants (default 0).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), required=True, help="The XML file to write.")
+@LANG
+@engine_errors
+def export_moodle_command(targets, variants, seed, output, lang):
+    """A Moodle XML question bank: one category per exercise, one question per variant."""
+    from solver import sheets
+    from solver.export import exercises_of
+    from solver.export.moodle import essay_message, export_moodle
+
+    bank = export_moodle(exercises_of(targets), seed, variants, lang)
+    sheets.write_text(output, bank.xml().decode("utf-8"))
+    message = essay_message(bank)
+    if message is not None:
+        click.echo(f"tdsolver: {message(lang)}", err=True)
+    click.echo(output)
+
+
 if __name__ == "__main__":
     main()
