@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from ..export.moodle_grades import moodle_grades_csv
 from ..text import Text
 from .submission import unique_names
 from .verdict import Report, _num
@@ -131,6 +132,7 @@ def write_outputs(out_dir: Path, reports: Sequence[Report], lang: str) -> None:
     reports = sorted_reports(reports)
     write_atomic(out_dir / "gradebook.csv", gradebook_csv(reports, lang))
     write_atomic(out_dir / "grades.json", grades_json(reports, lang))
+    write_atomic(out_dir / "moodle_grades.csv", moodle_grades_csv(reports))  # hook: solver/export/moodle_grades.py
     for name, report in zip(unique_names(reports), reports):
         write_atomic(out_dir / "feedback" / f"{name}.md", feedback_markdown(report, lang))
         write_atomic(out_dir / "results" / f"{name}.json", gradescope_json(report, lang))
