@@ -333,5 +333,27 @@ def export_moodle_command(targets, variants, seed, output, lang):
     click.echo(output)
 
 
+@export.command("notebook")
+@click.argument("targets", nargs=-1, required=True, metavar="SHEET|ID...")
+@click.option("--seed", type=int, default=None, help="The variant (default: the sheet's own values).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), required=True, help="The .ipynb file to write.")
+@LANG
+@engine_errors
+def export_notebook_command(targets, seed, output, lang):
+    """A Jupyter notebook: the derivations, then torch code recomputing every answer it can."""
+    import nbformat
+
+    from solver import sheets
+    from solver.export import exercises_of
+    from solver.export.notebook import build_notebook, missing_message
+
+    title = " ".join(targets) + ("" if seed is None else f" — seed {seed}")
+    notebook, missing = build_notebook(exercises_of(targets), seed, lang, title)
+    sheets.write_text(output, nbformat.writes(notebook) + "\n")
+    if missing:
+        click.echo(f"tdsolver: {missing_message(missing)(lang)}", err=True)
+    click.echo(output)
+
+
 if __name__ == "__main__":
     main()

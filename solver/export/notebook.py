@@ -23,6 +23,12 @@ INTRO = Text("Chaque exercice : l'énoncé et sa résolution, puis du code PyTor
              "compares them with the keys. Change a value and run the cells again to see what torch gives.")
 
 
+def missing_message(ids) -> Text:
+    """One line naming the exercises whose answers the notebook does not recompute."""
+    names = ", ".join(ids)
+    return Text(f"sans recalcul PyTorch dans le carnet : {names}", f"not recomputed with PyTorch in the notebook: {names}")
+
+
 class NotCovered(Exception):
     """A key the notebook cannot write as Python (a symbol that is not a parameter…)."""
 
