@@ -4,10 +4,12 @@ import csv
 import io
 import json
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from cli import main
+from solver.errors import WorkError
 from solver.export.moodle_grades import moodle_grades_csv, read_roster
 from solver.grading.verdict import Report, Verdict
 from solver.text import Text
@@ -51,12 +53,9 @@ def test_roster_file_read_and_bad_one_refused(tmp_path):
     assert read_roster(str(good))[0]["seed"] == 3
     bad = tmp_path / "bad.json"
     bad.write_text("{\"students\": 3}")
-    try:
+    with pytest.raises(WorkError) as caught:
         read_roster(str(bad))
-    except Exception as exc:  # a WorkError with a one-line message naming the file
-        assert "bad.json" in exc.message("en")
-    else:
-        raise AssertionError("a bad keys file was accepted")
+    assert "bad.json" in caught.value.message("en")
 
 
 def test_grade_out_writes_moodle_grades(tmp_path):

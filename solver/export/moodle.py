@@ -300,8 +300,8 @@ def _essay(q: ET.Element, part, key, lang: str) -> None:
 
 def model_answer(part, key, lang: str) -> str:
     """The grader information of an essay: the model answer and rubric, or the key in TeX and plain."""
-    from ..render.words import RUBRIC
     from ..render.values import latex, plain
+    from ..render.words import RUBRIC
 
     if part.kind == "text":
         rubric = "".join(f"<li>{prose_html(r(lang))}</li>" for r in key.rubric)

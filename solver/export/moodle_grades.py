@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..errors import WorkError
 from ..text import Text

@@ -90,7 +90,7 @@ def exercise_cells(ex, params, solution) -> tuple[str, str]:
         raise NotCovered(ex.id)
     first = (f"# {ex.id}: values (None: kept as a symbol, tried on a grid) and keys\n"
              f"VALUES = {{\n{values},\n}}\nKEYS = {{\n" + ",\n".join(keys) + ",\n}\n"
-             f"TOL = {{\n" + ",\n".join(tols) + ",\n}\n" + f"GRID = {grid!r}")
+             "TOL = {\n" + ",\n".join(tols) + ",\n}\n" + f"GRID = {grid!r}")
     body = "\n".join("    " + line if line else "" for line in recipe.body.splitlines())
     second = (f"def by_torch({', '.join(names)}):\n{body}\n\n\n"
               "check_exercise(by_torch, VALUES, KEYS, TOL, GRID)")
