@@ -130,8 +130,8 @@ def test_tolerance_of_a_real_number_and_essay_for_text(tmp_path):
     root, _, result = export(tmp_path, "tp-cnn.17", "--lang", "en")
     (q,) = questions(root, "cloze")
     (_, kind, body), = SUB.findall(q.find("questiontext/text").text)
-    _, value, tol, _ = cloze_answers(body)[0]
-    assert kind == "NUMERICAL" and abs(float(value) - math.log(10)) < 1e-12
+    percent, value, tol, _ = cloze_answers(body)[0]
+    assert kind == "NUMERICAL" and percent == 100 and abs(float(value) - math.log(10)) < 1e-12
     part = registry.get("tp-cnn.17").part("initial_loss")
     assert float(tol) == pytest.approx(part.atol + part.rtol * math.log(10))
     (essay,) = questions(root, "essay")
