@@ -82,7 +82,7 @@ def exercise_cells(ex, params, solution) -> tuple[str, str]:
     for part in ex.parts:
         if part.kind == "text":
             continue
-        keys.append(f"    {part.id!r}: {key_literal(solution.answers[part.id], names)}")
+        keys.append(f"    {part.id!r}: {key_literal(solution.answers[part.id], names, recipe.given)}")
         exact = part.kind in ("int", "shape", "choice")
         tols.append(f"    {part.id!r}: {(0.0, 0.0) if exact else (part.rtol, part.atol)}")
     grid = {n: recipe.grid[n] for n in names if params[n] is SYMBOLIC and n in used and n in recipe.grid}
@@ -115,32 +115,48 @@ def literal(value) -> str:
     return repr(value)
 
 
-def key_literal(value, names) -> str:
+def key_literal(value, names, given=()) -> str:
     """A key as Python: a number, a list of lists, a tuple, a word, or a function of the parameters
-    when the key is a formula of them (written by `plain`, the grader's syntax)."""
+    (and of the arrays in `given`) when the key is a formula of them, written by `plain`."""
+    import sympy as sp
+
+    if isinstance(value, str):
+        return repr(value)
+    symbols = {s.name for s in getattr(value, "free_symbols", ())} | _indexed_bases(value)
+    body = _python(value)
+    if not symbols:
+        return body
+    unknown = set(re.findall(r"[A-Za-z_]\w*", body)) - set(names) - set(given) - _FUNCTIONS
+    if unknown or (isinstance(value, sp.Basic) and value.atoms(sp.Float)):
+        raise NotCovered(body)
+    return f"lambda {', '.join([*names, *given])}: {body}"
+
+
+def _indexed_bases(value) -> set:
+    import sympy as sp
+
+    return {str(b) for b in value.atoms(sp.IndexedBase)} if isinstance(value, (sp.Basic, sp.MatrixBase)) else set()
+
+
+def _python(value) -> str:
+    """A key's value as a Python expression: exact numbers, formulas in the grader's syntax."""
     import sympy as sp
 
     from ..render.values import plain
 
-    if isinstance(value, str):
-        return repr(value)
     if isinstance(value, sp.MatrixBase):
-        return "[" + ", ".join("[" + ", ".join(key_literal(v, names) for v in row) + "]" for row in value.tolist()) + "]"
-    if isinstance(value, (sp.Tuple, tuple)) and not any(getattr(v, "free_symbols", ()) for v in value):
-        inner = ", ".join(key_literal(v, names) for v in value)
+        return "[" + ", ".join("[" + ", ".join(_python(v) for v in row) + "]" for row in value.tolist()) + "]"
+    if isinstance(value, (sp.Tuple, tuple)):
+        inner = ", ".join(_python(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     value = sp.sympify(value)
-    if not getattr(value, "free_symbols", ()):
-        if value.is_Integer or value.is_Rational:
-            return str(value)
-        if value.is_number and value.is_real:
-            return repr(float(value))
-        raise NotCovered(str(value))
-    text = plain(value)
-    unknown = set(re.findall(r"[A-Za-z_]\w*", text)) - set(names) - _FUNCTIONS
-    if unknown or value.atoms(sp.Float):
-        raise NotCovered(text)
-    return f"lambda {', '.join(names)}: {text}"
+    if value.free_symbols or value.atoms(sp.Indexed):
+        return plain(value)
+    if value.is_Integer or value.is_Rational:
+        return str(value)
+    if value.is_number and value.is_real and value.is_finite:
+        return repr(float(value))
+    raise NotCovered(str(value))
 
 
 def _value(value, name: str, used: bool) -> str:

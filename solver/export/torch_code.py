@@ -56,7 +56,8 @@ def same_conv(x, conv):
 
 def check_exercise(by_torch, values, keys, tolerances, grid):
     """Compare torch's values with the keys: at the variant's values, or over a grid of values for
-    the parameters left as symbols (the key is then a formula, written as a Python function)."""
+    the parameters left as symbols (the key is then a formula, written as a Python function). Arrays
+    a key names as symbols (a kernel w, an input x) are drawn by `by_torch`, returned under "given"."""
     free = [name for name, v in values.items() if v is None]
     tried = 0
     for combo in itertools.product(*[grid[name] for name in free]):
@@ -66,19 +67,28 @@ def check_exercise(by_torch, values, keys, tolerances, grid):
         except ValueError:  # a combination that makes no network (kernel larger than the input)
             continue
         tried += 1
+        given = got.pop("given", {})
         for part, key in keys.items():
-            want = key(**point) if callable(key) else key
+            want = key(**point, **given) if callable(key) else key
             compare(part if not free else f"{part} {dict(zip(free, combo))}", got[part], want, *tolerances[part])
     assert tried, "no valid combination of values"
     return tried
+
+
+def as_tensor(value):
+    """Numbers, tensors and nested lists or tuples of them as one float64 tensor."""
+    if isinstance(value, (list, tuple)):
+        return torch.stack([as_tensor(v) for v in value]) if value else torch.zeros(0)
+    return torch.as_tensor(value, dtype=torch.float64)
 
 
 def compare(label, got, want, rtol, atol):
     if isinstance(want, str):
         ok = got == want
     else:
-        g, w = torch.as_tensor(got, dtype=torch.float64), torch.as_tensor(want, dtype=torch.float64)
+        g, w = as_tensor(got), as_tensor(want)
         ok = g.shape == w.shape and bool(torch.all((g - w).abs() <= atol + rtol * w.abs()))
+        got, want = (got, want) if g.dim() == 0 else (g, w)
     print("ok  " if ok else "DIFF", label, "| torch:", got, "| key:", want)
     assert ok, f"{label}: torch gives {got}, the key is {want}"
 '''
@@ -87,10 +97,12 @@ def compare(label, got, want, rtol, atol):
 @dataclass(frozen=True)
 class Recipe:
     """`body`: the body of ``by_torch`` (it returns the dict of part values); `grid`: values tried for
-    a parameter kept as a symbol."""
+    a parameter kept as a symbol; `given`: names of arrays the keys use as symbols, drawn at random by
+    the body and returned under ``"given"``."""
 
     body: str
     grid: dict = field(default_factory=dict)
+    given: tuple = ()
 
 
 def _conv_side(expr_n: str = "n") -> str:
@@ -268,6 +280,40 @@ RECIPES: dict[str, Recipe] = {
         "return {'output_shape': (oh, ow, 1), 'weights': n_params(conv), 'fc_weights': n_params(nn.Linear(x * y * z, oh * ow))}",
         {"x": (5, 8), "y": (6,), "z": (1, 3), "k": (1, 3), "p": (0, 1), "s": (1, 2)}),
 }
+RECIPES.update({
+    "tp-cnn.9": Recipe(
+        "for pad, stride in itertools.product(range(f // 2 + 1), range(1, f + 2)):  # the geometry halving sizes\n"
+        "    if all(F.max_pool2d(torch.zeros(1, 1, n, n), f, stride, pad).shape[-1] == n // f for n in (4 * f, 6 * f)):\n"
+        "        return {'padding': pad, 'stride': stride}\n"
+        "raise ValueError('no geometry divides the size')"),
+    "devoir.4.2": Recipe(
+        "def runs(model, n):\n"
+        "    try:\n        model(torch.zeros(1, 1, n, n))\n        return True\n"
+        "    except RuntimeError:  # an input too small for a layer, or of the wrong length for a dense layer\n"
+        "        return False\n\n"
+        "net = nn.Sequential(nn.Conv2d(1, 4, k), nn.ReLU(), nn.Conv2d(4, 4, k), nn.ReLU(), nn.AdaptiveAvgPool2d(1),\n"
+        "                    nn.Flatten(), nn.Linear(4, fc), nn.Linear(fc, 1))\n"
+        "smallest = next(n for n in range(1, 10 * k) if runs(net, n))\n"
+        "mlp = nn.Sequential(nn.Flatten(), nn.Linear(smallest ** 2, fc), nn.Linear(fc, 1))\n"
+        "yes_no = lambda b: 'yes' if b else 'no'\n"
+        "return {'variable_size': yes_no(runs(net, smallest + 5)), 'min_size': smallest,\n"
+        "        'mlp_variable': yes_no(runs(mlp, smallest + 5))}"),
+    "devoir.4.3": Recipe(
+        "g = torch.Generator().manual_seed(0)\n"
+        "w, x = torch.randn(k, k, generator=g), torch.randn(i, i, generator=g)\n"
+        "conv = lambda v: F.conv2d(v.reshape(1, 1, i, i), w[None, None], stride=s, padding=p, dilation=d)[0, 0]\n"
+        "A = torch.autograd.functional.jacobian(lambda v: conv(v).flatten(), x.flatten())\n"
+        "return {'Z': conv(x), 'A': A, 'given': {'w': w, 'x': x}}", given=("w", "x")),
+    "devoir.4.4": Recipe(
+        "g = torch.Generator().manual_seed(0)\n"
+        "w, x, x2 = torch.randn(k, k, generator=g), torch.randn(i, i, generator=g), torch.randn(i, i, generator=g)\n"
+        "tconv = lambda v: F.conv_transpose2d(v.reshape(1, 1, i, i), w[None, None], stride=s, padding=p,\n"
+        "                                     output_padding=op, dilation=d)[0, 0]\n"
+        "A = torch.autograd.functional.jacobian(lambda v: tconv(v).flatten(), x.flatten())\n"
+        "linear = torch.allclose(tconv(2 * x - 3 * x2), 2 * tconv(x) - 3 * tconv(x2))\n"
+        "return {'O': tconv(x), 'A': A, 'linear': 'yes' if linear else 'no', 'given': {'w': w, 'x': x}}",
+        given=("w", "x")),
+})
 RECIPES["td2.III.2b"] = RECIPES["td2.III.2a"]
 RECIPES["td2.III.3b"] = RECIPES["td2.III.3a"]
 
