@@ -216,3 +216,17 @@ def test_every_sheet_parses_with_the_required_elements(tmp_path, sheet):
                 if sub_kind == "NUMERICAL":
                     for _, value, tol, _ in answers:
                         float(value), float(tol)
+
+
+def test_unknown_exercise_is_a_usage_error_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli.main, ["export", "moodle", "td2.II.9", "-o", str(tmp_path / "x.xml")])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "td2.II.1" in result.output
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_a_seed_without_variants_exports_that_variant(tmp_path):
+    root, _, _ = export(tmp_path, "td2.II.1", "--seed", "4")
+    (q,) = named(root, "td2.II.1")
+    v = registry.get("td2.II.1").make_params(4)
+    assert q.find("name/text").text.endswith("@seed=4")
+    assert q.find("answer/text").text == str(conv_out(v["i"], v["k"], v["s"], v["p"], v["d"]))
