@@ -99,7 +99,7 @@ def test_multi_part_exercises_are_cloze_with_hand_computed_shapes(tmp_path):
     # input (1, 28, 28); conv1: 32 filters, stride 2, "same" -> ceil(28 / 2) = 14
     conv1 = cloze_answers(subs[0][2])
     assert {a[1] for a in conv1} >= {"(32, 14, 14)", "32x14x14", "32×14×14"}
-    assert all(a[0] == 100 for a in conv1) and not any("*" in a[1] for a in conv1)
+    assert all(a[0] == 100 and "*" not in a[1] for a in conv1[:-1]) and conv1[-1][:2] == (0, "*")
     assert "(64, 7, 7)" in {a[1] for a in cloze_answers(subs[2][2])}  # conv2 keeps 14, pool1 halves it
     assert "2304" in {a[1] for a in cloze_answers(subs[6][2])}  # pool2: floor(7 / 2) = 3; 256 * 3 * 3
 
@@ -139,12 +139,23 @@ def test_tolerance_of_a_real_number_and_essay_for_text(tmp_path):
     assert "tp-cnn.17/text" in result.stderr and result.stderr.count("\n") == 1
 
 
-def test_symbolic_formula_is_an_essay_with_its_key(tmp_path):
-    root, _, result = export(tmp_path, "td2.II.1", "--lang", "en")
+def test_short_formula_is_a_short_answer_of_forms_the_grader_accepts(tmp_path):
+    root, _, _ = export(tmp_path, "td2.II.1", "--lang", "en")
+    (q,) = questions(root, "cloze")
+    assert q.find("name/text").text.endswith("@seed=sheet")
+    ((_, kind, body),) = SUB.findall(q.find("questiontext/text").text)
+    answers = cloze_answers(body)
+    assert kind == "SHORTANSWER" and "floor((i - k + 2p)/s) + 1" in [a[1] for a in answers if a[0] == 100]
+    assert not any("*" in a[1] for a in answers[:-1])
+    assert answers[-1][:2] == (0, "*") and "Moodle" in answers[-1][3]  # any other text: reviewed by hand
+
+
+def test_formula_with_a_derivative_is_an_essay_with_its_key(tmp_path):
+    root, _, result = export(tmp_path, "td2.I.1", "--lang", "en")
     (q,) = questions(root, "essay")
     assert q.find("name/text").text.endswith("@seed=sheet")
-    assert "floor" in q.find("graderinfo/text").text
-    assert "essay" in result.stderr
+    assert "Derivative" in q.find("graderinfo/text").text
+    assert "td2.I.1/dC_da" in result.stderr
 
 
 def test_cloze_feedback_escapes_special_characters(tmp_path):

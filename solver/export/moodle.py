@@ -6,12 +6,15 @@ Question types, by the parts of an exercise (see README, "Moodle"):
   tolerance as an absolute tolerance (``atol + rtol·|key|``, 0 for whole numbers) and, for each
   known mistake (`Diagnosis`) of the part, an extra answer worth 0 carrying the mistake's feedback;
 - one `choice` part: ``multichoice`` (one right answer; a mistake's feedback on its wrong choice);
-- several parts: one ``cloze`` question (Moodle's type "multianswer") with a NUMERICAL, MULTICHOICE
-  or SHORTANSWER sub-question per part: a numeric matrix becomes a table of NUMERICAL cells, a shape a
-  SHORTANSWER listing the written forms the grader accepts (each one checked with the grader);
-- what Moodle cannot grade — `text` parts, expressions with symbols (a short answer compares strings,
-  so an equivalent formula written otherwise would be marked wrong), matrices with symbols — becomes
-  an ``essay`` question whose grader information holds the model answer (and the rubric).
+- several parts (or one shape, matrix or formula): one ``cloze`` question (Moodle's type
+  "multianswer") with a NUMERICAL, MULTICHOICE or SHORTANSWER sub-question per part: a numeric matrix
+  becomes a table of NUMERICAL cells; a shape, or a short formula with symbols, a SHORTANSWER listing
+  written forms the grader accepts (each one checked with the grader, none with ``*``, Moodle's
+  wildcard), then a catch-all worth 0 saying that another form is reviewed by the teacher (a short
+  answer compares strings);
+- what Moodle cannot grade — `text` parts, long formulas or formulas with sums, derivatives or indexed
+  names, shapes and matrices with symbols — becomes an ``essay`` question whose grader information
+  holds the model answer (and the rubric).
 
 The statement is HTML with TeX math between ``\\( … \\)``; the general feedback holds the worked
 solution, with the exercise's figure as a file embedded in base64 (``@@PLUGINFILE@@``). The XML is
@@ -118,13 +121,12 @@ def gradable(ex, part, params, key, lang: str) -> Spec | None:
     if part.kind == "choice":
         return _choice_spec(ex, part, params, key, lang)
     if part.kind == "shape":
-        forms = shape_forms(ex, params, part, key)
-        return Spec("SHORTANSWER", tuple(cloze.Answer(f) for f in forms)) if forms else None
+        return _short_answer(ex, params, part, shape_forms(key), lang)
     if part.kind == "matrix":
         return _matrix_spec(part, key)
     number = numeric(key)
     if number is None:
-        return None
+        return _short_answer(ex, params, part, formula_forms(key), lang) if part.kind == "expr" else None
     tol = tolerance(part, key, number)
     right = cloze.Answer(decimal(number), tolerance=decimal(tol))
     return Spec("NUMERICAL", (right, *_mistakes(ex, part, params, number, tol, lang)))
@@ -220,23 +222,76 @@ def _matrix_spec(part, key) -> Spec | None:
     return Spec("MATRIX", rows=rows)
 
 
-def shape_forms(ex, params, part, key) -> list[str]:
-    """The written forms of a shape for a short answer, each kept only if the grader marks it right.
+OTHER_FORMS = Text("Moodle compare le texte de la réponse : une forme équivalente écrite autrement sera "
+                   "revue par l'enseignant.",
+                   "Moodle compares the text of the answer: an equivalent form written otherwise will be "
+                   "reviewed by the teacher.")
 
-    Products written with ``*`` are left out: in a Moodle short answer, ``*`` is a wildcard.
+
+def _short_answer(ex, params, part, candidates, lang: str) -> Spec | None:
+    """A SHORTANSWER listing the candidate forms the grader marks right, then a catch-all worth 0
+    saying that Moodle only compares strings; None when no form survives."""
+    forms = graded_forms(ex, params, part, candidates)
+    if not forms:
+        return None
+    other = cloze.Answer("*", 0, prose_html(OTHER_FORMS(lang)))
+    return Spec("SHORTANSWER", (*(cloze.Answer(f) for f in forms), other))
+
+
+def graded_forms(ex, params, part, candidates) -> list[str]:
+    """The candidates that the grader marks right for this part, in order, without repeats.
+
+    A form with ``*`` is left out: in a Moodle short answer, ``*`` is a wildcard.
     """
     from ..grading.check import check_answer
 
+    return [c for c in dict.fromkeys(candidates)
+            if "*" not in c and check_answer(ex.id, params.seed, part.id, c).verdict == "correct"]
+
+
+def shape_forms(key) -> list[str]:
+    """Written forms of a shape: ``(32, 14, 14)``, ``32x14x14``, ``32×14×14``… (none with symbols).
+
+    >>> import sympy as sp
+    >>> shape_forms(sp.Tuple(32, 14, 14))[:3], shape_forms(sp.Tuple(1248))
+    (['(32, 14, 14)', '(32,14,14)', '32x14x14'], ['(1248,)', '(1248)', '1248'])
+    """
     sizes = [decimal(x) for x in map(numeric, key) if x is not None and x == int(x)]
     if len(sizes) != len(key):  # sizes with symbols: no written form to list
         return []
     if len(sizes) == 1:
-        candidates = [f"({sizes[0]},)", f"({sizes[0]})", sizes[0]]
-    else:
-        candidates = ["(" + ", ".join(sizes) + ")", "(" + ",".join(sizes) + ")", "x".join(sizes),
-                      " x ".join(sizes), "×".join(sizes), " × ".join(sizes)]
-    return [c for c in dict.fromkeys(candidates)
-            if check_answer(ex.id, params.seed, part.id, c).verdict == "correct"]
+        return [f"({sizes[0]},)", f"({sizes[0]})", sizes[0]]
+    return ["(" + ", ".join(sizes) + ")", "(" + ",".join(sizes) + ")", "x".join(sizes),
+            " x ".join(sizes), "×".join(sizes), " × ".join(sizes)]
+
+
+_TOO_RICH = r"\b(Sum|Derivative|Subs|Integral|Piecewise|O|KroneckerDelta)\(|\[|\boo\b"
+
+
+def formula_forms(key) -> list[str]:
+    """Written forms of a short formula with symbols, products written without ``*`` (``2p``, ``d k``),
+    powers with ``^``; none for a long formula or one with sums, derivatives or indexed names.
+
+    >>> import sympy as sp
+    >>> d, k, p = sp.symbols("d k p")
+    >>> formula_forms(d*k - d + 1)
+    ['d k - d + 1', 'dk-d+1']
+    >>> formula_forms(2*p + k**2)
+    ['k^2 + 2p', 'k^2+2p']
+    >>> formula_forms(sp.floor(k / 2) + 1), formula_forms(sp.Order(k))
+    (['floor(k/2) + 1', 'floor(k/2)+1'], [])
+    """
+    import re
+
+    from ..render.values import plain
+
+    text = plain(key)
+    if len(text) > 60 or re.search(_TOO_RICH, text):
+        return []
+    text = text.replace("**", "^")
+    text = re.sub(r"(\d)\*(?=[A-Za-z(])", r"\1", text)
+    spaced = re.sub(r"\*", " ", text)
+    return [spaced, spaced.replace(" ", "")]
 
 
 # --- XML ------------------------------------------------------------------------------------------
