@@ -33,6 +33,13 @@ def test_email_from_the_roster_is_the_identifier():
                                                         ["bob@example.org", "1"]]
 
 
+def test_a_roster_object_with_students_works_too():
+    class Roster:  # the grader's own roster type carries the keys.json entries as `students`
+        students = ({"student": "Alice", "file": "alice", "email": "a@example.org"},)
+
+    assert rows(moodle_grades_csv([report("Alice", "", [])], Roster()))[1] == ["a@example.org", "0"]
+
+
 def test_id_then_student_name_when_no_email():
     roster = [{"student": "Alice", "file": "alice", "id": "2024-17"}]
     assert rows(moodle_grades_csv([report("Alice", "alice.yaml", [1])], roster))[1] == ["2024-17", "1"]

@@ -56,10 +56,15 @@ def identifier_column(roster: Sequence[dict] | None) -> str:
     return "student"
 
 
-def moodle_grades_csv(reports, roster: Sequence[dict] | None = None) -> str:
-    """The CSV for Moodle's grade import (see the module docstring), rows in the reports' order."""
+def moodle_grades_csv(reports, roster=None) -> str:
+    """The CSV for Moodle's grade import (see the module docstring), rows in the reports' order.
+
+    `roster`: the students of ``keys.json`` (a list of dicts, or an object with such a `students`).
+    A report is matched to its roster entry by student name, else by file stem.
+    """
     from ..grading.verdict import _num
 
+    roster = getattr(roster, "students", roster)
     column = identifier_column(roster)
     by_name = {str(e.get("student", "")): e for e in roster or ()}
     by_file = {str(e.get("file", "")): e for e in roster or ()}
