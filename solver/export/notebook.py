@@ -15,7 +15,7 @@ from ..params import SYMBOLIC
 from ..text import Text
 from .torch_code import PRELUDE, RECIPES
 
-_FUNCTIONS = {"floor", "ceil", "Max", "Min", "exp", "log", "sqrt"}
+_FUNCTIONS = {"floor", "ceil", "Max", "Min", "exp", "log", "sqrt", "KroneckerDelta"}
 NO_RECIPE = Text("*Pas de recalcul PyTorch pour cet exercice.*", "*No PyTorch recomputation for this exercise.*")
 INTRO = Text("Chaque exercice : l'énoncé et sa résolution, puis du code PyTorch qui recalcule les réponses et "
              "les compare aux clés. Changez une valeur et relancez les cellules pour voir ce que donne torch.",
@@ -75,8 +75,9 @@ def exercise_cells(ex, params, solution) -> tuple[str, str]:
     recipe = RECIPES[ex.id]
     names = list(params)
     used = {s.name for part in ex.parts if part.kind != "text"
-            for s in getattr(solution.answers[part.id], "free_symbols", ())}
-    # a symbol no key depends on is passed as its name; one a key depends on is tried on the grid
+            for s in getattr(solution.answers[part.id], "free_symbols", ())} | set(recipe.grid)
+    # a symbol the recipe has a grid for, or a key depends on, is tried on the grid; another one is
+    # passed as its name (the recipe does not use it)
     values = ",\n".join(f"    {n!r}: {_value(params[n], n, n in used)}" for n in names)
     keys, tols = [], []
     for part in ex.parts:
@@ -115,9 +116,16 @@ def literal(value) -> str:
     return repr(value)
 
 
-def key_literal(value, names, given=()) -> str:
+def key_literal(value, names, given: str = "") -> str:
     """A key as Python: a number, a list of lists, a tuple, a word, or a function of the parameters
-    (and of the arrays in `given`) when the key is a formula of them, written by `plain`."""
+    (and of the names matching `given`, drawn by torch) when the key is a formula, written by `plain`.
+
+    >>> import sympy as sp
+    >>> key_literal(sp.Rational(1, 3), ["k"]), key_literal(sp.floor(sp.Symbol("k") / 2), ["k"])
+    ('1/3', 'lambda k, **_: floor(k/2)')
+    >>> key_literal(sp.Symbol("s_k") - sp.Symbol("t_k"), ["K"], "s_k|t_k")
+    'lambda K, s_k, t_k, **_: s_k - t_k'
+    """
     import sympy as sp
 
     if isinstance(value, str):
@@ -126,10 +134,11 @@ def key_literal(value, names, given=()) -> str:
     body = _python(value)
     if not symbols:
         return body
-    unknown = set(re.findall(r"[A-Za-z_]\w*", body)) - set(names) - set(given) - _FUNCTIONS
-    if unknown or (isinstance(value, sp.Basic) and value.atoms(sp.Float)):
+    words = set(re.findall(r"[A-Za-z_]\w*", body)) - set(names) - _FUNCTIONS
+    drawn = sorted(w for w in words if given and re.fullmatch(given, w))
+    if words - set(drawn) or (isinstance(value, sp.Basic) and value.atoms(sp.Float)):
         raise NotCovered(body)
-    return f"lambda {', '.join([*names, *given])}: {body}"
+    return f"lambda {', '.join([*names, *drawn])}, **_: {body}"
 
 
 def _indexed_bases(value) -> set:

@@ -26,6 +26,11 @@ torch.set_default_dtype(torch.float64)
 floor, ceil, Max, Min, exp, log, sqrt = math.floor, math.ceil, max, min, math.exp, math.log, math.sqrt
 
 
+def KroneckerDelta(a, b):
+    """1 where the indices are equal, else 0 (on index tensors too)."""
+    return (torch.as_tensor(a) == torch.as_tensor(b)).double()
+
+
 def n_params(*modules):
     """Learned parameters of torch modules."""
     return sum(p.numel() for m in modules for p in m.parameters())
@@ -97,12 +102,12 @@ def compare(label, got, want, rtol, atol):
 @dataclass(frozen=True)
 class Recipe:
     """`body`: the body of ``by_torch`` (it returns the dict of part values); `grid`: values tried for
-    a parameter kept as a symbol; `given`: names of arrays the keys use as symbols, drawn at random by
-    the body and returned under ``"given"``."""
+    a parameter kept as a symbol; `given`: a regular expression matching the names a key uses besides
+    the parameters (arrays drawn at random, index grids), which the body returns under ``"given"``."""
 
     body: str
     grid: dict = field(default_factory=dict)
-    given: tuple = ()
+    given: str = ""
 
 
 def _conv_side(expr_n: str = "n") -> str:
@@ -303,7 +308,7 @@ RECIPES.update({
         "w, x = torch.randn(k, k, generator=g), torch.randn(i, i, generator=g)\n"
         "conv = lambda v: F.conv2d(v.reshape(1, 1, i, i), w[None, None], stride=s, padding=p, dilation=d)[0, 0]\n"
         "A = torch.autograd.functional.jacobian(lambda v: conv(v).flatten(), x.flatten())\n"
-        "return {'Z': conv(x), 'A': A, 'given': {'w': w, 'x': x}}", given=("w", "x")),
+        "return {'Z': conv(x), 'A': A, 'given': {'w': w, 'x': x}}", given="w|x"),
     "devoir.4.4": Recipe(
         "g = torch.Generator().manual_seed(0)\n"
         "w, x, x2 = torch.randn(k, k, generator=g), torch.randn(i, i, generator=g), torch.randn(i, i, generator=g)\n"
@@ -312,7 +317,33 @@ RECIPES.update({
         "A = torch.autograd.functional.jacobian(lambda v: tconv(v).flatten(), x.flatten())\n"
         "linear = torch.allclose(tconv(2 * x - 3 * x2), 2 * tconv(x) - 3 * tconv(x2))\n"
         "return {'O': tconv(x), 'A': A, 'linear': 'yes' if linear else 'no', 'given': {'w': w, 'x': x}}",
-        given=("w", "x")),
+        given="w|x"),
+    "td2.I.3": Recipe(
+        "a = torch.randn(K, generator=torch.Generator().manual_seed(0))\n"
+        "s = torch.softmax(a, 0)\n"
+        "A = torch.autograd.functional.jacobian(lambda v: torch.softmax(v, 0), a).T  # A[i, j] = ds_j / da_i\n"
+        "i, j = torch.meshgrid(torch.arange(K), torch.arange(K), indexing='ij')\n"
+        "given = {'s': s, 'i': i, 'j': j, **{f's_{n + 1}': s[n] for n in range(K)}}\n"
+        "return {'A': A, 'given': given}", {"K": (2, 3, 5)}, given=r"s|i|j|s_\d+"),
+    "td2.I.4": Recipe(
+        "a = torch.randn(K, generator=torch.Generator().manual_seed(0), requires_grad=True)\n"
+        "t = F.one_hot(torch.tensor(y - 1), K).double()  # classes numbered from 1\n"
+        "s = torch.softmax(a, 0)\n"
+        "s_leaf = s.detach().requires_grad_(True)\n"
+        "(-(t * torch.log(s_leaf)).sum()).backward()  # with respect to s\n"
+        "(-(t * torch.log(s)).sum()).backward()  # with respect to a, through the softmax\n"
+        "return {'dC_ds': s_leaf.grad, 'dC_da': a.grad, 'given': {'s_k': s.detach(), 't_k': t}}",
+        {"K": (3, 5), "y": (1, 2)}, given="s_k|t_k"),
+    "td2.IV": Recipe(
+        "if k > d:\n    raise ValueError('kernel larger than the image')\n"
+        "g = torch.Generator().manual_seed(0)\n"
+        "X, W = torch.randn(d, d, generator=g), torch.randn(k, k, generator=g)\n"
+        "conv = lambda w: F.conv2d(X[None, None], w[None, None], stride=s)[0, 0]\n"
+        "J = torch.autograd.functional.jacobian(conv, W)  # J[i, j, u, v] = dY_ij / dW_uv\n"
+        "o = J.shape[0]\n"
+        "i, j, u, v = torch.meshgrid(torch.arange(o), torch.arange(o), torch.arange(k), torch.arange(k), indexing='ij')\n"
+        "return {'dY_dW': J, 'given': {'X': X, 'i': i, 'j': j, 'u': u, 'v': v}}",
+        {"d": (4, 6), "k": (1, 2, 3)}, given="X|i|j|u|v"),
 })
 RECIPES["td2.III.2b"] = RECIPES["td2.III.2a"]
 RECIPES["td2.III.3b"] = RECIPES["td2.III.3a"]
