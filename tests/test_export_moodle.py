@@ -241,3 +241,26 @@ def test_a_seed_without_variants_exports_that_variant(tmp_path):
     v = registry.get("td2.II.1").make_params(4)
     assert q.find("name/text").text.endswith("@seed=4")
     assert q.find("answer/text").text == str(conv_out(v["i"], v["k"], v["s"], v["p"], v["d"]))
+
+
+def test_single_choice_part_is_a_multichoice_question():
+    # no exercise of the catalogue has a single choice part: a small one is made here
+    from solver.core import Diagnosis, Exercise, Part, Solution
+    from solver.export.moodle import Bank, add_exercise
+    from solver.text import Text
+
+    ex = Exercise(id="demo.1", sheet="td2", title=Text("Choix", "Choice"),
+                  statement=lambda q: Text("Sortie ?", "Output $y$?"),
+                  parts=(Part("act", "choice", Text("activation", "activation"), choices=("softmax", "relu")),),
+                  solve=lambda q: Solution(q, (), {"act": "softmax"}),
+                  diagnoses=(Diagnosis("relu-output", "act", lambda q: "relu", Text("Non bornée.", "Unbounded.")),))
+    bank = Bank("en")
+    params = ex.make_params(None)
+    add_exercise(bank, ex, params, ex.run(params))
+    (q,) = bank.root.findall("question")
+    assert q.get("type") == "multichoice"
+    for path in REQUIRED["multichoice"]:
+        assert q.find(path) is not None, path
+    answers = {a.find("text").text: (a.get("fraction"), a.find("feedback/text").text) for a in q.findall("answer")}
+    assert answers == {"softmax": ("100", ""), "relu": ("0", "Unbounded.")}
+    assert "\\(y\\)" in q.find("questiontext/text").text
