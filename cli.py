@@ -445,7 +445,7 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
 
         write_atomic(Path(manual_template), template_csv(reports, lang))
     if out_dir:
-        write_outputs(Path(out_dir), reports, lang, feedback_mode, hide_answers, overrides)
+        write_outputs(Path(out_dir), reports, lang, feedback_mode, hide_answers, overrides, roster)
     if as_json:
         data = [r.as_dict(lang) for r in reports]
         single = len(paths) == 1 and not Path(paths[0]).is_dir() and len(data) == 1
@@ -542,6 +542,55 @@ def template(target, seed, lang):
         click.echo(template_yaml(registry.by_sheet(target), seed, lang, sheet=target), nl=False)
     else:
         click.echo(template_yaml([registry.get(target)], seed, lang), nl=False)
+
+
+@main.group()
+def export():
+    """Bridges to Moodle (XML question bank) and Jupyter (notebook)."""
+
+
+@export.command("moodle")
+@click.argument("targets", nargs=-1, required=True, metavar="SHEET|ID...")
+@click.option("--variants", type=click.IntRange(1, 500), default=None,
+              help="Questions per exercise, seeds S..S+N-1 (default: the sheet's own values).")
+@click.option("--seed", type=int, default=None, help="First seed of the variants (default 0).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), required=True, help="The XML file to write.")
+@LANG
+@engine_errors
+def export_moodle_command(targets, variants, seed, output, lang):
+    """A Moodle XML question bank: one category per exercise, one question per variant."""
+    from solver import sheets
+    from solver.export import exercises_of
+    from solver.export.moodle import essay_message, export_moodle
+
+    bank = export_moodle(exercises_of(targets), seed, variants, lang)
+    sheets.write_text(output, bank.xml().decode("utf-8"))
+    message = essay_message(bank)
+    if message is not None:
+        click.echo(f"tdsolver: {message(lang)}", err=True)
+    click.echo(output)
+
+
+@export.command("notebook")
+@click.argument("targets", nargs=-1, required=True, metavar="SHEET|ID...")
+@click.option("--seed", type=int, default=None, help="The variant (default: the sheet's own values).")
+@click.option("-o", "output", type=click.Path(dir_okay=False), required=True, help="The .ipynb file to write.")
+@LANG
+@engine_errors
+def export_notebook_command(targets, seed, output, lang):
+    """A Jupyter notebook: the derivations, then torch code recomputing every answer it can."""
+    import nbformat
+
+    from solver import sheets
+    from solver.export import exercises_of
+    from solver.export.notebook import build_notebook, missing_message
+
+    title = " ".join(targets) + ("" if seed is None else f" — seed {seed}")
+    notebook, missing = build_notebook(exercises_of(targets), seed, lang, title)
+    sheets.write_text(output, nbformat.writes(notebook) + "\n")
+    if missing:
+        click.echo(f"tdsolver: {missing_message(missing)(lang)}", err=True)
+    click.echo(output)
 
 
 if __name__ == "__main__":

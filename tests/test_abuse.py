@@ -165,7 +165,7 @@ def test_a_batch_of_every_abuse_gives_every_file_its_row_feedback_and_results(tm
     files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     listed = {g[key] for g in grades for key in ("feedback_file", "feedback_html", "results_file")}
     report = {"report.html", "plots/scores.svg", "plots/success.svg"}
-    assert len(listed) == 3 * len(kinds) and files == listed | {"gradebook.csv", "grades.json"} | report
+    assert len(listed) == 3 * len(kinds) and files == listed | {"gradebook.csv", "grades.json", "moodle_grades.csv"} | report
     for path in out.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o755 if path.is_dir() else 0o644), path
     assert stat.S_IMODE(out.stat().st_mode) == 0o755

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..errors import TdError
+from ..export.moodle_grades import moodle_grades_csv
 from ..text import Text
 from .escape import csv_cell, markdown
 from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, public_reports
@@ -250,21 +251,24 @@ def gradescope_json(report: Report, lang: str) -> str:
 
 
 def write_outputs(out_dir: Path, reports: Sequence[Report], lang: str, feedback: str = DEFAULT_MODE,
-                  hide_answers: bool = False, overrides: Sequence[Override] = ()) -> None:
+                  hide_answers: bool = False, overrides: Sequence[Override] = (), roster=None) -> None:
     """Every output file under `out_dir` (see the module docstring), as one set; `feedback` and
     `hide_answers` shape what students see (feedback.py), `overrides` are the marks given by hand."""
     reports = sorted_reports(reports)
     stems = file_stems(reports)
     with staged(Path(out_dir)) as stage:
-        write_set(stage, reports, stems, lang, feedback, hide_answers, overrides)
+        write_set(stage, reports, stems, lang, feedback, hide_answers, overrides, roster)
 
 
 def write_set(folder: Path, reports: Sequence[Report], stems: Sequence[str], lang: str,
-              feedback: str = DEFAULT_MODE, hide_answers: bool = False, overrides: Sequence[Override] = ()) -> None:
-    """The files of one set into `folder` (fresh and empty)."""
+              feedback: str = DEFAULT_MODE, hide_answers: bool = False, overrides: Sequence[Override] = (),
+              roster=None) -> None:
+    """The files of one set into `folder` (fresh and empty); `roster` (``grade --keys``) names the
+    students in moodle_grades.csv."""
     (folder / "feedback").mkdir()
     (folder / "results").mkdir()
     _write_new(folder / "gradebook.csv", gradebook_csv(reports, lang))
+    _write_new(folder / "moodle_grades.csv", moodle_grades_csv(reports, roster))
     for stem, report in zip(stems, public_reports(reports, hide_answers)):
         _write_new(folder / "feedback" / f"{stem}.md", feedback_markdown(report, lang, feedback))
         _write_new(folder / "feedback" / f"{stem}.html", feedback_html(report, lang, feedback))
