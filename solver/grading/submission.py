@@ -197,6 +197,8 @@ def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], l
             tasks.append((ex_id, sub.seed, part_id, sub.answers.get(f"{ex_id}/{part_id}")))
             owners.append(n)
     verdicts = run(tasks)
+    from .follow import follow_through  # follow-through credit (solver/grading/follow.py)
+    verdicts = follow_through(tasks, verdicts, owners)
     by_sub: dict[int, list] = {}
     for n, verdict in zip(owners, verdicts):
         by_sub.setdefault(n, []).append(verdict)

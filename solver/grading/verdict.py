@@ -27,17 +27,22 @@ class Verdict:
     expected: str = ""
     read_as: str | None = None
     answer: str | None = None
+    follow_through: bool = False  # right given the student's own (wrong) earlier answers
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
 
     def as_dict(self, lang: str) -> dict:
-        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``."""
-        return {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
-                "max_score": _num(self.max_score), "diagnosis": self.diagnosis,
-                "feedback": self.feedback(lang), "expected": self.expected,
-                "read_as": self.read_as, "answer": self.answer}
+        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``;
+        ``"follow_through": true`` only for a part credited by follow-through."""
+        out = {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
+               "max_score": _num(self.max_score), "diagnosis": self.diagnosis,
+               "feedback": self.feedback(lang), "expected": self.expected,
+               "read_as": self.read_as, "answer": self.answer}
+        if self.follow_through:
+            out["follow_through"] = True
+        return out
 
 
 @dataclass(frozen=True)
