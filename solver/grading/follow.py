@@ -178,7 +178,7 @@ def _feedback(wrong: Sequence[str], expected: str, credit: float) -> Text:
     names = ", ".join(wrong)
     share = "" if credit >= 1 else f" ({round(100 * credit):d} %)"
     return Text(
-        f"Réponse cohérente avec votre propre réponse (fausse) à {names} : points accordés par suite logique"
-        f"{share}. Sans cette erreur, on attendait : {expected}.",
-        f"Consistent with your own (wrong) answer to {names}: follow-through credit{share}. Without that "
-        f"mistake, the expected answer was: {expected}.")
+        f"Réponse cohérente avec votre propre réponse à {names}, qui diffère de la clé : points accordés par "
+        f"suite logique{share}. Réponse attendue sans l'erreur d'origine : {expected}.",
+        f"Consistent with your own answer to {names}, which differs from the key: follow-through "
+        f"credit{share}. Expected without the original mistake: {expected}.")
