@@ -168,6 +168,36 @@ def test_cours_intro_backprop_from_the_students_own_delta():
     assert verdicts["cours-intro.backprop/wo1_2"].verdict == "incorrect"
 
 
+def test_cours_intro_sgd_loss_after_from_the_students_own_step():
+    """A step taken the wrong way (θ + η g) on every parameter, then the loss of those parameters."""
+    def sigma(z):
+        return 1 / (1 + math.exp(-z))
+    x, eta = (0.15, 0.25, -0.5), 0.001
+    w = {"wh1": [0.1, 2, 0.5], "bh1": 0.2, "wh2": [0.3, -0.4, -0.5], "bh2": -0.3, "wo1": [0.1, 1], "bo1": 1.4}
+
+    def forward(p):
+        h = [sigma(sum(a * b for a, b in zip(p[f"wh{j}"], x)) + p[f"bh{j}"]) for j in (1, 2)]
+        return h, sigma(p["wo1"][0] * h[0] + p["wo1"][1] * h[1] + p["bo1"])
+    h, o1 = forward(w)
+    d_o = -(1 - o1)
+    d_h = [d_o * w["wo1"][j] * h[j] * (1 - h[j]) for j in (0, 1)]
+    grads = {"wo1_1": d_o * h[0], "wo1_2": d_o * h[1], "bo1": d_o}
+    for j in (0, 1):
+        grads.update({f"wh{j + 1}_{i + 1}": d_h[j] * x[i] for i in range(3)})
+        grads[f"bh{j + 1}"] = d_h[j]
+    up = {"wh1": [w["wh1"][i] + eta * grads[f"wh1_{i + 1}"] for i in range(3)], "bh1": w["bh1"] + eta * grads["bh1"],
+          "wh2": [w["wh2"][i] + eta * grads[f"wh2_{i + 1}"] for i in range(3)], "bh2": w["bh2"] + eta * grads["bh2"],
+          "wo1": [w["wo1"][i] + eta * grads[f"wo1_{i + 1}"] for i in range(2)], "bo1": w["bo1"] + eta * grads["bo1"]}
+    flat = {"bo1": up["bo1"], "bh1": up["bh1"], "bh2": up["bh2"],
+            **{f"wo1_{i + 1}": up["wo1"][i] for i in range(2)},
+            **{f"wh{j}_{i + 1}": up[f"wh{j}"][i] for j in (1, 2) for i in range(3)}}
+    answers = {f"cours-intro.sgd-step/{k}": f"{v:.12f}" for k, v in flat.items()}
+    answers["cours-intro.sgd-step/loss_after"] = f"{-math.log(forward(up)[1]):.10f}"
+    verdicts = grade(answers)
+    assert verdicts["cours-intro.sgd-step/bo1"].verdict == "incorrect"
+    assert credited(verdicts, "cours-intro.sgd-step/loss_after")
+
+
 def test_a_partial_follow_credit_is_a_partial_verdict(monkeypatch):
     from dataclasses import replace
 
