@@ -29,6 +29,10 @@ from typing import Any, Sequence
 import sympy as sp
 
 from ..text import Text
+from .build import read
+from .check import _context, letter_times, solved, with_definitions, with_variant_values
+from .compare import compare
+from .lexer import ParseError
 from .verdict import Verdict
 
 MAX_TEXT = 200
@@ -63,7 +67,6 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     exercise's parts, by part id.
     """
     from .. import registry
-    from .check import solved
 
     exercise = registry.get(exercise_id)
     part = exercise.part(part_id)
@@ -90,8 +93,6 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     reading = _reading(exercise_id, seed, part_id, answers.get(part_id), later)
     if reading is None:
         return None
-    from .compare import compare
-
     if compare(part, later, reading).status != "equal":
         return None
     score = round(exercise.follow_credit * part.points, 6)
@@ -105,10 +106,6 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
 def _reading(exercise_id: str, seed, part_id: str, text, key):
     """The student's answer to a part read exactly as `check.check_answer` reads it, its names
     resolved against `key`; None when it is too long or names what the key does not."""
-    from .build import read
-    from .check import _context, letter_times, solved, with_definitions, with_variant_values
-    from .lexer import ParseError
-
     if text is None or not str(text).strip() or len(str(text)) > MAX_TEXT:
         return None
     exercise, params, _ = solved(exercise_id, seed)
