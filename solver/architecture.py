@@ -248,6 +248,32 @@ def trace(input_shape: Sequence, layers: Sequence[Layer], rf_start=(1, 1)) -> li
     return rows
 
 
+def trace_between(layers: Sequence[Layer], after: str, until: str, shape: Sequence) -> Row:
+    """The row of layer `until`, traced from `shape` taken as the output of layer `after` (the
+    layers in between included): a later layer recomputed from a given earlier shape.
+
+    >>> net = [Conv(8, 3, padding=1, name="c1"), Pool(2, name="p1"), Conv(16, 3, padding=1, name="c2")]
+    >>> row = trace_between(net, "c1", "c2", (8, 20, 20))
+    >>> row.shape, row.params
+    ((16, 10, 10), 1168)
+    """
+    names = [layer.name for layer in layers]
+    start, end = names.index(after) + 1, names.index(until) + 1
+    if end <= start:
+        raise ValueError(f"layer {until!r} does not come after {after!r}")
+    return trace(tuple(shape), layers[start:end])[-1]
+
+
+def channels_first(shape: Sequence) -> tuple:
+    """A shape written channels last, (H, W, C), as traced: (C, H, W), whole numbers; others unchanged.
+
+    >>> channels_first((16, 16, 32)), channels_first((4096,))
+    ((32, 16, 16), (4096,))
+    """
+    shape = tuple(int(v) for v in shape)
+    return shape[-1:] + shape[:-1] if len(shape) == 3 else shape
+
+
 def step_row(name: str, layer: Layer, shape: tuple, rf=1, jump=1) -> Row:
     """Trace one layer from an input `shape` whose units have receptive field `rf` and jump `jump`.
 

@@ -29,6 +29,9 @@ class Part:
     ``"transpose"`` (a matrix for y = x A instead of y = A x), ``"channels-last"`` (a shape
     written (H, W, C) instead of (C, H, W)); `given(params)` maps names the statement defines
     to their SymPy value (``{"s_k": g(a_k)}``): the grader puts them into an answer first.
+    `follows` names the other parts of the same exercise this one is computed from (a layer's
+    shape from the previous layer's shape): the grader may then give follow-through credit, with
+    the exercise's `follow` hook (see `solver.grading.follow`).
     """
 
     id: str
@@ -41,6 +44,7 @@ class Part:
     points: float = 1.0
     accept: tuple[str, ...] = ()
     given: Callable[[Params], Mapping[str, Any]] | None = None
+    follows: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in PART_KINDS:
@@ -144,6 +148,10 @@ class Exercise:
     read the shared values (to fit an input to the network, say). Without a chain, `draw(rng)`
     draws everything.
     `figure` (a `solver.figures.Figure`) is drawn beside the correction of a sheet.
+    `follow(params, part_id, earlier)` recomputes a part that declares `Part.follows` from given
+    values of those earlier parts (``{part id: SymPy value}``), by the exercise's own computation; it
+    returns None where the values make no sense. `follow_credit` is the fraction of a part's points a
+    follow-through match earns.
     """
 
     id: str
@@ -162,10 +170,23 @@ class Exercise:
     figure: Any = None
     chain: Chain | None = None
     shared_as: Mapping[str, str] = field(default_factory=dict)
+    follow: Callable[[Params, str, Mapping[str, Any]], Any] | None = None
+    follow_credit: float = 1.0
 
     def __post_init__(self):
         if self.chain is not None and not self.shared_names:
             raise ValueError(f"{self.id}: member of chain {self.chain.name} without any of its parameters")
+        follows = {p.id: p.follows for p in self.parts}
+        for part in self.parts:
+            unknown = [f for f in part.follows if f not in follows or f == part.id]
+            if unknown:
+                raise ValueError(f"{self.id}/{part.id}: follows {unknown}, not other parts of the exercise")
+            if part.follows and self.follow is None:
+                raise ValueError(f"{self.id}/{part.id}: declares follows but the exercise has no follow hook")
+            if part.id in _upstream(follows, part.id):
+                raise ValueError(f"{self.id}/{part.id}: follows itself through {part.follows}")
+        if not 0 < self.follow_credit <= 1:
+            raise ValueError(f"{self.id}: follow_credit must be in (0, 1]")
 
     @property
     def shared_names(self) -> tuple[str, ...]:
@@ -234,6 +255,18 @@ class Exercise:
     def parametrised(self) -> bool:
         return (any(p.draw is not None for p in self.params) or self.draw is not None
                 or self.chain is not None)
+
+
+def _upstream(follows: Mapping[str, tuple[str, ...]], part_id: str) -> set[str]:
+    """Every part `part_id` is computed from, directly or through other parts."""
+    seen: set[str] = set()
+    todo = list(follows.get(part_id, ()))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(follows.get(current, ()))
+    return seen
 
 
 def symbolic_params(params: Params) -> list[str]:

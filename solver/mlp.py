@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .activations import sigmoid
 from .text import Text
@@ -92,23 +92,32 @@ def cross_entropy(outputs: Sequence[Any], y: Sequence[Any]):
     return -sum((sp.Integer(yc) * sp.log(a) for a, yc in zip(outputs, y) if yc != 0), sp.Integer(0))
 
 
-def backward(layers: Sequence[Layer], fw: Forward, y: Sequence[Any], derivative: bool = True) -> Backward:
+def backward(layers: Sequence[Layer], fw: Forward, y: Sequence[Any], derivative: bool = True,
+             given: Mapping[str, Any] | None = None) -> Backward:
     """Backpropagation of E = −Σ y_c ln a_c through sigmoid layers.
 
     Output layer: δ_c = ∂E/∂a_c · σ'(z_c) = (−y_c/a_c)·a_c(1 − a_c) = −y_c(1 − a_c).
     Hidden layer: δ_j = (Σ_c δ_c w_{c,j}) · a_j(1 − a_j). Then ∂E/∂w_{j,i} = δ_j·input_i, ∂E/∂b_j = δ_j.
     `derivative=False` leaves out every σ' factor (a typical mistake, used by the diagnoses).
+    `given` maps bias ids to values of ∂E/∂b = δ put in place of the computed ones (the pass goes
+    on from them): the gradients that follow from someone's own δ.
     """
+    given = given or {}
+
+    def known(layer, deltas):
+        return tuple(given.get(bias_id(layer, j), d) for j, d in enumerate(deltas))
+
     out = fw.a[-1]
     if derivative:
         top = tuple(-yc * (1 - a) for a, yc in zip(out, y))
     else:
         top = tuple(-yc / a if yc != 0 else 0 * a for a, yc in zip(out, y))
-    deltas = [top]
+    deltas = [known(layers[-1], top)]
     for index in range(len(layers) - 1, 0, -1):
         upper, below, nxt = layers[index], fw.a[index - 1], deltas[0]
         back = [sum((nxt[c] * upper.weights[c][j] for c in range(upper.size)), 0) for j in range(len(below))]
-        deltas.insert(0, tuple(s * a * (1 - a) if derivative else s for s, a in zip(back, below)))
+        deltas.insert(0, known(layers[index - 1],
+                               tuple(s * a * (1 - a) if derivative else s for s, a in zip(back, below))))
     grads = {}
     for index in range(len(layers) - 1, -1, -1):
         layer, inputs = layers[index], fw.layer_input(index)
@@ -137,6 +146,21 @@ def parameters(layers: Sequence[Layer]) -> dict:
                 values[weight_id(layer, j, i)] = w
             values[bias_id(layer, j)] = layer.biases[j]
     return values
+
+
+def with_parameters(layers: Sequence[Layer], values: Mapping[str, Any]) -> tuple[Layer, ...]:
+    """The layers with the parameters named in `values` (ids as in `parameters`) replaced.
+
+    >>> import sympy as sp
+    >>> net = (Layer("h", ((sp.Integer(1), sp.Integer(2)),), (sp.Integer(0),)),)
+    >>> with_parameters(net, {"wh1_2": 5, "bh1": 1})[0]
+    Layer(name='h', weights=((1, 5),), biases=(1,))
+    """
+    return tuple(Layer(layer.name,
+                       tuple(tuple(values.get(weight_id(layer, j, i), w) for i, w in enumerate(row))
+                             for j, row in enumerate(layer.weights)),
+                       tuple(values.get(bias_id(layer, j), b) for j, b in enumerate(layer.biases)))
+                 for layer in layers)
 
 
 def sgd_step(layers: Sequence[Layer], grads: dict, eta, sign: int = -1) -> tuple[Layer, ...]:

@@ -216,6 +216,24 @@ def solve_sizes(q) -> Solution:
     return Solution(q, tuple(steps), answers)
 
 
+def follow_sizes(q, part: str, earlier):
+    """A layer's size or parameters traced from the student's size of the layer before (H × W × C)."""
+    from solver.architecture import channels_first, trace_between
+
+    name, field = part.split(".")
+    (source,) = earlier
+    row = trace_between(_sizes_net(q), source.split(".")[0], name, channels_first(earlier[source]))
+    return _hwc(row.shape) if field == "shape" else _int(row.params)
+
+
+def _follows_sizes(name: str, field: str) -> tuple[str, ...]:
+    """The size of the layer before, for every part that depends on it (a pooling has no weights)."""
+    index = LAYERS.index(name)
+    if index == 0 or (field == "params" and name == "layer3"):
+        return ()
+    return (f"{LAYERS[index - 1]}.shape",)
+
+
 def check_sizes(q, sol, checks) -> None:
     import torch.nn as nn
 
@@ -323,11 +341,11 @@ def statement_padding(q) -> Text:
 def solve_padding(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import Conv, explain_shapes, trace
+    from solver.architecture import explain_shapes
     from solver.chain import derive
 
     n, p = sp.symbols("n p", integer=True)
-    row = trace((1, q["n"], q["n"]), [Conv(1, q["k"], q["s"], q["p"], name="conv")])[0]
+    row = _padding_row(q, q["n"], q["p"])
     padded = (n + 2 * p).xreplace({n: q["n"], p: q["p"]})
     steps = (
         _result(Step(Text("Le remplissage ajoute $p$ zéros de chaque côté de chaque dimension.",
@@ -340,6 +358,19 @@ def solve_padding(q) -> Solution:
                             "With $p = (k - 1)/2$ and stride 1 the output has the original image's size."),
                        kind="remark"),)
     return Solution(q, steps, {"padded_size": _int(padded), "output_size": _int(row.shape[1])})
+
+
+def _padding_row(q, side, padding):
+    """The convolution of the example traced on a `side` × `side` image with this padding."""
+    from solver.architecture import Conv, trace
+
+    return trace((1, side, side), [Conv(1, q["k"], q["s"], padding, name="conv")])[0]
+
+
+def follow_padding(q, part: str, earlier):
+    """The output side from the student's padded side: the same convolution, padding already added."""
+    side = int(earlier["padded_size"])
+    return _int(_padding_row(q, side, 0).shape[1])
 
 
 def check_padding(q, sol, checks) -> None:
@@ -418,7 +449,7 @@ EXERCISES = (
     Exercise(id="cours-intro.layer-sizes", sheet=SHEET,
              title=Text("Tailles et paramètres de trois couches", "Sizes and parameters of three layers"),
              statement=statement_sizes, solve=solve_sizes, check=check_sizes, draw=draw_sizes,
-             validate=validate_sizes, diagnoses=_diagnoses_sizes(),
+             validate=validate_sizes, diagnoses=_diagnoses_sizes(), follow=follow_sizes,
              params=(_p("n", 28, "côté de l'image", "image side"), _p("c", 3, "canaux de l'image", "image channels"),
                      _p("f1", 16, "filtres de la 1re convolution", "filters of the first convolution"),
                      _p("f2", 16, "filtres de la 2e convolution", "filters of the second convolution"),
@@ -426,15 +457,17 @@ EXERCISES = (
                      _p("pool", 2, "fenêtre et pas du pooling", "pooling window and stride", hi=8)),
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'paramètres'} de la couche {n[-1]}",
-                                   f"{'output size' if f == 'shape' else 'parameters'} of layer {n[-1]}"))
+                                   f"{'output size' if f == 'shape' else 'parameters'} of layer {n[-1]}"),
+                              follows=_follows_sizes(n, f))
                          for n in LAYERS for f in ("shape", "params"))),
     Exercise(id="cours-intro.padding-example", sheet=SHEET,
              title=Text("Remplissage : taille de l'image et de la sortie", "Padding: size of the image and output"),
-             statement=statement_padding, solve=solve_padding, check=check_padding, draw=draw_padding, chain=IMAGE,
+             statement=statement_padding, solve=solve_padding, check=check_padding, follow=follow_padding, draw=draw_padding, chain=IMAGE,
              validate=validate_padding, diagnoses=DIAGNOSES_PADDING,
              params=(_p("n", 6, "côté de l'image", "image side"), _p("p", 1, "remplissage par côté",
                                                                      "padding per side", lo=0),
                      _p("k", 3, "côté du filtre", "filter side", hi=15), _p("s", 1, "pas", "stride", hi=8)),
              parts=(Part("padded_size", "int", Text("côté de l'image remplie", "side of the padded image")),
-                    Part("output_size", "int", Text("côté de la sortie", "side of the output")))),
+                    Part("output_size", "int", Text("côté de la sortie", "side of the output"),
+                         follows=("padded_size",)))),
 )

@@ -176,6 +176,16 @@ def solve_forward(q) -> Solution:
     return Solution(q, tuple(steps), answers)
 
 
+def follow_forward(q, part: str, earlier):
+    """o1 from the student's hidden outputs h1, h2 (sigmoid outputs: strictly between 0 and 1)."""
+    from solver.mlp import forward, number
+
+    h = (earlier["h1"], earlier["h2"])
+    if part != "o1" or not all(0 < v < 1 for v in h):
+        return None
+    return number(forward(_layers(q)[1:], h).a[0][0])
+
+
 def _forward_values(q, zero_bias=False, hidden_linear=False):
     """(h1, h2, z_o1, o1) for a variant of the forward pass (the diagnoses' mistakes)."""
     from solver.mlp import Layer, forward, number
@@ -280,6 +290,24 @@ def solve_backprop(q) -> Solution:
     return Solution(q, tuple(steps), {pid: number(bw.grads[pid]) for pid in GRADIENT_IDS})
 
 
+def _follows_backprop(pid: str) -> tuple[str, ...]:
+    """∂E/∂b of a neuron is its δ: the output layer's gradients and the hidden δ follow δ_o1 (bo1), a
+    hidden weight's gradient follows its neuron's δ (bh1 or bh2)."""
+    if pid == "bo1":
+        return ()
+    if pid.startswith("wh"):
+        return ("b" + pid[1:].split("_")[0],)
+    return ("bo1",)
+
+
+def follow_backprop(q, part: str, earlier):
+    """Backpropagation run again from the student's own δ (their ∂E/∂b)."""
+    from solver.mlp import backward, forward, number
+
+    layers = _layers(q)
+    return number(backward(layers, forward(layers, _input(q)), TARGET[:1], given=earlier).grads[part])
+
+
 def _grad_wrong(pid: str, sign: int = 1, derivative: bool = True, drop_input: bool = False):
     def wrong(q):
         from solver.mlp import number
@@ -351,6 +379,14 @@ def solve_sgd(q) -> Solution:
     answers = {pid: number(values[pid]) for pid in GRADIENT_IDS}
     answers["loss_after"] = number(loss_after)
     return Solution(q, tuple(steps), answers)
+
+
+def follow_sgd(q, part: str, earlier):
+    """The loss after the step, from the student's own updated parameters."""
+    from solver.mlp import as_floats, cross_entropy, forward, number, with_parameters
+
+    new = as_floats(with_parameters(_layers(q), earlier))
+    return number(cross_entropy(forward(new, _input(q)).a[-1], TARGET[:1])) if part == "loss_after" else None
 
 
 def _sgd_wrong(pid: str, **mistake):
@@ -460,13 +496,14 @@ def check_sgd(q, sol, checks) -> None:
 
 # ---- exercises ----------------------------------------------------------------------------------------------
 
-def _number_part(pid: str, fr: str, en: str, rtol: float = 1e-3, atol: float = 1e-9) -> Part:
-    return Part(pid, "number", Text(fr, en), rtol=rtol, atol=atol)
+def _number_part(pid: str, fr: str, en: str, rtol: float = 1e-3, atol: float = 1e-9, follows=()) -> Part:
+    return Part(pid, "number", Text(fr, en), rtol=rtol, atol=atol, follows=follows)
 
 
 def _grad_part(pid: str) -> Part:
     tex = _tex(pid)
-    return _number_part(pid, f"$\\partial E/\\partial {tex}$", f"$\\partial E/\\partial {tex}$", atol=1e-7)
+    return _number_part(pid, f"$\\partial E/\\partial {tex}$", f"$\\partial E/\\partial {tex}$", atol=1e-7,
+                        follows=_follows_backprop(pid))
 
 
 def _updated_part(pid: str) -> Part:
@@ -483,8 +520,9 @@ EXERCISES = (
         params=PARAMS, chain=WORKED_EXAMPLE,
         parts=(_number_part("h1", "sortie $h_1$", "output $h_1$"),
                _number_part("h2", "sortie $h_2$", "output $h_2$"),
-               _number_part("o1", "sortie $o_1$", "output $o_1$")),
-        solve=solve_forward, check=check_forward, validate=validate, diagnoses=FORWARD_DIAGNOSES),
+               _number_part("o1", "sortie $o_1$", "output $o_1$", follows=("h1", "h2"))),
+        solve=solve_forward, check=check_forward, validate=validate, diagnoses=FORWARD_DIAGNOSES,
+        follow=follow_forward),
     Exercise(
         id="cours-intro.ce-loss", sheet=SHEET,
         title=Text("Perte d'entropie croisée sur le petit réseau", "Cross-entropy loss of the small network"),
@@ -502,7 +540,8 @@ EXERCISES = (
             "known parameters ($w_{o1}$, $b_{o1}$, $w_{h1}$, $b_{h1}$, $w_{h2}$, $b_{h2}$)."),
         params=PARAMS, chain=WORKED_EXAMPLE,
         parts=tuple(_grad_part(pid) for pid in GRADIENT_IDS),
-        solve=solve_backprop, check=check_backprop, validate=validate, diagnoses=_backprop_diagnoses()),
+        solve=solve_backprop, check=check_backprop, validate=validate, diagnoses=_backprop_diagnoses(),
+        follow=follow_backprop),
     Exercise(
         id="cours-intro.sgd-step", sheet=SHEET,
         title=Text("Un pas de descente de gradient", "One gradient-descent step"),
@@ -513,6 +552,7 @@ EXERCISES = (
             + " parameters, then compute the loss again."),
         params=(*PARAMS, ETA), chain=WORKED_EXAMPLE,
         parts=(*(_updated_part(pid) for pid in GRADIENT_IDS),
-               _number_part("loss_after", "perte après le pas", "loss after the step", rtol=1e-5)),
-        solve=solve_sgd, check=check_sgd, validate=validate, diagnoses=_sgd_diagnoses()),
+               _number_part("loss_after", "perte après le pas", "loss after the step", rtol=1e-5,
+                            follows=GRADIENT_IDS)),
+        solve=solve_sgd, check=check_sgd, validate=validate, diagnoses=_sgd_diagnoses(), follow=follow_sgd),
 )

@@ -184,6 +184,9 @@ def _shape_of(*values):
 
 # --- devoir.4.1: output side of a small CNN -------------------------------------------------
 
+SIDES_4_1 = ("conv1", "conv2", "pool", "conv3")
+
+
 def _cnn_4_1(q, padding=0, pool_stride=None):
     from solver.architecture import Activation, Conv, Pool
 
@@ -235,7 +238,16 @@ def solve_4_1(q) -> Solution:
         kind="remark")]
     steps += [_result(s) if r.name == "conv3" else s for r, s in zip(rows, explain_shapes(rows))]
     sides = {r.name: _int(r.shape[1]) for r in rows}
-    return Solution(q, tuple(steps), {n: sides[n] for n in ("conv1", "conv2", "pool", "conv3")})
+    return Solution(q, tuple(steps), {n: sides[n] for n in SIDES_4_1})
+
+
+def follow_4_1(q, part: str, earlier):
+    """A layer's output side traced from the student's side of the layer before."""
+    from solver.architecture import trace_between
+
+    (source,) = earlier
+    side = int(earlier[source])
+    return _int(trace_between(_cnn_4_1(q), source, part, (_channels(), side, side)).shape[1])
 
 
 def validate_4_1(values) -> None:
@@ -273,7 +285,7 @@ def _minus_k(name):
     def wrong(q):
         k, m, side = q["k"], q["pool"], q["n"]
         sides = {}
-        for layer in ("conv1", "conv2", "pool", "conv3"):
+        for layer in SIDES_4_1:
             side = side // m if layer == "pool" else side - k
             sides[layer] = side
         return _int(sides[name]) if sides[name] >= 1 else None
@@ -290,7 +302,7 @@ def _diagnoses_4_1():
     stride1 = Text("Le pooling a un pas égal à sa fenêtre : il divise le côté.",
                    "The pooling's stride equals its window: it divides the side.")
     out = []
-    for name in ("conv1", "conv2", "pool", "conv3"):
+    for name in SIDES_4_1:
         out.append(Diagnosis("same-padding", name, _side_wrong(name, padding="same"), same))
         out.append(Diagnosis("off-by-one", name, _minus_k(name), minus_k))
         if name in ("pool", "conv3"):
@@ -854,13 +866,14 @@ EXERCISES = (
     Exercise(id="devoir.4.1", sheet=SHEET,
              title=Text("Résolution de sortie d'un petit CNN", "Output resolution of a small CNN"),
              statement=statement_4_1, solve=solve_4_1, check=check_4_1, draw=draw_4_1, validate=validate_4_1,
-             diagnoses=_diagnoses_4_1(),
+             diagnoses=_diagnoses_4_1(), follow=follow_4_1,
              params=(Param("n", "int", 32, Text("côté de l'image", "image side"), minimum=1, maximum=4096),
                      Param("k", "int", 3, Text("côté des noyaux", "kernel side"), minimum=1, maximum=15),
                      Param("pool", "int", 2, Text("fenêtre et pas du pooling", "pooling window and stride"),
                            minimum=1, maximum=8)),
-             parts=tuple(Part(n, "int", Text(f"côté de sortie de {n}", f"output side of {n}"))
-                         for n in ("conv1", "conv2", "pool", "conv3"))),
+             parts=tuple(Part(n, "int", Text(f"côté de sortie de {n}", f"output side of {n}"),
+                              follows=SIDES_4_1[i - 1:i])
+                         for i, n in enumerate(SIDES_4_1))),
     Exercise(id="devoir.4.2", sheet=SHEET,
              title=Text("Images de taille variable et pooling global", "Variable-size images and global pooling"),
              statement=statement_4_2, solve=solve_4_2, check=check_4_2, diagnoses=DIAGNOSES_4_2,

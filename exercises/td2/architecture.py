@@ -372,6 +372,16 @@ def solve_shapes(q) -> Solution:
     return Solution(q, tuple(steps), {name: sp.Tuple(*rows[name].shape) for name in SHAPE_PARTS})
 
 
+def follow_shapes(q, part: str, earlier):
+    """A layer's output shape traced from the student's shape of the layer before."""
+    import sympy as sp
+
+    from solver.architecture import trace_between
+
+    (source,) = earlier
+    return sp.Tuple(*trace_between(layers(q), source, part, tuple(int(v) for v in earlier[source])).shape)
+
+
 def check_shapes(q, sol, checks) -> None:
     """A real forward pass (meta tensors): torch's own 'same' at stride 1, explicit pads at stride > 1."""
     import math
@@ -484,8 +494,20 @@ def solve_params(q) -> Solution:
                                        "dropout", "fc2")]
     steps += explain_params(ordered)
     answers = {name: sp.sympify(rows[name].params) for name in PARAM_PARTS if name != "total"}
-    answers["total"] = sp.expand(sum(answers.values(), sp.Integer(0)))
+    answers["total"] = _total(answers)
     return Solution(q, tuple(steps), answers)
+
+
+def _total(counts):
+    """The network's parameters: the sum of the per-layer counts (a polynomial in C)."""
+    import sympy as sp
+
+    return sp.expand(sum(counts.values(), sp.Integer(0)))
+
+
+def follow_params(q, part: str, earlier):
+    """The total from the student's own per-layer counts."""
+    return _total(earlier) if part == "total" else None
 
 
 def check_params(q, sol, checks) -> None:
@@ -529,7 +551,7 @@ def _wrong_params(**reading):
 
         rows = _rows(q, **reading)
         values = {name: sp.sympify(rows[name].params) for name in PARAM_PARTS if name != "total"}
-        values["total"] = sp.expand(sum(values.values(), sp.Integer(0)))
+        values["total"] = _total(values)
         return values[part]
     return wrong
 
@@ -736,8 +758,9 @@ def solve_reduce(q) -> Solution:
 # --- the exercises ---------------------------------------------------------------------------------
 
 def _shape_parts():
-    return tuple(Part(name, "shape", Text(f"taille de sortie de {name}", f"output size of {name}"))
-                 for name in SHAPE_PARTS)
+    return tuple(Part(name, "shape", Text(f"taille de sortie de {name}", f"output size of {name}"),
+                      follows=SHAPE_PARTS[n - 1:n])
+                 for n, name in enumerate(SHAPE_PARTS))
 
 
 def _param_parts():
@@ -745,7 +768,7 @@ def _param_parts():
     parts += [Part("fc2", "expr", Text("paramètres de fc2 (en $C$)", "parameters of fc2 (in $C$)"),
                    domain={"C": "size"}),
               Part("total", "expr", Text("paramètres du réseau (en $C$)", "parameters of the network (in $C$)"),
-                   domain={"C": "size"})]
+                   domain={"C": "size"}, follows=CONVS + ("fc1", "fc2"))]
     return tuple(parts)
 
 
@@ -754,7 +777,7 @@ def _shapes_exercise(ex_id, c, n, inputs, alias=()):
         id=ex_id, sheet="td2", aliases=alias,
         title=_shapes_title(c, n),
         variant_title=lambda q: _shapes_title(q["c"], q["n"]),
-        statement=statement_shapes, parts=_shape_parts(), solve=solve_shapes, check=check_shapes,
+        statement=statement_shapes, parts=_shape_parts(), solve=solve_shapes, check=check_shapes, follow=follow_shapes,
         params=_geometry_params() + _width_params() + _input_params(c, n), chain=NETWORK, shared_as=inputs,
         validate=validate, diagnoses=_shape_diagnoses())
 
@@ -764,7 +787,7 @@ def _params_exercise(ex_id, c, n, inputs, alias=()):
         id=ex_id, sheet="td2", aliases=alias,
         title=_params_title(c, n),
         variant_title=lambda q: _params_title(q["c"], q["n"]),
-        statement=statement_params, parts=_param_parts(), solve=solve_params, check=check_params,
+        statement=statement_params, parts=_param_parts(), solve=solve_params, check=check_params, follow=follow_params,
         params=_geometry_params() + _width_params() + _input_params(c, n) + (CLASSES,), chain=NETWORK,
         shared_as=inputs, validate=validate, diagnoses=_param_diagnoses())
 

@@ -24,14 +24,34 @@ def _conv_layers(q, bias=True, stride=None):
     return [Conv(q["f"], q["K"], s, 0, bias=bias, dims=1, name=f"conv{n}") for n in (1, 2)]
 
 
-def _rows(q, bias=True, stride=None, dense=True):
-    """Trace conv1 → conv2 → flatten (→ dense) from the input (d, T), channel-first."""
-    from solver.architecture import Flatten, Linear, trace
+def _network(q, bias=True, stride=None, dense=True):
+    """conv1 → conv2 → flatten (→ dense) as layer specifications."""
+    from solver.architecture import Flatten, Linear
 
     layers = _conv_layers(q, bias, stride) + [Flatten(name="flatten")]
     if dense:
         layers.append(Linear(q["h"], bias=bias, name="dense"))
-    return {r.name: r for r in trace((q["d"], q["T"]), layers)}
+    return layers
+
+
+def _rows(q, bias=True, stride=None, dense=True):
+    """Trace conv1 → conv2 → flatten (→ dense) from the input (d, T), channel-first."""
+    from solver.architecture import trace
+
+    return {r.name: r for r in trace((q["d"], q["T"]), _network(q, bias, stride, dense))}
+
+
+def follow_1(q, part: str, earlier):
+    """A part traced from the student's shape (length, channels) of the layer before."""
+    import sympy as sp
+
+    from solver.architecture import trace_between
+
+    name, field = part.split(".")
+    (source,) = earlier
+    shape = tuple(int(v) for v in earlier[source])[::-1]  # the sheet's (length, channels) → (channels, length)
+    row = trace_between(_network(q, dense=False), source.split(".")[0], name, shape)
+    return _seq(row.shape) if field == "shape" else sp.Integer(row.params)
 
 
 def _seq(shape):
@@ -519,16 +539,19 @@ def check_5(q, sol, checks) -> None:
 EXERCISES = (
     Exercise(id="td2.VI.1", sheet=SHEET, aliases=("conv1d",),
              title=Text("Convolutions 1D : paramètres et formes", "1D convolutions: parameters and shapes"),
-             statement=statement_1, params=_params(), solve=solve_1, check=check_1, chain=SEQUENCES,
+             statement=statement_1, params=_params(), solve=solve_1, check=check_1, follow=follow_1, chain=SEQUENCES,
              validate=validate, diagnoses=DIAGNOSES_1,
              parts=(Part("conv1.params", "int", Text("paramètres de conv1", "parameters of conv1")),
-                    Part("conv2.params", "int", Text("paramètres de conv2", "parameters of conv2")),
+                    Part("conv2.params", "int", Text("paramètres de conv2", "parameters of conv2"),
+                         follows=("conv1.shape",)),
                     Part("conv1.shape", "shape", Text("forme (longueur, canaux) de la sortie de conv1",
                                                       "shape (length, channels) of conv1's output")),
                     Part("conv2.shape", "shape", Text("forme (longueur, canaux) de la sortie de conv2",
-                                                      "shape (length, channels) of conv2's output")),
+                                                      "shape (length, channels) of conv2's output"),
+                         follows=("conv1.shape",)),
                     Part("flatten.shape", "shape", Text("forme de la sortie du Flatten",
-                                                        "shape of the Flatten output")))),
+                                                        "shape of the Flatten output"),
+                         follows=("conv2.shape",)))),
     Exercise(id="td2.VI.2", sheet=SHEET,
              title=Text("Convolutions 1D : couche dense", "1D convolutions: dense layer"),
              statement=statement_2, params=_params(), solve=solve_2, check=check_2, chain=SEQUENCES,

@@ -699,6 +699,25 @@ def _part_value(rows, part):
     return _hwc(rows[name].shape) if field == "shape" else _int(rows[name].params)
 
 
+def _follows_10(name: str, field: str) -> tuple[str, ...]:
+    """The earlier part a part of tp-cnn.10 is computed from: the shape of the layer before (for a
+    convolution's or pooling's shape, and for the weights of a layer that depend on its input)."""
+    index = LAYERS_10.index(name)
+    if index == 0 or (field == "shape" and name.startswith("fc")) or (field == "params" and name.startswith("pool")):
+        return ()
+    return (f"{LAYERS_10[index - 1]}.shape",)
+
+
+def follow_10(q, part: str, earlier) -> object:
+    """A part of tp-cnn.10 traced from the student's shape of the layer before (written x × y × z)."""
+    from solver.architecture import channels_first, trace_between
+
+    name = part.split(".")[0]
+    (source,) = earlier
+    row = trace_between(_net_10(q), source.split(".")[0], name, channels_first(earlier[source]))
+    return _part_value({name: row}, part)
+
+
 def _setting_10(q) -> Text:
     n, c, k, f = q["n"], q["c"], q["k"], q["f"]
     arch = (f"conv1 {q['c1']}@{k}×{k} → maxpool {f}×{f} → conv2 {q['c2']}@{k}×{k} → maxpool {f}×{f} → conv3 "
@@ -1063,11 +1082,12 @@ EXERCISES = (
                     Part("stride", "int", Text("pas", "stride")))),
     Exercise(id="tp-cnn.10", sheet=SHEET,
              title=Text("Tailles et poids du réseau du TP", "Sizes and weights of the practical's network"),
-             statement=statement_10, solve=solve_10, check=check_10, chain=NETWORK, validate=validate_10,
+             statement=statement_10, solve=solve_10, check=check_10, follow=follow_10, chain=NETWORK, validate=validate_10,
              diagnoses=_diagnoses_10(), params=_params_10(),
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'poids'} de {n}",
-                                   f"{'output size' if f == 'shape' else 'weights'} of {n}"))
+                                   f"{'output size' if f == 'shape' else 'weights'} of {n}"),
+                              follows=_follows_10(n, f))
                          for n in LAYERS_10 for f in ("shape", "params"))),
     Exercise(id="tp-cnn.11", sheet=SHEET,
              title=Text("Nombre total de poids et nombre d'exemples", "Total number of weights and number of examples"),

@@ -406,9 +406,13 @@ def grade_submissions(submissions: Sequence[Submission], run: Callable[[list], l
     tasks, owners = tasks_of(submissions)
     distinct = list(dict.fromkeys(tasks))
     checked = dict(zip(distinct, run(distinct)))
+    verdicts = [checked[task] for task in tasks]
+    from .follow import follow_through  # follow-through credit (solver/grading/follow.py)
+
+    verdicts = follow_through(tasks, verdicts, owners)
     by_sub: dict[int, list] = {}
-    for n, task in zip(owners, tasks):
-        by_sub.setdefault(n, []).append(checked[task])
+    for n, verdict in zip(owners, verdicts):
+        by_sub.setdefault(n, []).append(verdict)
     return [Report(sub.student, sub.file, sub.seed, tuple(by_sub.get(n, ())), sub.error, sub.unknown_parts,
                    sheet=", ".join(sheets_of(sub)) or None, flags=sub.flags)
             for n, sub in enumerate(submissions)]

@@ -29,20 +29,24 @@ class Verdict:
     read_as: str | None = None
     answer: str | None = None
     manual: bool = False  # the score was given by the teacher (`--manual`), not by the grader
+    follow_through: bool = False  # right given the student's own (wrong) earlier answers
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
             raise ValueError(f"unknown verdict {self.verdict!r}")
 
     def as_dict(self, lang: str) -> dict:
-        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``, and
-        ``"manual": true`` for a mark given by the teacher."""
+        """The contract's form (../shared/INTERFACE.md), plus ``read_as`` and ``answer``;
+        ``"manual": true`` for a mark given by the teacher, ``"follow_through": true`` for a part
+        credited by follow-through."""
         data = {"id": self.id, "verdict": self.verdict, "score": _num(self.score),
                 "max_score": _num(self.max_score), "diagnosis": self.diagnosis,
                 "feedback": self.feedback(lang), "expected": self.expected,
                 "read_as": self.read_as, "answer": self.answer}
         if self.manual:
             data["manual"] = True
+        if self.follow_through:
+            data["follow_through"] = True
         return data
 
 

@@ -1,0 +1,181 @@
+"""Follow-through credit: a later answer that is right given the student's own wrong earlier answers.
+
+A `Part` names the earlier parts of its exercise it is computed from (`Part.follows`: a layer's
+shape from the previous layer's shape, a total from the per-layer counts), and the exercise
+recomputes it from given values of those parts with its own code (`Exercise.follow`). Once a
+submission's answers are checked, `follow_through` takes each part that declares `follows`, is
+not right, and follows at least one wrong part: it reads the student's earlier answers with the
+grader's reader (never eval), asks the exercise for the later value they imply, and compares the
+student's later answer with it by the part's own comparison. A match earns `Exercise.follow_credit`
+of the points (verdict ``correct``, or ``partial`` below full credit), ``follow_through`` set and
+feedback naming the earlier part.
+
+Never from a degenerate earlier answer: it must be readable, of the key's form, a whole number
+where sizes or counts are expected (at least 1, or the key's own value), and never the neutral value
+(a size of 1, a number 0) where the key has another: such a value makes the later part trivial.
+A part that is itself wrong stays wrong: credit only goes to the parts that follow it.
+
+This runs in the main process, after the workers' verdicts come back. It stays small: answers
+longer than `MAX_TEXT` characters are not read again, the reader bounds every number it builds,
+values beyond `MAX_VALUE` are refused, and the recomputation is a handful of exact operations;
+any failure means no follow-through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Sequence
+
+import sympy as sp
+
+from ..text import Text
+from .build import read
+from .check import _context, letter_times, solved, with_definitions, with_variant_values
+from .compare import compare
+from .lexer import ParseError
+from .verdict import Verdict
+
+MAX_TEXT = 200
+MAX_VALUE = 10 ** 12
+WRONG = ("incorrect", "partial")
+
+
+def follow_through(tasks: Sequence[tuple], verdicts: Sequence[Verdict], owners: Sequence[Any]) -> list[Verdict]:
+    """The verdicts with follow-through credit given; `tasks[n]` is ``(exercise id, seed, part id,
+    answer text)`` of `verdicts[n]`, `owners[n]` the submission it belongs to."""
+    out = list(verdicts)
+    groups: dict[tuple, dict[str, int]] = {}
+    for n, (task, owner) in enumerate(zip(tasks, owners)):
+        groups.setdefault((owner, task[0], task[1]), {})[task[2]] = n
+    for (_, exercise_id, seed), index in groups.items():
+        answers = {part_id: tasks[n][3] for part_id, n in index.items()}
+        found = {part_id: verdicts[n] for part_id, n in index.items()}
+        for part_id, n in index.items():
+            try:
+                better = credited(exercise_id, seed, part_id, answers, found)
+            except Exception:  # noqa: BLE001 — any failure is "no follow-through", never a crash
+                better = None
+            if better is not None:
+                out[n] = better
+    return out
+
+
+def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict) -> Verdict | None:
+    """The follow-through verdict of one part, or None when it earns none.
+
+    `answers` and `verdicts` hold the student's answer texts and the checked verdicts of the
+    exercise's parts, by part id.
+    """
+    from .. import registry
+
+    exercise = registry.get(exercise_id)
+    part = exercise.part(part_id)
+    verdict = verdicts.get(part_id)
+    if not part.follows or verdict is None or verdict.verdict not in WRONG:
+        return None
+    earlier_verdicts = [verdicts.get(f) for f in part.follows]
+    if any(v is None or v.verdict not in WRONG + ("correct",) for v in earlier_verdicts):
+        return None
+    wrong = [f for f, v in zip(part.follows, earlier_verdicts) if v.verdict in WRONG]
+    if not wrong:
+        return None
+    _, params, solution = solved(exercise_id, seed)
+    earlier = {}
+    for f, v in zip(part.follows, earlier_verdicts):
+        key = solution.answers[f]
+        value = key if v.verdict == "correct" else student_value(exercise_id, seed, f, answers.get(f), key)
+        if value is None or degenerate(exercise.part(f), key, value):
+            return None
+        earlier[f] = value
+    later = exercise.follow(params, part_id, earlier)
+    if later is None or not sane(part, later):
+        return None
+    reading = _reading(exercise_id, seed, part_id, answers.get(part_id), later)
+    if reading is None:
+        return None
+    if compare(part, later, reading).status != "equal":
+        return None
+    score = round(exercise.follow_credit * part.points, 6)
+    if score <= (verdict.score or 0):
+        return None
+    return replace(verdict, verdict="correct" if exercise.follow_credit >= 1 else "partial", score=score,
+                   diagnosis=None, follow_through=True, feedback=_feedback(wrong, verdict.expected,
+                                                                           exercise.follow_credit))
+
+
+def _reading(exercise_id: str, seed, part_id: str, text, key):
+    """The student's answer to a part read exactly as `check.check_answer` reads it, its names
+    resolved against `key`; None when it is too long or names what the key does not."""
+    if text is None or not str(text).strip() or len(str(text)) > MAX_TEXT:
+        return None
+    exercise, params, _ = solved(exercise_id, seed)
+    part = exercise.part(part_id)
+    text = str(text)
+    try:
+        reading = read(letter_times(text) if part.kind == "int" else text, _context(exercise_id, seed, part_id),
+                       part.kind)
+    except ParseError:
+        return None
+    if reading.unknown:
+        return None
+    reading = with_definitions(reading, part, params)
+    return with_variant_values(reading, params, key)[0]
+
+
+def student_value(exercise_id: str, seed, part_id: str, text, key):
+    """The value of the student's answer to an earlier part (None when it cannot be read)."""
+    reading = _reading(exercise_id, seed, part_id, text, key)
+    return None if reading is None else reading.value
+
+
+def _entries(value) -> tuple:
+    return tuple(value) if isinstance(value, (sp.Tuple, tuple)) else (value,)
+
+
+def degenerate(part, key, value) -> bool:
+    """An earlier answer no later value may be credited from (see the module's docstring).
+
+    >>> from solver.core import Part
+    >>> from solver.text import Text
+    >>> shape = Part("pool1", "shape", Text("", ""))
+    >>> key = sp.Tuple(16, 16, 32)
+    >>> [degenerate(shape, key, sp.Tuple(*v)) for v in ((32, 32, 32), (0, 32, 32), (1, 1, 32), (16, 16))]
+    [False, True, True, True]
+    >>> degenerate(shape, key, sp.Tuple(sp.Rational(33, 2), 16, 32))
+    True
+    """
+    if not sane(part, value):
+        return True
+    keys, entries = _entries(key), _entries(value)
+    if len(keys) != len(entries):
+        return True
+    neutral = 1 if part.kind in ("int", "shape") else 0
+    return any(_is_number(v) and v == neutral and not (_is_number(k) and k == neutral)
+               for k, v in zip(keys, entries))
+
+
+def sane(part, value) -> bool:
+    """A value of the part's kind within the grader's bounds: whole numbers from 0 for counts, from 1
+    for shapes; finite numbers; expressions of the key's kind."""
+    entries = _entries(value)
+    if part.kind == "shape" and not all(isinstance(v, sp.Integer) and 1 <= v <= MAX_VALUE for v in entries):
+        return False
+    if part.kind == "int" and not all(isinstance(v, sp.Integer) and 0 <= v <= MAX_VALUE for v in entries):
+        return False
+    if not all(isinstance(v, sp.Expr) and not v.has(sp.zoo, sp.oo, sp.nan, -sp.oo) for v in entries):
+        return False
+    return all(not _is_number(v) or abs(float(v)) <= MAX_VALUE for v in entries)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, sp.Expr) and value.is_number
+
+
+def _feedback(wrong: Sequence[str], expected: str, credit: float) -> Text:
+    names = ", ".join(wrong)
+    share = "" if credit >= 1 else f" ({round(100 * credit):d} %)"
+    return Text(
+        f"Réponse cohérente avec votre propre réponse à {names}, qui diffère de la clé : points accordés par "
+        f"suite logique{share}. Réponse attendue sans l'erreur d'origine : {expected}.",
+        f"Consistent with your own answer to {names}, which differs from the key: follow-through "
+        f"credit{share}. Expected without the original mistake: {expected}.")
