@@ -182,7 +182,7 @@ def test_stack_statement_padding_wording():
 def test_residual_step_names_both_paths():
     _, sol = solved("devoir.5.4")
     text = render_markdown(registry.get("devoir.5.4"), sol, "en")
-    assert "r_{main} = 9" in text and "r_{skip} = 7" in text
+    assert r"r_{\mathrm{main}} = 9" in text and r"r_{\mathrm{skip}} = 7" in text  # words upright in subscripts
 
 
 def test_parameter_total_lists_values_in_layer_order():

@@ -46,7 +46,7 @@ def test_substituted_values_follow_the_general_formula():
     # conv2 of the CustomModel: j_in = 2 (after conv1's stride 2), s = 1, so j = j_in·s shows 2·1 (not 1·2)
     _, sol = solve("td2.III.1")
     tex = latex_of(sol)
-    assert r"j_{conv2} = j_{in} s = 2 \cdot 1 = 2" in tex
+    assert r"j_{\mathrm{conv2}} = j_{\mathrm{in}} s = 2 \cdot 1 = 2" in tex
     # conv3 of III.3a: C_out (C_in k² + 1) = 128 (64·3² + 1)
     _, sol = solve("td2.III.3a")
     assert r"128 \left(64 \cdot 3^{2} + 1\right) = 73856" in latex_of(sol)
@@ -57,7 +57,7 @@ def test_parameter_count_derivation_shows_every_shape():
     _, sol = solve("td2.III.3a")
     tex = latex_of(sol)
     for shape in ("(32, 14, 14)", "(64, 14, 14)", "(64, 7, 7)", "(128, 7, 7)", "(128, 3, 3)", "(256, 3, 3)"):
-        assert "shape_{" in tex and r"\left( " + shape[1:-1].replace(", ", r", \  ") + r"\right)" in tex
+        assert r"\mathrm{shape}_{" in tex and r"\left( " + shape[1:-1].replace(", ", r", \  ") + r"\right)" in tex
     assert "256 \\cdot 3 \\cdot 3 = 2304" in tex
     assert "C H W" not in tex  # C is the number of classes in this exercise
 
