@@ -36,7 +36,7 @@ def notebooks() -> None:
 
     from solver import registry
     from solver.export.notebook import build_notebook
-    from solver.export.torch_code import RECIPES
+    from exercises.notebook_recipes import RECIPES
 
     exercises = [ex for ex in registry.all_exercises() if ex.id in RECIPES]
     total = 0.0

@@ -498,7 +498,7 @@ def _check(spec: ModelSpec, q, sol, checks) -> None:
     if "params" in spec.totals:
         checks.equal("total.params (numel)", int(sol.answers["total.params"]),
                      sum(p.numel() for p in model.parameters()))
-    _check_fields(spec, q, sol, checks, analyze(model, shape, spec.model_file, check=True))
+    _check_fields(spec, q, sol, checks, analyze(model, shape, spec.model_file, check=True), model, shape)
 
 
 def _recorder(seen: dict, name: str):
@@ -517,19 +517,56 @@ def _mult_adds(module, y) -> int:
     return 0
 
 
-def _check_fields(spec: ModelSpec, q, sol, checks, analysis) -> None:
-    """The analyzer's own self-checks (forward, numel, gradient support of one unit per layer), then
-    each asked receptive field against the width of the window that the gradient measured."""
+def _check_fields(spec: ModelSpec, q, sol, checks, analysis, model, shape) -> None:
+    """The analyzer's own self-checks (forward, numel, gradient support), then each asked receptive
+    field against the window the gradient of one central unit of that layer reaches in the input."""
     for record in analysis.checks.records:
         checks.records.append(record)
-    by_name = {}
-    for layer in analysis.layers:
-        by_name.setdefault(layer.name, layer)
     for layer, quantities in spec.ask:
-        measured = by_name.get(layer)
-        if "rf" in quantities and measured is not None and measured.left is not None:
-            checks.equal(f"{layer}.rf (gradient window)", int(sol.answers[f"{layer}.rf"]),
-                         measured.right - measured.left + 1)
+        if "rf" in quantities:
+            side = _measured_rf(model, shape, layer)
+            if side is not None:
+                checks.equal(f"{layer}.rf (gradient window)", int(sol.answers[f"{layer}.rf"]), side)
+
+
+def _measured_rf(model, shape, layer: str) -> int | None:
+    """Side of the input window on which one central unit of `layer` depends, measured by autograd on
+    a copy with positive weights and max pools turned into average pools (nothing cancels)."""
+    import copy
+
+    import torch
+    import torch.nn as nn
+
+    from .analyze import gradient_extent
+
+    twin = copy.deepcopy(model).double().eval()
+    for name, child in list(twin.named_modules()):
+        for attr, sub in list(child.named_children()):
+            if isinstance(sub, nn.MaxPool2d):
+                setattr(child, attr, nn.AvgPool2d(sub.kernel_size, sub.stride, sub.padding))
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.copy_(p.abs() + 0.1)
+    modules = dict(twin.named_modules())
+    if layer not in modules or len(shape) != 3:
+        return None
+    seen = {}
+    handle = modules[layer].register_forward_hook(lambda m, i, o: seen.setdefault("y", o))
+
+    def upto(x):
+        seen.clear()
+        twin(x)
+        return seen["y"]
+
+    try:
+        y = upto(torch.ones(1, *shape, dtype=torch.float64))
+        if y.dim() != 4:
+            return None
+        unit = (y.shape[2] // 2, y.shape[3] // 2)
+        (top, bottom), _ = gradient_extent(upto, torch.ones(1, *shape, dtype=torch.float64), unit)
+    finally:
+        handle.remove()
+    return bottom - top + 1
 
 
 # --- mal-rules (solver/model_mistakes.py) on every part ---------------------------------------------------------

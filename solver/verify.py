@@ -68,9 +68,13 @@ def verify_many(exercises, n_seeds: int, jobs: int = 1) -> list[VerifyResult]:
     try:
         results = list(pool.map(_verify_by_id, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))
     except BaseException:  # Ctrl-C: the children ignore it; stop them now rather than finish the queue
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
+        import threading
+
+        threading.excepthook = lambda _args: None  # the pool's own thread sees its workers go: say nothing
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
         raise
     pool.shutdown()
     return results

@@ -33,7 +33,9 @@ def _constants(path: pathlib.Path):
 
 
 def _pattern():
-    names = {e.id for e in registry.all_exercises()} | {a for e in registry.all_exercises() for a in e.aliases}
+    # aliases that are also ordinary words of the field (`conv1d` is torch's too) are left out
+    names = {e.id for e in registry.all_exercises()} | {a for e in registry.all_exercises() for a in e.aliases
+                                                        if "-" in a or "." in a}
     sheets = set(registry.sheets())
     # an exercise id or alias as a whole token; a sheet id alone, or opening an id ("td2.…")
     words = sorted(names, key=len, reverse=True)

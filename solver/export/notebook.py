@@ -1,7 +1,7 @@
 """A Jupyter notebook (nbformat 4) of exercises: statement and derivation as Markdown, then torch code
 that recomputes the answers and compares them with the keys.
 
-Per exercise with a recipe (`torch_code.RECIPES`), two code cells: the variant's values and the keys
+Per exercise with a recipe (exercises/notebook_recipes.py), two code cells: the variant's values and the keys
 (exact literals from the solution; a key that is a formula of parameters kept as symbols becomes a
 Python function of them), then ``by_torch`` and the comparison. A student may change a value and
 run the cells again: torch's value is printed next to the key. The code imports torch only.
@@ -13,7 +13,7 @@ import re
 
 from ..params import SYMBOLIC
 from ..text import Text
-from .torch_code import PRELUDE, RECIPES
+from .torch_code import PRELUDE, recipes
 
 _FUNCTIONS = {"floor", "ceil", "Max", "Min", "exp", "log", "sqrt", "KroneckerDelta"}
 NO_RECIPE = Text("*Pas de recalcul PyTorch pour cet exercice.*", "*No PyTorch recomputation for this exercise.*")
@@ -48,7 +48,7 @@ def build_notebook(exercises, seed: int | None = None, lang: str = "fr", title: 
         cells.append(nbf.new_markdown_cell(render_markdown_body(ex, solution, lang, level=2)))
         computable = [p for p in ex.parts if p.kind != "text"]
         try:
-            code = exercise_cells(ex, params, solution) if ex.id in RECIPES and computable else None
+            code = exercise_cells(ex, params, solution) if ex.id in recipes() and computable else None
         except NotCovered:
             code = None
         if code is None:
@@ -72,7 +72,7 @@ def _stable_ids(nb) -> None:
 
 def exercise_cells(ex, params, solution) -> tuple[str, str]:
     """(values and keys, torch recomputation and comparison) of one exercise."""
-    recipe = RECIPES[ex.id]
+    recipe = recipes()[ex.id]
     names = list(params)
     used = {s.name for part in ex.parts if part.kind != "text"
             for s in getattr(solution.answers[part.id], "free_symbols", ())} | set(recipe.grid)
