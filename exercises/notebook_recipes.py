@@ -120,7 +120,7 @@ RECIPES: dict[str, Recipe] = {
         "return {'params': total, 'rf': rf_side(vgg16_features(1, one_channel=True), 512)}  # an input larger than the field"),
     "tp-cnn.6": Recipe(
         _VGG16 + "with torch.device('meta'):\n"
-        "    net = nn.Sequential(*vgg16_features(3), nn.Conv2d(512, 4096, 7), nn.Conv2d(4096, 4096, 1), nn.Conv2d(4096, 1000, 1))\n"
+        "    net = nn.Sequential(*vgg16_features(3), nn.Conv2d(512, 4096, 7), nn.Conv2d(4096, 4096, 1), nn.Conv2d(4096, 1000, 1))\n"  # noqa: E501 (generated code, kept on one line as it runs)
         "    y = net(torch.zeros(1, 3, n, n))\n"
         "return {'output_shape': (y.shape[2], y.shape[3], y.shape[1])}  # written (H, W, C)"),
     "tp-cnn.7": Recipe("return {'rf_conv1': rf_side([nn.Conv2d(1, 1, k)], 2 * k + 2),\n"
@@ -131,7 +131,7 @@ RECIPES: dict[str, Recipe] = {
         "names = ['conv1', 'conv2', 'pool1', 'conv3', 'pool2', 'conv4']\n"
         "return {name: rf_side(stack[:i + 1], 160) for i, name in enumerate(names)}"),
     "td2.III.2a": Recipe(_CUSTOM_MODEL + "shapes = [y1, y2, z1, y3, z2, y4]\n"
-                         "out = {name: tuple(t.shape[1:]) for name, t in zip(['conv1', 'conv2', 'pool1', 'conv3', 'pool2', 'conv4'], shapes)}\n"
+                         "out = {name: tuple(t.shape[1:]) for name, t in zip(['conv1', 'conv2', 'pool1', 'conv3', 'pool2', 'conv4'], shapes)}\n"  # noqa: E501 (generated code, kept on one line as it runs)
                          "return dict(out, flatten=tuple(flat.shape[1:]))"),
     "td2.III.3a": Recipe(_CUSTOM_MODEL + "fc1, fc2 = nn.Linear(flat.shape[1], h), nn.Linear(h, C)\n"
                          "counts = {f'conv{i + 1}': n_params(m) for i, m in enumerate(convs)}\n"
@@ -151,20 +151,20 @@ RECIPES: dict[str, Recipe] = {
         "x = torch.zeros(1, 1, n, n)\nc1 = F.conv2d(x, torch.zeros(1, 1, k, k)); c2 = F.conv2d(c1, torch.zeros(1, 1, k, k))\n"
         "pl = F.max_pool2d(c2, pool); c3 = F.conv2d(pl, torch.zeros(1, 1, k, k))\n"
         "return {'conv1': c1.shape[-1], 'conv2': c2.shape[-1], 'pool': pl.shape[-1], 'conv3': c3.shape[-1]}"),
-    "devoir.5.1": Recipe("x = torch.zeros(1, 1, n, n)\nfor _ in range(L):\n    x = F.conv2d(x, torch.zeros(1, 1, k, k), padding=p)\n"
+    "devoir.5.1": Recipe("x = torch.zeros(1, 1, n, n)\nfor _ in range(L):\n    x = F.conv2d(x, torch.zeros(1, 1, k, k), padding=p)\n"  # noqa: E501 (generated code, kept on one line as it runs)
                          "return {'output_size': x.shape[-1], 'same': 'yes' if x.shape[-1] == n else 'no'}"),
     "devoir.5.3": Recipe("return {'rf': rf_side([nn.Conv2d(1, 1, k) for _ in range(L)], L * k + 2)}"),
     "tp-cnn.10": Recipe(
-        "convs = [nn.Conv2d(c, c1, k, padding=k // 2), nn.Conv2d(c1, c2, k, padding=k // 2), nn.Conv2d(c2, c3, k, padding=k // 2)]\n"
+        "convs = [nn.Conv2d(c, c1, k, padding=k // 2), nn.Conv2d(c1, c2, k, padding=k // 2), nn.Conv2d(c2, c3, k, padding=k // 2)]\n"  # noqa: E501 (generated code, kept on one line as it runs)
         "x, out = torch.zeros(1, c, n, n), {}\n"
         "for i, conv in enumerate(convs, 1):\n"
         "    x = conv(x); out[f'conv{i}.shape'], out[f'conv{i}.params'] = (x.shape[2], x.shape[3], x.shape[1]), n_params(conv)\n"
         "    x = F.max_pool2d(x, f); out[f'pool{i}.shape'], out[f'pool{i}.params'] = (x.shape[2], x.shape[3], x.shape[1]), 0\n"
         "fc4, fc5 = nn.Linear(x.flatten(1).shape[1], hidden), nn.Linear(hidden, classes)\n"
-        "out.update({'fc4.shape': (hidden,), 'fc4.params': n_params(fc4), 'fc5.shape': (classes,), 'fc5.params': n_params(fc5)})\n"
+        "out.update({'fc4.shape': (hidden,), 'fc4.params': n_params(fc4), 'fc5.shape': (classes,), 'fc5.params': n_params(fc5)})\n"  # noqa: E501 (generated code, kept on one line as it runs)
         "return out  # shapes written (H, W, C)"),
     "tp-cnn.11": Recipe(
-        "convs = [nn.Conv2d(c, c1, k, padding=k // 2), nn.Conv2d(c1, c2, k, padding=k // 2), nn.Conv2d(c2, c3, k, padding=k // 2)]\n"
+        "convs = [nn.Conv2d(c, c1, k, padding=k // 2), nn.Conv2d(c1, c2, k, padding=k // 2), nn.Conv2d(c2, c3, k, padding=k // 2)]\n"  # noqa: E501 (generated code, kept on one line as it runs)
         "x = torch.zeros(1, c, n, n)\nfor conv in convs:\n    x = F.max_pool2d(conv(x), f)\n"
         "return {'total': n_params(*convs, nn.Linear(x.flatten(1).shape[1], hidden), nn.Linear(hidden, classes))}"),
     "cours-intro.layer-sizes": Recipe(

@@ -13,6 +13,13 @@ Torch is imported inside the functions only.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UsageError, WorkError
+from .text import Text
+
 
 def gradient_extent(fn, x, unit) -> list[tuple[int, int]]:
     """(first, last) input index with a non-zero gradient, per spatial dimension, for one unit.
@@ -37,13 +44,6 @@ def gradient_extent(fn, x, unit) -> list[tuple[int, int]]:
         return [(0, -1) for _ in unit]
     return [(int(found[:, d].min()), int(found[:, d].max())) for d in range(found.shape[1])]
 
-
-import re
-from dataclasses import dataclass, field
-from typing import Any
-
-from .errors import UsageError, WorkError
-from .text import Text
 
 
 class UnsupportedLayer(WorkError):

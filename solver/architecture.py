@@ -533,7 +533,7 @@ def _conv_shape(row: Row):
     k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
     chains = []
     if layer.padding == "same" and layer.stride > 1:
-        for n, side, _ in _distinct_sides(row):
+        for _n, side, _ in _distinct_sides(row):
             chains.append(derive(sp.Symbol(f"o_{row.name}"), sp.ceiling(i / s), {i: side, s: layer.stride}))
         before, after = row.padding[0] if row.padding else (0, 0)
         text = Text(
@@ -557,7 +557,7 @@ def _conv_shape(row: Row):
                     "profondeur est le nombre de filtres.",
                     "each side is $o = \\lfloor (i + 2p - k)/s \\rfloor + 1$ positions of the kernel, and the "
                     "depth is the number of filters.")
-    for n, side, _ in _distinct_sides(row):
+    for _n, side, _ in _distinct_sides(row):
         bind = {i: side, k: layer.kernel, s: layer.stride, p: pad}
         if layer.dilation != 1:
             bind[d] = layer.dilation
@@ -576,7 +576,7 @@ def _pool_shape(row: Row):
     k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
     rounding = sp.ceiling if layer.ceil_mode else sp.floor
     chains = []
-    for n, side, out in _distinct_sides(row):
+    for _n, side, out in _distinct_sides(row):
         bind = {i: side, k: layer.kernel, s: layer.stride or layer.kernel, p: layer.padding}
         if layer.dilation != 1:
             bind[d] = layer.dilation
@@ -647,7 +647,7 @@ def _transpose_shape(row: Row):
     a = sp.Symbol("a")
     k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
     chains = []
-    for n, side, _ in _distinct_sides(row):
+    for _n, side, _ in _distinct_sides(row):
         bind = {i: side, k: layer.kernel, s: layer.stride, p: layer.padding, a: layer.output_padding}
         if layer.dilation != 1:
             bind[d] = layer.dilation

@@ -499,7 +499,6 @@ def sgd_steps(layers: Sequence[Layer], grads: dict, eta, new: Sequence[Layer], k
     from .core import Step
 
     steps = []
-    eta_s = sp.Symbol("eta")
     for index in range(len(layers) - 1, -1, -1):
         old, updated = parameters([layers[index]]), parameters([new[index]])
         lines = []

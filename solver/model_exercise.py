@@ -540,7 +540,7 @@ def _measured_rf(model, shape, layer: str) -> int | None:
     from .analyze import gradient_extent
 
     twin = copy.deepcopy(model).double().eval()
-    for name, child in list(twin.named_modules()):
+    for _name, child in list(twin.named_modules()):
         for attr, sub in list(child.named_children()):
             if isinstance(sub, nn.MaxPool2d):
                 setattr(child, attr, nn.AvgPool2d(sub.kernel_size, sub.stride, sub.padding))

@@ -12,14 +12,27 @@ from fractions import Fraction
 
 from . import netgeometry as G
 
-ELEMENTWISE = frozenset(["add", "sub", "mul", "div", "truediv", "floordiv", "floor_divide", "true_divide", "rsub", "iadd", "isub", "imul", "itruediv", "idiv", "add_", "sub_", "mul_", "div_", "neg", "pow", "ipow", "relu", "relu_", "relu6", "gelu", "silu", "silu_", "elu", "elu_", "selu", "celu", "leaky_relu", "leaky_relu_", "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_", "hardtanh", "hardtanh_", "mish", "softplus", "softsign", "logsigmoid", "sigmoid", "sigmoid_", "tanh", "tanh_", "exp", "log", "abs", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "erf", "sign", "clamp", "clamp_", "clip", "clamp_min", "clamp_max", "clone", "contiguous", "float", "double", "half", "to", "type", "detach", "data", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "maximum", "minimum", "where", "masked_fill", "masked_fill_", "addcmul", "lerp", "nan_to_num", "channel_shuffle", "native_channel_shuffle", "requires_grad_", "expand", "expand_as", "broadcast_to", "eq", "ne", "gt", "lt", "ge", "le", "logical_and", "logical_or", "logical_not"])
+ELEMENTWISE = frozenset((
+    "add sub mul div truediv floordiv floor_divide true_divide rsub iadd isub imul itruediv idiv add_ "
+    "sub_ mul_ div_ neg pow ipow relu relu_ relu6 gelu silu silu_ elu elu_ selu celu leaky_relu "
+    "leaky_relu_ hardswish hardswish_ hardsigmoid hardsigmoid_ hardtanh hardtanh_ mish softplus softsign "
+    "logsigmoid sigmoid sigmoid_ tanh tanh_ exp log abs sqrt rsqrt square reciprocal sin cos erf sign "
+    "clamp clamp_ clip clamp_min clamp_max clone contiguous float double half to type detach data dropout "
+    "dropout1d dropout2d dropout3d alpha_dropout feature_alpha_dropout maximum minimum where masked_fill "
+    "masked_fill_ addcmul lerp nan_to_num channel_shuffle native_channel_shuffle requires_grad_ expand "
+    "expand_as broadcast_to eq ne gt lt ge le logical_and logical_or logical_not").split())
 NORMS = frozenset({"batch_norm", "layer_norm", "group_norm", "instance_norm"})
-REDUCTIONS = frozenset(["mean", "sum", "amax", "amin", "max", "min", "std", "var", "norm", "logsumexp", "prod", "argmax", "argmin", "softmax", "log_softmax", "cumsum", "cumprod"])
+REDUCTIONS = frozenset((
+    "mean sum amax amin max min std var norm logsumexp prod argmax argmin softmax log_softmax cumsum "
+    "cumprod").split())
 PERMUTES = frozenset(["permute", "transpose", "swapaxes", "swapdims", "t", "T", "mT", "movedim", "moveaxis"])
-RESHAPES = frozenset(["view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as", "squeeze_", "unsqueeze_", "ravel"])
+RESHAPES = frozenset((
+    "view reshape flatten unflatten squeeze unsqueeze view_as reshape_as squeeze_ unsqueeze_ ravel").split())
 PIECES = frozenset(["chunk", "split", "tensor_split", "unbind", "split_with_sizes"])
 JOINS = frozenset(["cat", "concat", "concatenate", "stack", "hstack", "vstack"])
-PLUMBING = frozenset(["new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "randint_like"])
+PLUMBING = frozenset((
+    "new_zeros new_ones new_empty new_full new_tensor zeros_like ones_like empty_like full_like rand_like "
+    "randn_like randint_like").split())
 MATMULS = frozenset(["matmul", "mm", "bmm"])
 
 

@@ -166,7 +166,7 @@ def test_receptive_fields_match_gradient_support(case):
         if l.module is not None:
             by_module.setdefault(l.module, []).append(l)   # a module called twice: its calls in order
     measured = 0
-    for mod_name, m, args, out in calls:
+    for mod_name, _m, _args, out in calls:
         if not by_module.get(mod_name):
             continue
         out, layer = first(out), by_module[mod_name].pop(0)

@@ -380,7 +380,8 @@ def check_padding(q, sol, checks) -> None:
 
     n, p, k, s = q["n"], q["p"], q["k"], q["s"]
     x = torch.tensor(LECTURE_IMAGE, dtype=torch.float64) if n == 6 else torch.zeros(n, n, dtype=torch.float64)
-    w = torch.tensor([[float(c) for c in row] for row in LECTURE_FILTER], dtype=torch.float64) if k == 3 else torch.ones(k, k, dtype=torch.float64)
+    w = torch.tensor([[float(c) for c in row] for row in LECTURE_FILTER], dtype=torch.float64) if k == 3 \
+        else torch.ones(k, k, dtype=torch.float64)
     x, w = x[None, None], w[None, None]
     padded = F.pad(x, (p, p, p, p))
     checks.equal("padded_size", int(sol.answers["padded_size"]), padded.shape[-1])
@@ -462,7 +463,8 @@ EXERCISES = (
                          for n in LAYERS for f in ("shape", "params"))),
     Exercise(id="cours-intro.padding-example", sheet=SHEET,
              title=Text("Remplissage : taille de l'image et de la sortie", "Padding: size of the image and output"),
-             statement=statement_padding, solve=solve_padding, check=check_padding, follow=follow_padding, draw=draw_padding, chain=IMAGE,
+             statement=statement_padding, solve=solve_padding, check=check_padding, follow=follow_padding,
+             draw=draw_padding, chain=IMAGE,
              validate=validate_padding, diagnoses=DIAGNOSES_PADDING,
              params=(_p("n", 6, "côté de l'image", "image side"), _p("p", 1, "remplissage par côté",
                                                                      "padding per side", lo=0),

@@ -257,7 +257,7 @@ def check_rf(q, sol, checks) -> None:
     x = torch.ones(1, 1, n, n, dtype=torch.float64)
     for depth, name in enumerate(RF_PARTS, 1):
         row, left = rows[name], lefts[name]
-        t = max(0, -(-(-left) // row.jump))  # first unit whose window starts inside the image
+        t = max(0, -(left // row.jump))  # first unit whose window starts inside the image
         net = _twin(ordered[:depth])
         (lo, hi), _ = gradient_extent(net, x, (t, t))
         checks.equal(f"rf {name} (gradient support)", hi - lo + 1, int(sol.answers[name]))

@@ -86,7 +86,6 @@ def solve(q) -> Solution:
 
 
 def _remarks(q, bind):
-    import sympy as sp
 
     if any(q.is_symbolic(n) for n in NAMES):
         return [Step(Text(
@@ -158,7 +157,6 @@ def check(q, sol, checks) -> None:
 
 def _wrong(rounding=None, plus_one=True, pad_sides=2):
     def wrong(q):
-        import sympy as sp
 
         x = _symbols()
         i, k, s, p, d = (x[n] for n in NAMES)

@@ -107,7 +107,7 @@ def _solve_jacobian(q) -> Solution:
     (i, j, _, _, K), (a, s, _) = _indices()
     C, A = sp.Symbol("C"), sp.IndexedBase("A")
     d = jacobian_derivation()
-    ai, aj, si, sj, Z = d["ai"], d["aj"], d["si"], d["sj"], d["Z"]
+    ai, si, sj = d["ai"], d["si"], d["sj"]
     entry = d["entry"]
     steps = [
         Step(Text("Règle de dérivation en chaîne : $a_i$ agit sur $C$ à travers toutes les sorties $s_j$. "

@@ -290,7 +290,8 @@ def statement_6(q) -> Text:
         f"${n} \\times {n}$ ? "
         "Quelle est sa forme, et quel est son intérêt ?",
         "The fully connected layers of VGG16 (the network of figure 2, made for 224 × 224 × 3 images, with "
-        f"${k} \\times {k}$ convolutions of stride 1 that keep the size) are replaced by equivalent convolutions: fc6 becomes a 7 × 7 convolution with 4096 filters, fc7 and fc8 "
+        f"${k} \\times {k}$ convolutions of stride 1 that keep the size) are replaced by equivalent convolutions: "
+        "fc6 becomes a 7 × 7 convolution with 4096 filters, fc7 and fc8 "
         f"1 × 1 convolutions. Can the output then be computed for an image of size ${n} \\times {n}$? What is its "
         "shape, "
         "and what is it good for?")
@@ -442,12 +443,14 @@ def _text_7(deeper) -> ModelAnswer:
     return ModelAnswer(Text(
         f"Le champ récepteur grandit avec la profondeur : de $(k-1)$ pixels par convolution au début, puis de plus "
         f"en plus vite car chaque pooling double l'écart entre neurones voisins ; il atteint {last[1]} pixels à "
-        f"{last[0]}, {_coverage(last[1])[0]}. Les premières couches voient de petits motifs locaux (bords, couleurs), les couches "
+        f"{last[0]}, {_coverage(last[1])[0]}. Les premières couches voient de petits motifs locaux (bords, couleurs), "
+        "les couches "
         "profondes des régions larges : elles codent des motifs plus grands et plus abstraits (textures, parties "
         "d'objets, objets).",
         f"The receptive field grows with depth: by $(k-1)$ pixels per convolution at first, then faster and "
         f"faster since each pooling doubles the distance between neighbouring neurons; it reaches {last[1]} "
-        f"pixels at {last[0]}, {_coverage(last[1])[1]}. The first layers see small local patterns (edges, colours), deep layers large "
+        f"pixels at {last[0]}, {_coverage(last[1])[1]}. The first layers see small local patterns (edges, colours), "
+        "deep layers large "
         "regions: they encode larger and more abstract patterns (textures, object parts, objects)."),
         rubric=(Text("le champ récepteur grandit avec la profondeur", "the receptive field grows with depth"),
                 Text("le pooling accélère cette croissance (pas cumulé)", "pooling speeds this growth up (cumulated "
@@ -773,7 +776,7 @@ def _torch_10(q):
 
     k, p = q["k"], (q["k"] - 1) // 2
     c, out = q["c"], []
-    for n, cn in enumerate((q["c1"], q["c2"], q["c3"]), 1):
+    for _n, cn in enumerate((q["c1"], q["c2"], q["c3"]), 1):
         out += [nn.Conv2d(c, cn, k, padding=p), nn.ReLU(), nn.MaxPool2d(q["f"], q["f"])]
         c = cn
     side = q["n"] // q["f"] // q["f"] // q["f"]

@@ -120,7 +120,8 @@ def read_key(key: str, part: Part):
         ctx.open_functions = True
         return read(key, ctx, part.kind)
     except ParseError as exc:
-        raise UsageError(Text("clé illisible, ", "key could not be read, ") + Text(exc.message("fr"), exc.message("en"))) from None
+        reason = Text(exc.message("fr"), exc.message("en"))
+        raise UsageError(Text("clé illisible, ", "key could not be read, ") + reason) from None
 
 
 def _values(value) -> list:

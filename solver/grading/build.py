@@ -39,7 +39,8 @@ MAX_BITS = 1024
 ARG_BITS = 128
 MAX_POWER = 1000
 MAX_SYMBOLIC_POWER = 10000
-_ASSUME = {"size": dict(integer=True, positive=True), "odd": dict(integer=True, positive=True, odd=True), "natural": dict(integer=True, nonnegative=True),
+_ASSUME = {"size": dict(integer=True, positive=True), "odd": dict(integer=True, positive=True, odd=True),
+           "natural": dict(integer=True, nonnegative=True),
            "integer": dict(integer=True), "real": dict(real=True), "positive": dict(positive=True),
            "probability": dict(positive=True), "index": dict(integer=True)}
 _CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E, "oo": sp.oo, "inf": sp.oo, "infty": sp.oo, "infinity": sp.oo,

@@ -117,7 +117,8 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
         notes.insert(0, found.feedback)
     if outcome.status == "partial":
         return Verdict(verdict="partial", score=round(outcome.score * part.points, 6), diagnosis=code,
-                       feedback=_sentence(Text("Réponse en partie juste.", "Partly right.") + Text(" ", " ") + head, notes), **base)
+                       feedback=_sentence(Text("Réponse en partie juste.", "Partly right.") + Text(" ", " ") + head,
+                                          notes), **base)
     return Verdict(verdict="incorrect", score=0.0, diagnosis=code,
                    feedback=_sentence(Text("Incorrect.", "Incorrect.") + Text(" ", " ") + head, notes), **base)
 

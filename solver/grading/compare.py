@@ -249,7 +249,8 @@ def same_polynomial(key, value) -> bool | None:
     the floats cancel), under a small time budget; None otherwise (sampling decides).
 
     >>> x = sp.Symbol("x")
-    >>> same_polynomial(x**2 / 3, sp.Rational(333333333333333, 10**15) * x**2), same_polynomial((x + 10**5)**2, x**2 + 2*10**5*x + 10**10)
+    >>> (same_polynomial(x**2 / 3, sp.Rational(333333333333333, 10**15) * x**2),
+    ...  same_polynomial((x + 10**5)**2, x**2 + 2*10**5*x + 10**10))
     (False, True)
     """
     if key.has(sp.Float, sp.Indexed) or value.has(sp.Float, sp.Indexed):

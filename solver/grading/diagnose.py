@@ -22,7 +22,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..text import Text
-from .compare import compare, is_number, read_choice
+from .compare import compare, read_choice
 
 
 @dataclass(frozen=True)

@@ -377,7 +377,7 @@ class Parser:
         saved = self.ws
         self.ws = spaced and not self.row_has_comma()
         entries = [self.item()]
-        while not self.tok.kind in ("SEMI", "RB", "END"):
+        while self.tok.kind not in ("SEMI", "RB", "END"):
             if self.is_("COMMA"):
                 self.take()
             elif not self.ws:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from . import words
-from .markdown import aligned
 from .printer import Printer
 from .prose import escape_latex, to_latex
 from .values import latex
