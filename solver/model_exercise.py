@@ -24,7 +24,7 @@ from . import model_mistakes as mistakes
 from .core import Diagnosis, Exercise, Part, Solution, Step
 from .errors import WorkError
 from .params import Param
-from .sheetfile import bilingual, load_yaml, sheet_error
+from .sheetfile import bilingual, check_fields, load_yaml, sheet_error
 from .text import Text
 
 QUANTITIES = ("shape", "params", "rf", "jump", "mult_adds")
@@ -80,13 +80,7 @@ def _data(path: Path) -> dict:
 def read_spec(path: Path) -> ModelSpec:
     """Check every field of the file; a mistake is a `UsageError` naming the file and the field."""
     data = _data(path)
-    if not isinstance(data, dict):
-        raise sheet_error(path, "model", "le fichier doit être un dictionnaire YAML (id, model, input…)",
-                          "the file must be a YAML mapping (id, model, input…)")
-    unknown = sorted(str(k) for k in data if k not in _FIELDS)
-    if unknown:
-        raise sheet_error(path, unknown[0], f"champ inconnu (champs permis : {', '.join(_FIELDS)})",
-                          f"unknown field (allowed: {', '.join(_FIELDS)})")
+    check_fields(path, data, _FIELDS, "id, model, input…", "model")
     for name in ("id", "title", "model", "input"):
         if name not in data:
             raise sheet_error(path, name, "requis", "required")

@@ -124,7 +124,7 @@ def function_layer(name, func, args, kwargs, out, lookup):
 
     tracked = [t for t in map(lookup, _tensor_args(args, kwargs)) if t is not None]
     x, geo = tracked[0][0], tracked[0][1]
-    outs = [t for t in _flat(out) if hasattr(t, "shape") and hasattr(t, "dim")]
+    outs = [t for t in leaves(out) if hasattr(t, "shape") and hasattr(t, "dim")]
     first = outs[0]
     layer = Layer(name, name, tuple(x.shape[1:]), tuple(first.shape[1:]), None)
     rule = _RULES.get(name) or _family(name)
@@ -146,16 +146,17 @@ def _family(name):
 
 
 def _tensor_args(args, kwargs):
-    return [v for v in _flat((args, kwargs)) if hasattr(v, "shape") and hasattr(v, "dim")]
+    return [v for v in leaves((args, kwargs)) if hasattr(v, "shape") and hasattr(v, "dim")]
 
 
-def _flat(v):
+def leaves(v):
+    """Every value inside nested lists, tuples and dicts (the tensors among a call's arguments)."""
     if isinstance(v, (list, tuple)):
         for x in v:
-            yield from _flat(x)
+            yield from leaves(x)
     elif isinstance(v, dict):
         for x in v.values():
-            yield from _flat(x)
+            yield from leaves(x)
     else:
         yield v
 
@@ -256,7 +257,7 @@ def _pieces(layer, geo, x, args, kwargs, out, outs, tracked):
 
 
 def _join(layer, geo, x, args, kwargs, out, outs, tracked):
-    tensors = [t for t in _flat(arg(args, kwargs, 0, "tensors")) if hasattr(t, "shape")]
+    tensors = [t for t in leaves(arg(args, kwargs, 0, "tensors")) if hasattr(t, "shape")]
     dim = arg(args, kwargs, 1, "dim", 0)
     pairs = [(t[1], tuple(t[0].shape)) for t in tracked]
     result_shape = tuple(outs[0].shape)

@@ -115,7 +115,7 @@ def module_layer(module, args, output, geos, name: str):
     from .netrecord import Layer
 
     x = args[0]
-    outs = [t for t in F._flat(output) if hasattr(t, "shape") and hasattr(t, "dim")]
+    outs = [t for t in F.leaves(output) if hasattr(t, "shape") and hasattr(t, "dim")]
     kind = group(module)
     layer = Layer(name, type(module).__name__, tuple(x.shape[1:]), tuple(outs[0].shape[1:]), None)
     geo = geos[0]

@@ -24,6 +24,7 @@ from typing import Any
 
 from . import netgeometry as G
 from .errors import WorkError
+from .netfunctions import leaves
 from .text import Text
 
 
@@ -314,7 +315,7 @@ class _Recorder(_mode_base()):
 
     def add(self, layer, output, geos):
         """Keep the layer (when it made a tensor) and the geometry of every output tensor."""
-        outs = [t for t in _flat(output) if _is_tensor(t)]
+        outs = [t for t in leaves(output) if _is_tensor(t)]
         for t, geo in zip(outs, geos):
             if geo is not None:
                 self.track(t, geo, layer.node)
@@ -347,23 +348,12 @@ def _is_tensor(v) -> bool:
     return isinstance(v, torch.Tensor)
 
 
-def _flat(v):
-    if isinstance(v, (list, tuple)):
-        for x in v:
-            yield from _flat(x)
-    elif isinstance(v, dict):
-        for x in v.values():
-            yield from _flat(x)
-    else:
-        yield v
-
-
 def _tensors(values) -> list:
-    return [v for v in _flat(values) if _is_tensor(v)]
+    return [v for v in leaves(values) if _is_tensor(v)]
 
 
 def _has_tensor(v) -> bool:
-    return any(_is_tensor(x) for x in _flat(v))
+    return any(_is_tensor(x) for x in leaves(v))
 
 
 def numel(shape) -> int:

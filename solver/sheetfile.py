@@ -51,6 +51,18 @@ def sheet_error(path, field_name: str, fr: str, en: str) -> UsageError:
     return UsageError(Text(f"{path} : champ « {field_name} » : {fr}", f"{path}: field '{field_name}': {en}"))
 
 
+def check_fields(path, data, allowed, described: str, first: str) -> None:
+    """A YAML mapping whose keys are all `allowed`; otherwise a `sheet_error` naming the first
+    field at fault (`described`: what the mapping holds, e.g. ``id, title…``)."""
+    if not isinstance(data, dict):
+        raise sheet_error(path, first, f"le fichier doit être un dictionnaire YAML ({described})",
+                          f"the file must be a YAML mapping ({described})")
+    unknown = sorted(str(k) for k in data if k not in allowed)
+    if unknown:
+        raise sheet_error(path, unknown[0], f"champ inconnu (champs permis : {', '.join(allowed)})",
+                          f"unknown field (allowed: {', '.join(allowed)})")
+
+
 def load_yaml(path: Path):
     """A small YAML file, safely; a file that cannot be read or parsed is a one-line `UsageError`."""
     import yaml
@@ -82,13 +94,7 @@ def read_sheet(folder) -> Sheet:
     folder = Path(folder)
     path = folder / SHEET_FILE
     data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise sheet_error(path, "id", "le fichier doit être un dictionnaire YAML (id, title…)",
-                          "the file must be a YAML mapping (id, title…)")
-    unknown = sorted(str(k) for k in data if k not in _FIELDS)
-    if unknown:
-        raise sheet_error(path, unknown[0], f"champ inconnu (champs permis : {', '.join(_FIELDS)})",
-                          f"unknown field (allowed: {', '.join(_FIELDS)})")
+    check_fields(path, data, _FIELDS, "id, title…", "id")
     sheet_id = data.get("id")
     if not isinstance(sheet_id, str) or not _ID.fullmatch(sheet_id):
         raise sheet_error(path, "id", "un identifiant (lettres, chiffres, - et _) est requis",

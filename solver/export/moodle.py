@@ -137,7 +137,7 @@ def numeric(value) -> float | None:
     import sympy as sp
 
     try:
-        value = sp.sympify(value)
+        value = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError):
         return None
     if not isinstance(value, sp.Expr) or value.free_symbols or not value.is_number or value.is_real is False:

@@ -17,19 +17,10 @@ import os
 from collections.abc import Sequence
 
 from ..errors import WorkError
+from ..grading.escape import csv_cell
 from ..text import Text
 
 IDENTIFIERS = ("email", "id", "student")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula.
-
-    >>> neutralise("=HYPERLINK(1)"), neutralise("-2"), neutralise("alice@example.org")
-    ("'=HYPERLINK(1)", "'-2", 'alice@example.org')
-    """
-    return "'" + cell if cell.startswith(_FORMULA) else cell
 
 
 def read_roster(path: str) -> list[dict]:
@@ -76,5 +67,5 @@ def moodle_grades_csv(reports, roster=None) -> str:
         entry = by_name.get(report.student) or by_file.get(stem) or {}
         ident = str(entry.get(column) or "").strip() or report.student
         total = "" if report.error else str(_num(report.score))
-        writer.writerow([neutralise(ident), total])
+        writer.writerow([csv_cell(ident), total])
     return out.getvalue()

@@ -158,7 +158,7 @@ def _python(value) -> str:
     if isinstance(value, (sp.Tuple, tuple)):
         inner = ", ".join(_python(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
-    value = sp.sympify(value)
+    value = sp.sympify(value, strict=True)
     if value.free_symbols or value.atoms(sp.Indexed):
         return plain(value)
     if value.is_Integer or value.is_Rational:

@@ -22,7 +22,7 @@ import unicodedata
 # Characters with a meaning in CommonMark/GFM inline text (and MathJax's `$`); `<`, `>` and `&`
 # become entities instead, so that no raw HTML survives.
 _MARKDOWN = re.compile(r"[\\`*_\[\]{}#!|~$]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def _visible(char: str) -> bool:
@@ -67,4 +67,4 @@ def csv_cell(value: object) -> object:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = str(value)
-    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_START) else text

@@ -1,13 +1,14 @@
 """Self-contained HTML pages for the teacher and the students: escaping, tables, numbers, style.
 
 A page has its CSS inline, no script and no link outside itself. Every cell is escaped unless it
-is `Html` (markup this code built); escaping is `html.escape` (quotes included).
+is `Html` (markup this code built); escaping is `escape.html_text` (quotes included).
 """
 
 from __future__ import annotations
 
-import html
 from typing import Iterable, Sequence
+
+from .escape import html_text
 
 NUM = ' class="num"'
 
@@ -22,7 +23,7 @@ def esc(value) -> Html:
     >>> esc('<b>"x" & y</b>'), esc(Html("<b>ok</b>"))
     ('&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;', '<b>ok</b>')
     """
-    return value if isinstance(value, Html) else Html(html.escape(str(value), quote=True))
+    return value if isinstance(value, Html) else Html(html_text(value))
 
 
 def code(text: str) -> Html:

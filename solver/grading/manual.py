@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Sequence
 
 from ..text import Text
+from .escape import FORMULA_START, csv_cell
 from .verdict import Report, Verdict, _num
 
 COLUMNS = ("student", "part", "score", "comment")
 TEMPLATE_COLUMNS = ("student", "part", "score", "max_score", "comment", "answer", "rubric")
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_BYTES = 5_000_000
 
 
@@ -105,21 +105,12 @@ def parse_score(text: str) -> float | None:
 
 
 def unquote(cell: str) -> str:
-    """Undo `neutral`: a leading apostrophe before a formula character.
+    """Undo `escape.csv_cell`: a leading apostrophe before a formula character.
 
     >>> unquote("'=1+1"), unquote("'hello"), unquote("abc")
     ('=1+1', "'hello", 'abc')
     """
-    return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_START else cell
-
-
-def neutral(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula.
-
-    >>> neutral("=HYPERLINK(1)"), neutral("-x"), neutral("ok")
-    ("'=HYPERLINK(1)", "'-x", 'ok')
-    """
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    return cell[1:] if cell[:1] == "'" and cell[1:].lstrip(" ").startswith(FORMULA_START) else cell
 
 
 def apply_marks(reports: Sequence[Report], marks: Sequence[Mark]
@@ -196,6 +187,6 @@ def template_csv(reports: Sequence[Report], lang: str) -> str:
             key = solved(ex_id, r.seed)[2].answers[part_id]
             rubric = " | ".join([key.answer(lang)] + [item(lang) for item in key.rubric])
             score = "" if v.score is None else str(_num(v.score))  # a mark already given (--manual)
-            writer.writerow([neutral(c) for c in (r.student, v.id, score, str(_num(v.max_score)), "",
+            writer.writerow([csv_cell(c) for c in (r.student, v.id, score, str(_num(v.max_score)), "",
                                                    " ".join((v.answer or "").split()), rubric)])
     return out.getvalue()
