@@ -113,3 +113,15 @@ def test_missing_columns_is_one_message(tmp_path):
     bad.write_text("name;points\nana;1\n", encoding="utf-8")
     marks, problems = read_marks(bad)
     assert marks == [] and len(problems) == 1 and "score" in problems[0]("en") and f"{bad}:1" in problems[0]("en")
+
+
+def test_a_blank_written_answer_is_missing_and_the_total_does_not_move():
+    from solver.grading.check import check_answer
+    from solver.grading.verdict import Report
+
+    blank = check_answer("td2.III.4", None, "text", None)
+    written = check_answer("td2.III.4", None, "text", "fc1 domine le nombre de paramètres")
+    assert (blank.verdict, blank.score) == ("missing", None) and written.verdict == "manual"
+    number = check_answer("td2.II.1", None, "o", None)  # an automatic part left blank: 0 out of 1
+    assert Report("a", "a.yaml", parts=(blank, number)).max_score == \
+        Report("b", "b.yaml", parts=(written, number)).max_score == 1

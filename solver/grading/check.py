@@ -64,9 +64,11 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
     key = solution.answers[part_id]
     base = dict(id=f"{exercise_id}/{part_id}", max_score=part.points, expected=plain(key),
                 answer=None if text is None else str(text))
-    if part.kind == "text":
-        return _manual(base, key)
-    if text is None or not str(text).strip():
+    unanswered = text is None or not str(text).strip()
+    if part.kind == "text":  # a blank written answer has nothing to mark: missing, still out of the total
+        return Verdict(verdict="missing", score=None, feedback=Text("Pas de réponse.", "No answer."),
+                       **dict(base, expected="")) if unanswered else _manual(base, key)
+    if unanswered:
         return Verdict(verdict="missing", score=0.0, feedback=Text("Pas de réponse.", "No answer."), **base)
     text = str(text)
     if part.kind == "choice":

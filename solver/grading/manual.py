@@ -161,8 +161,8 @@ def _apply(mark: Mark, n: int, report: Report, parts: list, done: set, overrides
 def marked(v: Verdict, score: float, comment: str) -> Verdict:
     """The verdict `v` with the teacher's score (see the module docstring)."""
     note = Text("Note de l'enseignant", "Teacher's mark") + (Text(f" : {comment}", f": {comment}") if comment else Text(".", "."))
-    if v.verdict == "manual":
-        return replace(v, score=score, manual=True, feedback=note + Text("\n", "\n") + v.feedback)
+    if v.verdict == "manual" or v.score is None:  # a written part (blank or not) stays out of the total
+        return replace(v, verdict="manual", score=score, manual=True, feedback=note + Text("\n", "\n") + v.feedback)
     verdict = "correct" if score >= v.max_score else "incorrect" if score == 0 else "partial"
     if verdict != "correct" and v.expected:
         note = note + Text(f" Attendu : {v.expected}.", f" Expected: {v.expected}.")

@@ -34,7 +34,7 @@ from .escape import csv_cell, markdown
 from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, public_reports
 from .manual import Override
 from .report import write_report
-from .verdict import Report, _num
+from .verdict import Report, _num, graded_automatically
 
 STEM_BYTES = 80
 
@@ -216,7 +216,8 @@ def gradebook_csv(reports: Sequence[Report], lang: str) -> str:
     writer.writerow([t["student"], t["file"], t["seed"], t["score"], t["max"], t["status"], *part_ids,
                      t["flags"], t["unknown_ids"]])
     for r in reports:
-        cells = {v.id: ("manual" if v.score is None else _num(v.score)) for v in r.parts}
+        cells = {v.id: (_num(v.score) if v.score is not None else "manual" if v.verdict == "manual" else "")
+                 for v in r.parts}
         status = r.error(lang) if r.error else t["ok"]
         row = [r.student, r.file, r.seed, _num(r.score), _num(r.max_score), status,
                *[cells.get(pid) for pid in part_ids], " ".join(r.flags), " ".join(r.unknown_parts)]
@@ -240,7 +241,7 @@ def gradescope_json(report: Report, lang: str) -> str:
     tests = []
     for v in report.parts:
         test = {"name": markdown(v.id), "score": _num(v.score) if v.score is not None else 0,
-                "max_score": _num(v.max_score) if v.verdict != "manual" else 0,
+                "max_score": _num(v.max_score) if graded_automatically(v) else 0,
                 "output": f"{v.verdict}: {markdown(v.feedback(lang))}"}
         tests.append(test)
     data = {"score": _num(report.score), "max_score": _num(report.max_score), "output_format": "md",

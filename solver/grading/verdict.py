@@ -69,7 +69,7 @@ class Report:
 
     @property
     def max_score(self) -> float:
-        return round(sum(v.max_score for v in self.parts if v.verdict != "manual"), 6)
+        return round(sum(v.max_score for v in self.parts if graded_automatically(v)), 6)
 
     def as_dict(self, lang: str) -> dict:
         return {"student": self.student, "file": self.file, "seed": self.seed, "sheet": self.sheet,
@@ -85,3 +85,9 @@ def _num(x: float | None):
         return None
     x = round(float(x), 6)
     return int(x) if x == int(x) else x
+
+
+def graded_automatically(v: Verdict) -> bool:
+    """Whether a part's points count in `max_score`: not a written (`text`) part, which the teacher
+    marks (verdict `manual`, or `missing` with no score when left blank)."""
+    return v.verdict != "manual" and v.score is not None
