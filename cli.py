@@ -15,10 +15,10 @@ import sys
 import click
 
 from solver import __version__
-from solver.errors import TdError, UsageError
+from solver.core.errors import TdError, UsageError
+from solver.core.text import LANGS, Text
 from solver.grading.feedback import DEFAULT_MODE as DEFAULT_FEEDBACK
 from solver.grading.feedback import MODES as FEEDBACK_MODES
-from solver.text import LANGS, Text
 
 LANG = click.option("--lang", type=click.Choice(LANGS), default="fr", show_default=True,
                     help="Language of the prose / langue du texte.")
@@ -186,7 +186,7 @@ def hoist_course(args: list[str]) -> list[str]:
 def main(ctx, course):
     """Solve, explain and grade the exercises of CNN tutorial sheets."""
     if course is not None:  # the engine (and its worker processes) read the course from the environment
-        from solver.registry import COURSE_ENV
+        from solver.sheets.registry import COURSE_ENV
 
         before = os.environ.get(COURSE_ENV)
         os.environ[COURSE_ENV] = os.path.abspath(course)
@@ -207,7 +207,7 @@ def _restore_env(name: str, value: str | None) -> None:
 @engine_errors
 def list_command(sheet, as_json, lang):
     """The catalogue: id, aliases, sheet, title and parts of every exercise."""
-    from solver import registry
+    from solver.sheets import registry
 
     if sheet is not None:
         registry.get_sheet(sheet)
@@ -232,8 +232,8 @@ def list_command(sheet, as_json, lang):
 @engine_errors
 def show(exercise_id, seed, overrides, lang):
     """The statement of an exercise and the parts to answer."""
-    from solver import registry
     from solver.render.prose import to_plain
+    from solver.sheets import registry
 
     ex = registry.get(exercise_id)
     params = ex.make_params(seed, parse_overrides(overrides))
@@ -258,8 +258,8 @@ def show(exercise_id, seed, overrides, lang):
 @engine_errors
 def solve(exercise_id, seed, overrides, fmt, lang):
     """The derivation, step by step, and the answer of every part."""
-    from solver import registry
     from solver.render import render
+    from solver.sheets import registry
 
     ex = registry.get(exercise_id)
     params = ex.make_params(seed, parse_overrides(overrides))
@@ -286,8 +286,8 @@ VERIFY_WORDS = {
 @engine_errors
 def verify(exercise_ids, all_, seeds, jobs, as_json, lang):
     """Cross-check the answers numerically with PyTorch."""
-    from solver import registry
-    from solver.verify import verify_many
+    from solver.sheets import registry
+    from solver.verify.runner import verify_many
 
     if not exercise_ids and not all_:
         raise UsageError(Text("donnez des identifiants d'exercices ou --all",
@@ -323,11 +323,11 @@ def verify(exercise_ids, all_, seeds, jobs, as_json, lang):
 @engine_errors
 def sheet(sheet_id, fmt, seed, answers, output, class_csv, lang):
     """Regenerate the full correction (or statement) of a sheet."""
-    from solver import sheets
+    from solver.sheets import documents as sheets
 
     sheets.get_sheet(sheet_id)
     if class_csv:
-        from solver.classlist import write_class_variants
+        from solver.grading.classlist import write_class_variants
 
         if not output:
             raise UsageError(Text("--class demande -o DOSSIER", "--class needs -o FOLDER"))
@@ -366,7 +366,7 @@ def sheet(sheet_id, fmt, seed, answers, output, class_csv, lang):
 @engine_errors
 def analyze(target, input_, args, as_json, explain, no_check, count, bias, norm, lang):
     """Per-layer shapes, parameters, receptive fields and mult-adds of a PyTorch network."""
-    from solver import analyze as A
+    from solver.analyze import analyze as A
 
     shape = A.parse_input(input_)
     kwargs = dict(A.parse_arg(a) for a in args)
@@ -535,8 +535,8 @@ def _compare_line(result: dict) -> str:
 @engine_errors
 def template(target, seed, lang):
     """A blank submission file (YAML) listing every part with its kind and a syntax hint."""
-    from solver import registry
     from solver.grading.template import template_yaml
+    from solver.sheets import registry
 
     if target in registry.SHEETS:
         click.echo(template_yaml(registry.by_sheet(target), seed, lang, sheet=target), nl=False)
@@ -559,9 +559,9 @@ def export():
 @engine_errors
 def export_moodle_command(targets, variants, seed, output, lang):
     """A Moodle XML question bank: one category per exercise, one question per variant."""
-    from solver import sheets
     from solver.export import exercises_of
     from solver.export.moodle import essay_message, export_moodle
+    from solver.sheets import documents as sheets
 
     bank = export_moodle(exercises_of(targets), seed, variants, lang)
     sheets.write_text(output, bank.xml().decode("utf-8"))
@@ -581,9 +581,9 @@ def export_notebook_command(targets, seed, output, lang):
     """A Jupyter notebook: the derivations, then torch code recomputing every answer it can."""
     import nbformat
 
-    from solver import sheets
     from solver.export import exercises_of
     from solver.export.notebook import build_notebook, missing_message
+    from solver.sheets import documents as sheets
 
     title = " ".join(targets) + ("" if seed is None else f" — seed {seed}")
     notebook, missing = build_notebook(exercises_of(targets), seed, lang, title)

@@ -29,7 +29,7 @@ def torch_sparse(A, values):
     """A as a torch sparse float64 tensor, symbols replaced by `values`."""
     import torch
 
-    from solver.convmatrix import numeric_entries
+    from solver.maths.convmatrix import numeric_entries
 
     rows, cols, vals = numeric_entries(A, values)
     return torch.sparse_coo_tensor(torch.tensor([rows, cols]), torch.tensor(vals, dtype=torch.float64),
@@ -40,7 +40,7 @@ def run(size: int, k: int, stride: int, padding: int) -> bool:
     import torch
     import torch.nn.functional as F
 
-    from solver.convmatrix import conv_matrix, conv_transpose_matrix
+    from solver.maths.convmatrix import conv_matrix, conv_transpose_matrix
 
     W = kernel_symbols(k)
     t0 = time.perf_counter()

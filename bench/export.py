@@ -34,9 +34,9 @@ def moodle(tmp: str) -> None:
 def notebooks() -> None:
     from nbclient import NotebookClient
 
-    from solver import registry
-    from solver.export.notebook import build_notebook
     from exercises.notebook_recipes import RECIPES
+    from solver.export.notebook import build_notebook
+    from solver.sheets import registry
 
     exercises = [ex for ex in registry.all_exercises() if ex.id in RECIPES]
     total = 0.0

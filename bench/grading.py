@@ -31,10 +31,10 @@ PARTS = ["td2.II.1/o", "td2.III.3a/conv1", "td2.III.3a/conv2", "td2.III.3a/fc1",
 
 
 def per_answer() -> dict[str, list[float]]:
-    from solver import registry
     from solver.grading.check import check_answer, solved
     from solver.grading.diagnose import as_sympy
     from solver.render.values import plain
+    from solver.sheets import registry
 
     times: dict[str, list[float]] = {}
     for ex in registry.all_exercises():

@@ -77,7 +77,7 @@ def options(case: dict) -> dict:
 
 def run_case(case: dict) -> tuple[str, str]:
     """(our verdict, a short reason) for one case."""
-    from solver.errors import UsageError
+    from solver.core.errors import UsageError
     from solver.grading.answertest import answer_test
 
     try:

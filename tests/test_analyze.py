@@ -9,7 +9,8 @@ from click.testing import CliRunner
 torch = pytest.importorskip("torch")
 
 from cli import main  # noqa: E402
-from solver.analyze import analyze, gradient_extent, load  # noqa: E402
+from solver.analyze.analyze import analyze  # noqa: E402
+from solver.analyze.analyze import gradient_extent, load  # noqa: E402
 
 MODELS = os.path.join(os.path.dirname(__file__), "models")
 

@@ -7,9 +7,9 @@ import sympy as sp
 import torch
 import torch.nn as nn
 
-from solver import registry
 from solver.render.values import plain
-from solver.verify import verify_one
+from solver.sheets import registry
+from solver.verify.runner import verify_one
 
 IDS = ("td2.VI.1", "td2.VI.2", "td2.VI.3", "td2.VI.4", "td2.VI.5", "devoir.3.2", "devoir.4.1", "devoir.4.2",
        "devoir.5.1", "devoir.5.2", "devoir.5.3", "devoir.5.4", "tp-cnn.1", "tp-cnn.6", "tp-cnn.7", "tp-cnn.8",

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from solver import registry
 from solver.render import FORMATS, render
+from solver.sheets import registry
 
 EXERCISES = registry.all_exercises()
 IDS = [e.id for e in EXERCISES]

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from solver import registry
+from solver.sheets import registry
 
 CATALOGUE = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "CATALOGUE.md")
 

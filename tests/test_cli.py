@@ -116,7 +116,7 @@ def test_verify_passes_on_the_sheet_and_seeds():
 def test_show_of_every_exercise_imports_neither_sympy_nor_torch():
     code = ("import sys, cli\n"
             "from click.testing import CliRunner\n"
-            "from solver import registry\n"
+            "from solver.sheets import registry\n"
             "for e in registry.all_exercises():\n"
             "    for extra in ([], ['--seed', '1']):\n"
             "        r = CliRunner().invoke(cli.main, ['show', e.id] + extra)\n"
@@ -127,7 +127,7 @@ def test_show_of_every_exercise_imports_neither_sympy_nor_torch():
 
 
 def test_a_variant_title_quotes_the_variant_data():
-    from solver import registry
+    from solver.sheets import registry
 
     q = registry.get("td2.III.2a").make_params(3)
     code, out = run("show", "td2.III.2a", "--seed", "3", "--lang", "en")

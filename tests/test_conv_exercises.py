@@ -7,15 +7,17 @@ import pytest
 import sympy as sp
 import torch
 import torch.nn.functional as F
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exercises.cours_intro.conv_example import EXERCISES as CONV_EXAMPLE
 from exercises.td2.conv_gradient import EXERCISES as GRADIENT
 from exercises.td2.conv_numeric import EXERCISES as NUMERIC
-from exercises.td2.equivariance import EXERCISES as EQUIVARIANCE, interior
-from solver.written import decimal_string
-from solver.crosscheck import Checks
-from solver.errors import ParamError
+from exercises.td2.equivariance import EXERCISES as EQUIVARIANCE
+from exercises.td2.equivariance import interior
+from solver.core.checks import Checks
+from solver.core.errors import ParamError
+from solver.derive.written import decimal_string
 from solver.render import FORMATS, render
 from solver.render.values import plain
 

@@ -1,4 +1,4 @@
-"""Convolutions as matrices (solver/convmatrix.py) and devoir.4.3 / devoir.4.4.
+"""Convolutions as matrices (solver/maths/convmatrix.py) and devoir.4.3 / devoir.4.4.
 
 Expected values are written by hand from the definitions or computed by torch, never taken
 from the solver.
@@ -13,11 +13,16 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from solver import registry
-from solver.convmatrix import (conv_matrix, conv_transpose2d, conv_transpose_matrix,
-                               numeric_entries, to_column_major)
-from solver.errors import ParamError
-from solver.verify import verify_one
+from solver.core.errors import ParamError
+from solver.maths.convmatrix import (
+    conv_matrix,
+    conv_transpose2d,
+    conv_transpose_matrix,
+    numeric_entries,
+    to_column_major,
+)
+from solver.sheets import registry
+from solver.verify.runner import verify_one
 
 w = sp.IndexedBase("w")
 x = sp.IndexedBase("x")

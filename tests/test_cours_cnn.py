@@ -3,8 +3,8 @@
 import pytest
 import sympy as sp
 
-from solver import registry
-from solver.crosscheck import Checks
+from solver.core.checks import Checks
+from solver.sheets import registry
 
 C = sp.Symbol("C", integer=True, positive=True)
 

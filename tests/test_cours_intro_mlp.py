@@ -6,8 +6,8 @@ from fractions import Fraction
 import pytest
 import torch
 
-from solver import registry
-from solver.crosscheck import Checks
+from solver.core.checks import Checks
+from solver.sheets import registry
 
 WH = [[0.1, 2.0, 0.5], [0.3, -0.4, -0.5]]
 BH = [0.2, -0.3]

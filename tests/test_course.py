@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from solver import registry
+from solver.sheets import registry
 
 SHEET = """\
 id: exam
@@ -24,9 +24,9 @@ order: [exam.lenet, exam.1]
 
 MODULE = '''\
 """A teacher's exercise: the length after a 1D convolution without padding."""
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.params import Param
-from solver.text import Text
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 
 def statement(q):

@@ -6,11 +6,11 @@ import pytest
 import sympy as sp
 import torch
 
-from solver import registry
-from solver.core import ModelAnswer
-from solver.errors import ParamError
+from solver.core.errors import ParamError
+from solver.core.exercise import ModelAnswer
 from solver.render.values import plain
-from solver.verify import verify_one
+from solver.sheets import registry
+from solver.verify.runner import verify_one
 
 IDS = ["devoir.1.1", "devoir.1.2", "devoir.1.3", "devoir.1.4", "devoir.2", "devoir.3.1", "devoir.3.3",
        "devoir.3.4", "devoir.3.5", "devoir.3.6"]

@@ -8,10 +8,10 @@ import pytest
 import sympy as sp
 import torch
 
-from solver import registry
 from solver.grading.check import check_answer
 from solver.render.markdown import render_markdown
 from solver.render.text import render_text
+from solver.sheets import registry
 
 
 def solved(ex_id, seed=None, **overrides):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from solver import registry
+from solver.sheets import registry
 
 SUB = re.compile(r"\{(\d+):(NUMERICAL|MULTICHOICE|SHORTANSWER):((?:\\.|[^\\}])*)\}")
 
@@ -245,9 +245,9 @@ def test_a_seed_without_variants_exports_that_variant(tmp_path):
 
 def test_single_choice_part_is_a_multichoice_question():
     # no exercise of the catalogue has a single choice part: a small one is made here
-    from solver.core import Diagnosis, Exercise, Part, Solution
+    from solver.core.exercise import Diagnosis, Exercise, Part, Solution
+    from solver.core.text import Text
     from solver.export.moodle import Bank, add_exercise
-    from solver.text import Text
 
     ex = Exercise(id="demo.1", sheet="td2", title=Text("Choix", "Choice"),
                   statement=lambda q: Text("Sortie ?", "Output $y$?"),

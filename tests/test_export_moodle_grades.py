@@ -9,10 +9,10 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from solver.errors import WorkError
-from solver.export.moodle_grades import moodle_grades_csv, read_roster
+from solver.core.errors import WorkError
+from solver.core.text import Text
+from solver.grading.moodle_grades import moodle_grades_csv, read_roster
 from solver.grading.verdict import Report, Verdict
-from solver.text import Text
 
 
 def report(student, file, scores, error=None):

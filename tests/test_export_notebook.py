@@ -8,10 +8,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 import cli
-from solver import registry
-from solver.export.notebook import build_notebook
 from exercises.notebook_recipes import RECIPES
+from solver.export.notebook import build_notebook
 from solver.export.torch_code import uncovered
+from solver.sheets import registry
 
 # formulas of functions or of symbols no recipe draws (g(a_k), a sum over j, O(r), a limit ∞, a variable
 # x of a piecewise function, the w, g, H of a Newton step): listed here so that the gap stays visible

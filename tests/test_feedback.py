@@ -7,11 +7,11 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
+from solver.core.text import Text
 from solver.grading.check import solved
 from solver.grading.feedback import feedback_html, feedback_markdown
 from solver.grading.verdict import Report, Verdict
 from solver.render.values import plain
-from solver.text import Text
 
 FORMULA, PARAMS, TEXT = "td2.II.1/o", "td2.III.3a/conv1", "td2.III.4/text"
 EVIL = "<script>alert(1)</script>"

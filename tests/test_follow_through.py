@@ -8,12 +8,12 @@ import math
 
 import pytest
 
-from solver import registry
-from solver.core import Exercise, Part
+from solver.core.exercise import Exercise, Part
+from solver.core.text import Text
 from solver.grading.check import check_answer, solved
 from solver.grading.submission import Submission, grade_submissions
 from solver.grading.verdict import Verdict
-from solver.text import Text
+from solver.sheets import registry
 
 
 def grade(answers: dict, seed=None) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from solver.errors import UsageError
+from solver.core.errors import UsageError
 from solver.grading.answertest import answer_test
 from solver.grading.build import Context, read, without_unit
 from solver.grading.check import letter_times, square_side

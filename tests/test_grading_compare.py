@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 import sympy as sp
 
-from solver import registry
+from solver.core.text import Text
 from solver.grading import check as check_module
 from solver.grading.build import Context, read
 from solver.grading.check import check_answer, solved
@@ -14,7 +14,7 @@ from solver.grading.compare import compare
 from solver.grading.diagnose import as_sympy
 from solver.grading.worker import CheckerPool
 from solver.render.values import plain
-from solver.text import Text
+from solver.sheets import registry
 
 EXERCISES = registry.all_exercises()
 i, k, s = (sp.Symbol(n, integer=True, positive=True) for n in "iks")
@@ -201,8 +201,8 @@ def test_worker_bilingual_reasons():
 
 
 def test_a_general_formula_is_right_for_a_numeric_variant():
-    from solver import registry
     from solver.grading.check import check_answer
+    from solver.sheets import registry
 
     params = registry.get("td2.II.1").make_params(3)
     i, k, s, p, d = (params[n] for n in "iksp d".replace(" ", ""))
@@ -250,7 +250,7 @@ def test_keras_batch_dimension_none_is_ignored():
 
 def test_devoir_and_tp_cnn_variants_with_values_worked_out_here():
     """Seeded variants, answers computed here from the variant's parameters (not from the solver)."""
-    from solver import registry
+    from solver.sheets import registry
 
     q = registry.get("devoir.4.1").make_params(1)
     side = q["n"]

@@ -20,11 +20,11 @@ import pytest
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from solver import registry
+from solver.core.params import SYMBOLIC
 from solver.grading.check import check_answer, solved
 from solver.grading.diagnose import as_sympy
-from solver.params import SYMBOLIC
 from solver.render.values import plain
+from solver.sheets import registry
 
 SEEDS = range(10)
 STEP = 3  # seeds 0, 3, 6, 9 for the keys and mal-rules; 0, 2, 4, 6, 8 for the formulas

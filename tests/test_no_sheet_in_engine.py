@@ -8,7 +8,7 @@ import ast
 import pathlib
 import re
 
-from solver import registry
+from solver.sheets import registry
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from solver.sheets import build_latex
+from solver.sheets.documents import build_latex
 
 SHEET_IDS = ("td2", "devoir", "tp-cnn", "cours-intro", "cours-cnn")
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from solver import registry
 from solver.render import render
+from solver.sheets import registry
 
 IDS = [e.id for e in registry.all_exercises()]
 

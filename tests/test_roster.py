@@ -13,8 +13,8 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from solver import registry
-from solver.classlist import read_class_list
+from solver.grading.classlist import read_class_list
+from solver.sheets import registry
 
 ROSTER = "Nom;Prénom;E-mail;Groupe\nMartin;Alice;alice@ecole.fr;G1\nDurand;Bob;bob@ecole.fr;G2\n" \
          "Petit;Carol;carol@ecole.fr;G1\nRoux;Dave;dave@ecole.fr;G2\nLeroy;Nina;nina@ecole.fr;G1\n"

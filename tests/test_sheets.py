@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 import cli
-from solver import registry, sheets
+from solver.sheets import documents as sheets
+from solver.sheets import registry
 
 
 def run(*args):
@@ -97,7 +98,7 @@ def test_a_class_submission_is_graded_against_its_variant(tmp_path):
 
     import yaml
 
-    from solver import registry
+    from solver.sheets import registry
 
     roster = tmp_path / "class.csv"
     roster.write_text("Bob\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""td2.I.1–I.4 (quadratic loss, softmax, cross-entropy) and solver/activations.py.
+"""td2.I.1–I.4 (quadratic loss, softmax, cross-entropy) and solver/maths/activations.py.
 
 Expected values are written by hand here or computed with torch, never taken from the solver.
 """
@@ -10,10 +10,10 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from solver import registry
-from solver.activations import cross_entropy, derivative_from_output, log_softmax, softmax, softmax_jacobian
-from solver.errors import ParamError
-from solver.verify import verify_one
+from solver.core.errors import ParamError
+from solver.maths.activations import cross_entropy, derivative_from_output, log_softmax, softmax, softmax_jacobian
+from solver.sheets import registry
+from solver.verify.runner import verify_one
 
 IDS = ("td2.I.1", "td2.I.2", "td2.I.3", "td2.I.4")
 a_k, y_k, s_k, t_k = sp.symbols("a_k y_k s_k t_k")
@@ -181,7 +181,7 @@ def test_verify_passes(ex_id, seed):
     assert result.status == "pass", result.detail
 
 
-# --- solver/activations.py ------------------------------------------------------------------------
+# --- solver/maths/activations.py ------------------------------------------------------------------------
 
 def test_activation_helpers_numerically():
     a = [sp.Float(0.2), sp.Float(-1.0), sp.Float(1.5)]

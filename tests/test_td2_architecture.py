@@ -2,8 +2,8 @@
 
 import pytest
 
-from solver import registry
-from solver.crosscheck import Checks
+from solver.core.checks import Checks
+from solver.sheets import registry
 
 
 def solve(ex_id, seed=None, **overrides):

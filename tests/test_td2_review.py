@@ -4,9 +4,9 @@ import re
 
 import sympy as sp
 
-from solver import registry
 from solver.render.markdown import render_markdown_body
 from solver.render.text import render_text
+from solver.sheets import registry
 
 
 def solve(ex_id, seed=None, **overrides):

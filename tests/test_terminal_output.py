@@ -6,9 +6,9 @@ import re
 import pytest
 import sympy as sp
 
-from solver import registry
 from solver.render import render
 from solver.render.terminal import linear, readable, terminal_math
+from solver.sheets import registry
 
 SYMPY_SYNTAX = re.compile(r"KroneckerDelta|Sum\(|Product\(|Derivative\(|Eq\(|Piecewise\(|Matrix\(|\*\*|"
                           r"\blog\(|\b[A-Za-z]\w*\[[^\]:]*\]")

@@ -7,8 +7,8 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from solver import registry
-from solver.core import ModelAnswer
+from solver.core.exercise import ModelAnswer
+from solver.sheets import registry
 
 TEXT_IDS = [f"tp-cnn.{n}" for n in (2, 3, 4, 5, 12, 14, 16, 18, 20, 23, 24, 27, 30, 31, 33)]
 
@@ -86,7 +86,7 @@ def test_dropout_diagnoses_use_the_other_conventions():
 
 
 def test_dropout_rate_must_be_below_one():
-    from solver.errors import ParamError
+    from solver.core.errors import ParamError
 
     with pytest.raises(ParamError):
         registry.get("tp-cnn.32").make_params(overrides={"p": "1"})

@@ -1,4 +1,4 @@
-"""Seeded variants shared across exercise ids (`solver.core.Chain`).
+"""Seeded variants shared across exercise ids (`solver.core.exercise.Chain`).
 
 One seed gives one network, one data set, one set of weights to every question of a chain:
 the members' shared parameters are equal, statements and model answers quote them, and the
@@ -16,9 +16,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from solver import registry
-from solver.core import Chain
-from solver.errors import ParamError
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain
+from solver.sheets import registry
 
 SEEDS = range(10)
 
@@ -281,7 +281,7 @@ def test_devoir_5_questions_share_the_stack(seed):
 
 
 def test_chain_statements_need_neither_sympy_nor_torch():
-    code = ("import sys\nfrom solver import registry\n"
+    code = ("import sys\nfrom solver.sheets import registry\n"
             "for ex in registry.all_exercises():\n"
             "    if ex.chain is not None:\n"
             "        for seed in (None, 3):\n"

@@ -1,16 +1,16 @@
 """cours-cnn.mlp-params, rgb-mlp-params, conv1x1, vgg16, lenet5 — counting the parameters of worked examples.
 
-Every count comes from `solver.architecture.trace` and is explained by its `explain_params`; the
+Every count comes from `solver.maths.architecture.trace` and is explained by its `explain_params`; the
 checks count ``numel`` of the same torch modules (built on the meta device, no memory) and run a
 forward pass on meta tensors for the shapes.
 """
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 
 def _pick(*values):
@@ -25,7 +25,7 @@ def _rows(shape, layers, bias=True):
     """Traced rows by name; `bias=False` rebuilds every spec without bias (for the mal-rules)."""
     import dataclasses
 
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     if not bias:
         layers = [dataclasses.replace(l, bias=False) if hasattr(l, "bias") else l for l in layers]
@@ -59,7 +59,7 @@ MLP_PARTS = ("fc1", "fc2", "fc3")
 
 
 def _mlp_layers(v):
-    from solver.architecture import Flatten, Linear
+    from solver.maths.architecture import Flatten, Linear
 
     return [Flatten(name="flatten"), Linear(v["h1"], name="fc1"), Linear(v["h2"], name="fc2"),
             Linear(v["out"], name="fc3")]
@@ -83,7 +83,7 @@ def statement_mlp(q) -> Text:
 def solve_mlp(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _rows(_mlp_shape(q), _mlp_layers(q))
     steps = [_bias_remark()] + explain_shapes([rows["flatten"]]) + explain_params(list(rows.values()))
@@ -136,7 +136,7 @@ MLP = Exercise(
 # --- rgb-mlp-params ----------------------------------------------------------------------------------------
 
 def _rgb_layers(v):
-    from solver.architecture import Flatten, Linear
+    from solver.maths.architecture import Flatten, Linear
 
     return [Flatten(name="flatten"), Linear(v["h"], name="fc1")]
 
@@ -157,7 +157,7 @@ def statement_rgb(q) -> Text:
 def solve_rgb(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _rows(_rgb_shape(q), _rgb_layers(q))
     steps = [_bias_remark()] + explain_shapes([rows["flatten"]]) + explain_params([rows["fc1"]], total=False)
@@ -203,13 +203,13 @@ RGB = Exercise(
 # --- conv1x1 ----------------------------------------------------------------------------------------------
 
 def _direct_layers(v):
-    from solver.architecture import Conv
+    from solver.maths.architecture import Conv
 
     return [Conv(v["C"], v["k"], padding=v["k"] // 2, name="direct")]
 
 
 def _bottleneck_layers(v):
-    from solver.architecture import Conv
+    from solver.maths.architecture import Conv
 
     return [Conv(v["m"], 1, name="reduce"), Conv(v["m"], v["k"], padding=v["k"] // 2, name="conv"),
             Conv(v["C"], 1, name="expand")]
@@ -233,8 +233,8 @@ def statement_1x1(q) -> Text:
 def solve_1x1(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params
-    from solver.chain import Chain
+    from solver.derive.architecture_steps import explain_params
+    from solver.derive.chain import Chain
 
     direct = _rows(_shape_1x1(q), _direct_layers(q))
     neck = list(_rows(_shape_1x1(q), _bottleneck_layers(q)).values())
@@ -317,7 +317,7 @@ VGG_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M"
 
 
 def _vgg_layers(v):
-    from solver.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Flatten, Linear, Pool
 
     layers, block, n = [], 1, 1
     for item in VGG_CONFIG:
@@ -351,7 +351,7 @@ def statement_vgg(q) -> Text:
 def solve_vgg(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_receptive_fields, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_receptive_fields, explain_shapes
 
     rows = _rows(_vgg_shape(q), _vgg_layers(q))
     ordered = list(rows.values())
@@ -370,7 +370,7 @@ def _vgg_total_step(rows) -> Step:
     """The total in two stages (block by block, then with the dense layers), so that each line stays short."""
     import sympy as sp
 
-    from solver.chain import derive
+    from solver.derive.chain import derive
 
     def total(names_values, lhs):
         symbols = {sp.Symbol(f"P_{name}"): sp.Integer(int(value)) for name, value in names_values}
@@ -421,7 +421,7 @@ def check_vgg(q, sol, checks) -> None:
     import torch
     import torch.nn.functional as F
 
-    from solver.analyze import gradient_extent
+    from solver.analyze.analyze import gradient_extent
 
     meta = dict(device="meta")
     layers, c = [], q["c"]
@@ -510,7 +510,7 @@ LENET_PARTS = ("conv1", "conv3", "conv5", "fc6", "output")
 
 
 def _lenet_layers(v):
-    from solver.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Flatten, Linear, Pool
 
     k = v["k"]
     return [Conv(v["c1"], k, name="conv1"), Pool(2, kind="avg", name="pool2"), Conv(v["c3"], k, name="conv3"),
@@ -538,7 +538,7 @@ def statement_lenet(q) -> Text:
 def solve_lenet(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _rows(_lenet_shape(q), _lenet_layers(q))
     ordered = list(rows.values())

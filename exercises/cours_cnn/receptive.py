@@ -3,10 +3,10 @@ convolutions, and what stacking small kernels saves in parameters."""
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 
 def _pick(*values):
@@ -32,7 +32,7 @@ def _support_1d(depth: int, k: int, d: int = 1) -> int:
 # --- stacked-3x3 ------------------------------------------------------------------------------------
 
 def _stack_layers(q, kernel, count, name="conv"):
-    from solver.architecture import Conv
+    from solver.maths.architecture import Conv
 
     c = q.sym("C", integer=True, positive=True)
     return [Conv(c, kernel, padding=kernel // 2, name=f"{name}{n + 1}" if count > 1 else name)
@@ -55,7 +55,8 @@ def statement_stacked(q) -> Text:
 def solve_stacked(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_receptive_fields, trace
+    from solver.derive.architecture_steps import explain_params, explain_receptive_fields
+    from solver.maths.architecture import trace
 
     c = q.sym("C", integer=True, positive=True)
     rows = trace((c, 32, 32), _stack_layers(q, q["k"], q["L"]))
@@ -174,7 +175,7 @@ def statement_depth(q) -> Text:
 def solve_depth(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain, derive
+    from solver.derive.chain import Chain, derive
 
     L = q.sym("L", integer=True, positive=True)
     k = q.sym("k", integer=True, positive=True)
@@ -270,8 +271,8 @@ def statement_dilation(q) -> Text:
 def solve_dilation(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.layers import conv_output_size, effective_kernel
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_output_size, effective_kernel
 
     x = _dil_symbols()
     bind = {x[n]: q[n] for n in DIL if not q.is_symbolic(n)}

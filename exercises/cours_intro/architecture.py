@@ -1,15 +1,15 @@
 """cours-intro — parameter counts and layer sizes of the introduction lecture's worked examples.
 
-Networks are traced by `solver.architecture.trace` (channel-first like torch); the lecture writes
+Networks are traced by `solver.maths.architecture.trace` (channel-first like torch); the lecture writes
 image sizes height × width × channels (28×28×3), and the answers follow that order.
 """
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 from .conv_example import IMAGE, LECTURE_FILTER, LECTURE_IMAGE
 
@@ -36,7 +36,7 @@ def _hwc(shape):
 # --- cours-intro.mlp-params -------------------------------------------------------------------
 
 def _mlp_rows(q, bias=True):
-    from solver.architecture import Linear, trace
+    from solver.maths.architecture import Linear, trace
 
     return trace((q["inputs"],), [Linear(q["hidden"], bias, "H"), Linear(q["outputs"], bias, "O")])
 
@@ -52,7 +52,8 @@ def statement_mlp(q) -> Text:
 
 
 def solve_mlp(q) -> Solution:
-    from solver.architecture import explain_params, total_params
+    from solver.derive.architecture_steps import explain_params
+    from solver.maths.architecture import total_params
 
     rows = _mlp_rows(q)
     return Solution(q, tuple(explain_params(rows)), {"params": _int(total_params(rows))})
@@ -67,7 +68,7 @@ def check_mlp(q, sol, checks) -> None:
 
 def _mlp_wrong(kind):
     def wrong(q):
-        from solver.architecture import total_params
+        from solver.maths.architecture import total_params
 
         if kind == "missing-bias":
             return _int(total_params(_mlp_rows(q, bias=False)))
@@ -92,7 +93,7 @@ DIAGNOSES_MLP = (
 # --- cours-intro.image-mlp-params -------------------------------------------------------------
 
 def _image_rows(q, bias=True):
-    from solver.architecture import Flatten, Linear, trace
+    from solver.maths.architecture import Flatten, Linear, trace
 
     return trace((q["c"], q["h"], q["w"]), [Flatten(name="flatten"), Linear(q["hidden"], bias, "hidden")])
 
@@ -108,7 +109,7 @@ def statement_image(q) -> Text:
 
 
 def solve_image(q) -> Solution:
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     flatten, hidden = _image_rows(q)
     steps = (
@@ -164,7 +165,7 @@ LAYERS = ("layer1", "layer2", "layer3")
 
 
 def _sizes_net(q, padding=0, pool_stride=None, bias=True):
-    from solver.architecture import Activation, Conv, Pool
+    from solver.maths.architecture import Activation, Conv, Pool
 
     k = q["k"]
     return [Conv(q["f1"], k, padding=padding, bias=bias, name="layer1"), Activation("relu", "relu1"),
@@ -173,7 +174,7 @@ def _sizes_net(q, padding=0, pool_stride=None, bias=True):
 
 
 def _sizes_rows(q, **changes) -> dict:
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     return {r.name: r for r in trace((q["c"], q["n"], q["n"]), _sizes_net(q, **changes))}
 
@@ -192,7 +193,7 @@ def statement_sizes(q) -> Text:
 def solve_sizes(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _sizes_rows(q)
     traced = [rows[n] for n in LAYERS]
@@ -218,7 +219,7 @@ def solve_sizes(q) -> Solution:
 
 def follow_sizes(q, part: str, earlier):
     """A layer's size or parameters traced from the student's size of the layer before (H × W × C)."""
-    from solver.architecture import channels_first, trace_between
+    from solver.maths.architecture import channels_first, trace_between
 
     name, field = part.split(".")
     (source,) = earlier
@@ -237,7 +238,7 @@ def _follows_sizes(name: str, field: str) -> tuple[str, ...]:
 def check_sizes(q, sol, checks) -> None:
     import torch.nn as nn
 
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     k, m = q["k"], q["pool"]
     net = [nn.Conv2d(q["c"], q["f1"], k), nn.ReLU(), nn.Conv2d(q["f1"], q["f2"], k), nn.ReLU(), nn.MaxPool2d(m, m)]
@@ -341,8 +342,8 @@ def statement_padding(q) -> Text:
 def solve_padding(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_shapes
-    from solver.chain import derive
+    from solver.derive.architecture_steps import explain_shapes
+    from solver.derive.chain import derive
 
     n, p = sp.symbols("n p", integer=True)
     row = _padding_row(q, q["n"], q["p"])
@@ -362,7 +363,7 @@ def solve_padding(q) -> Solution:
 
 def _padding_row(q, side, padding):
     """The convolution of the example traced on a `side` × `side` image with this padding."""
-    from solver.architecture import Conv, trace
+    from solver.maths.architecture import Conv, trace
 
     return trace((1, side, side), [Conv(1, q["k"], q["s"], padding, name="conv")])[0]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from solver.core import Chain, Exercise, Part, Solution
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Exercise, Part, Solution
+from solver.core.params import Param
+from solver.core.text import Text
 
 LECTURE_IMAGE = ((146, 99, 147, 249, 176, 190), (212, 135, 152, 140, 50, 97),
                  (105, 127, 232, 179, 105, 31), (139, 54, 24, 149, 90, 241),
@@ -22,7 +22,7 @@ def _operands(q) -> dict:
 
 
 def statement(q) -> Text:
-    from solver.conv_steps import show_decimal, show_decimal_matrix
+    from solver.derive.conv_steps import show_decimal, show_decimal_matrix
 
     n, m = len(q["X"]), len(q["X"][0])
     W, b = show_decimal_matrix(q["W"]), show_decimal(q["b"])
@@ -36,7 +36,7 @@ def statement(q) -> Text:
 
 
 def solve(q) -> Solution:
-    from solver.conv_steps import Names, correlation_steps, decimal_matrix, true_convolution_remark
+    from solver.derive.conv_steps import Names, correlation_steps, decimal_matrix, true_convolution_remark
 
     o = _operands(q)
     names = Names(X="X", W="W", Y="Y", padded="X_{pad}")
@@ -74,8 +74,8 @@ def draw(rng, shared) -> dict:
 
 def check(q, sol, checks) -> None:
     """The answer (and the remark's flipped-kernel map) against torch's conv2d in float64."""
-    from solver.conv_steps import check_correlation, correlate_exact
-    from solver.convolution import flip
+    from solver.derive.conv_steps import check_correlation, correlate_exact
+    from solver.maths.convolution import flip
 
     o = _operands(q)
     want_shape = (o["X"].rows - o["W"].rows + 1, o["X"].cols - o["W"].cols + 1)
@@ -87,7 +87,7 @@ def check(q, sol, checks) -> None:
 
 
 def _diagnoses():
-    from solver.conv_steps import correlation_diagnoses
+    from solver.derive.conv_steps import correlation_diagnoses
 
     return correlation_diagnoses("Y", _operands)
 

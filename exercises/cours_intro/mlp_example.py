@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from solver.core import Chain, Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.written import decimal_string
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
+from solver.derive.written import decimal_string
 
 SHEET = "cours-intro"
 GRADIENT_IDS = ("wo1_1", "wo1_2", "bo1", "wh1_1", "wh1_2", "wh1_3", "bh1", "wh2_1", "wh2_2", "wh2_3", "bh2")
@@ -111,10 +111,10 @@ def _tex(pid: str) -> str:
 # ---- the exact computation ---------------------------------------------------------------------
 
 def _layers(q, zero_bias: bool = False):
-    """The hidden layer and the known output neuron as exact `solver.mlp.Layer`s."""
+    """The hidden layer and the known output neuron as exact `solver.derive.mlp.Layer`s."""
     import sympy as sp
 
-    from solver.mlp import Layer
+    from solver.derive.mlp import Layer
 
     def r(v):
         return sp.Integer(0) if zero_bias else sp.Rational(Fraction(v).numerator, Fraction(v).denominator)
@@ -135,7 +135,7 @@ def _input(q):
 
 def _run(q, derivative: bool = True):
     """Forward pass and backpropagation for the known output neuron (target 1)."""
-    from solver.mlp import backward, forward
+    from solver.derive.mlp import backward, forward
 
     layers = _layers(q)
     fw = forward(layers, _input(q))
@@ -167,7 +167,7 @@ def _exact_step(fw) -> Step:
 # ---- forward -------------------------------------------------------------------------------------
 
 def solve_forward(q) -> Solution:
-    from solver.mlp import forward, forward_steps, number
+    from solver.derive.mlp import forward, forward_steps, number
 
     layers = _layers(q)
     fw = forward(layers, _input(q))
@@ -178,7 +178,7 @@ def solve_forward(q) -> Solution:
 
 def follow_forward(q, part: str, earlier):
     """o1 from the student's hidden outputs h1, h2 (sigmoid outputs: strictly between 0 and 1)."""
-    from solver.mlp import forward, number
+    from solver.derive.mlp import forward, number
 
     h = (earlier["h1"], earlier["h2"])
     if part != "o1" or not all(0 < v < 1 for v in h):
@@ -188,7 +188,7 @@ def follow_forward(q, part: str, earlier):
 
 def _forward_values(q, zero_bias=False, hidden_linear=False):
     """(h1, h2, z_o1, o1) for a variant of the forward pass (the diagnoses' mistakes)."""
-    from solver.mlp import Layer, forward, number
+    from solver.derive.mlp import Layer, forward, number
 
     hidden, output = _layers(q, zero_bias)
     fw_h = forward((hidden,), _input(q))
@@ -226,7 +226,7 @@ FORWARD_DIAGNOSES = (
 def solve_loss(q) -> Solution:
     import sympy as sp
 
-    from solver.mlp import cross_entropy, forward, forward_steps, loss_step, number
+    from solver.derive.mlp import cross_entropy, forward, forward_steps, loss_step, number
 
     layers = _layers(q)
     fw = forward(layers, _input(q))
@@ -250,7 +250,7 @@ def solve_loss(q) -> Solution:
 
 
 def _o1(q):
-    from solver.mlp import forward
+    from solver.derive.mlp import forward
 
     return forward(_layers(q), _input(q)).a[-1][0]
 
@@ -259,7 +259,7 @@ def _log_wrong(base=None, sign=-1):
     def wrong(q):
         import sympy as sp
 
-        from solver.mlp import number
+        from solver.derive.mlp import number
 
         o1 = _o1(q)
         return number(sign * (sp.log(o1, base) if base else sp.log(o1)))
@@ -282,7 +282,7 @@ LOSS_DIAGNOSES = (
 # ---- backpropagation ---------------------------------------------------------------------------------
 
 def solve_backprop(q) -> Solution:
-    from solver.mlp import backward_steps, forward_steps, loss_step, number
+    from solver.derive.mlp import backward_steps, forward_steps, loss_step, number
 
     layers, fw, bw = _run(q)
     steps = [_o2_remark(), *forward_steps(layers, fw), loss_step(fw, TARGET),
@@ -302,7 +302,7 @@ def _follows_backprop(pid: str) -> tuple[str, ...]:
 
 def follow_backprop(q, part: str, earlier):
     """Backpropagation run again from the student's own δ (their ∂E/∂b)."""
-    from solver.mlp import backward, forward, number
+    from solver.derive.mlp import backward, forward, number
 
     layers = _layers(q)
     return number(backward(layers, forward(layers, _input(q)), TARGET[:1], given=earlier).grads[part])
@@ -310,7 +310,7 @@ def follow_backprop(q, part: str, earlier):
 
 def _grad_wrong(pid: str, sign: int = 1, derivative: bool = True, drop_input: bool = False):
     def wrong(q):
-        from solver.mlp import number
+        from solver.derive.mlp import number
 
         _, _, bw = _run(q, derivative=derivative)
         key = "b" + pid[1:].split("_")[0] if drop_input else pid
@@ -340,11 +340,11 @@ def _backprop_diagnoses():
 def _step(q, sign=-1, eta_factor=True):
     """The parameters after one step (exact), and the loss they give (sign=+1: ascent; no η: the full gradient).
 
-    The second forward pass runs on 40-digit Floats of the new parameters (see `solver.mlp.as_floats`).
+    The second forward pass runs on 40-digit Floats of the new parameters (see `solver.derive.mlp.as_floats`).
     """
     import sympy as sp
 
-    from solver.mlp import as_floats, cross_entropy, forward, parameters, sgd_step
+    from solver.derive.mlp import as_floats, cross_entropy, forward, parameters, sgd_step
 
     layers, fw, bw = _run(q)
     eta = sp.nsimplify(q["eta"]) if eta_factor else sp.Integer(1)
@@ -356,7 +356,7 @@ def _step(q, sign=-1, eta_factor=True):
 def solve_sgd(q) -> Solution:
     import sympy as sp
 
-    from solver.mlp import as_floats, backward_steps, cross_entropy, forward_steps, loss_step, number, sgd_steps
+    from solver.derive.mlp import as_floats, backward_steps, cross_entropy, forward_steps, loss_step, number, sgd_steps
 
     layers, fw, bw, new, fw_new, values, loss_after = _step(q)
     eta = sp.nsimplify(q["eta"])
@@ -383,7 +383,7 @@ def solve_sgd(q) -> Solution:
 
 def follow_sgd(q, part: str, earlier):
     """The loss after the step, from the student's own updated parameters."""
-    from solver.mlp import as_floats, cross_entropy, forward, number, with_parameters
+    from solver.derive.mlp import as_floats, cross_entropy, forward, number, with_parameters
 
     new = as_floats(with_parameters(_layers(q), earlier))
     return number(cross_entropy(forward(new, _input(q)).a[-1], TARGET[:1])) if part == "loss_after" else None
@@ -391,7 +391,7 @@ def follow_sgd(q, part: str, earlier):
 
 def _sgd_wrong(pid: str, **mistake):
     def wrong(q):
-        from solver.mlp import number
+        from solver.derive.mlp import number
 
         *_, values, loss_after = _step(q, **mistake)
         return number(loss_after if pid == "loss_after" else values[pid])

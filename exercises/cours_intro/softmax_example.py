@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 
 def _scores(q) -> tuple:
@@ -13,7 +13,7 @@ def _scores(q) -> tuple:
 
 
 def _fmt(v) -> str:
-    from solver.written import decimal_string
+    from solver.derive.written import decimal_string
 
     text = decimal_string(v)
     return text if text is not None else str(v)
@@ -43,7 +43,7 @@ def draw(rng) -> dict:
 def _exact(q):
     import sympy as sp
 
-    from solver.activations import softmax
+    from solver.maths.activations import softmax
 
     a = [sp.nsimplify(v) for v in _scores(q)]
     return a, softmax(a).T
@@ -52,8 +52,8 @@ def _exact(q):
 def solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
-    from solver.mlp import final, number
+    from solver.derive.chain import Chain
+    from solver.derive.mlp import final, number
 
     a, s = _exact(q)
     n = len(a)
@@ -85,7 +85,7 @@ def _wrong(kind: str):
     def wrong(q):
         import sympy as sp
 
-        from solver.mlp import number
+        from solver.derive.mlp import number
 
         a = [sp.nsimplify(v) for v in _scores(q)]
         if kind == "exp":

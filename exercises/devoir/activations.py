@@ -5,11 +5,11 @@ from __future__ import annotations
 from fractions import Fraction
 from functools import lru_cache
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.figures import Figure, illustrative
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
+from solver.sheets.figures import Figure, illustrative
 
 # ---------------------------------------------------------------------------------------------
 # devoir.1.1 — h(x) = x σ(βx) between the identity and ReLU
@@ -18,7 +18,7 @@ from solver.text import Text
 
 def _swish(x, beta):
     """h(x) = x σ(βx) as a SymPy expression."""
-    from solver.activations import sigmoid
+    from solver.maths.activations import sigmoid
 
     return x * sigmoid(beta * x)
 
@@ -28,7 +28,7 @@ def _sigmoid_limit(direction):
     """lim σ(t) as t → direction (±∞)."""
     import sympy as sp
 
-    from solver.activations import sigmoid
+    from solver.maths.activations import sigmoid
 
     t = sp.Symbol("t", real=True)
     return sp.limit(sigmoid(t), t, direction)
@@ -86,8 +86,8 @@ def swish_statement(q) -> Text:
 def swish_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.activations import relu
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
+    from solver.maths.activations import relu
 
     x, beta = sp.Symbol("x", real=True), sp.Symbol("beta", real=True)
     h = _swish(x, beta)
@@ -287,8 +287,8 @@ def kink_statement(q) -> Text:
 def kink_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.activations import relu
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
+    from solver.maths.activations import relu
 
     v = _kink_values(q)
     a, b, al, be = (v[n] for n in KINK_NAMES)
@@ -396,7 +396,7 @@ def _kink_wrong(sign=1, swap=False, shift=True):
     def wrong(q):
         import sympy as sp
 
-        from solver.activations import relu
+        from solver.maths.activations import relu
 
         v = _kink_values(q)
         a, b, al, be = (v[n] for n in KINK_NAMES)
@@ -515,7 +515,7 @@ def _unevaluated_ratio(top, bottom):
 def shift_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     x, i, j, d, c = _softmax_symbols()
     shifted, (top, bottom), result = _shifted_softmax(q)
@@ -644,7 +644,7 @@ def _stable_log_softmax():
 def logsm_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     x, i, j, d, m = _logsm_symbols()
     shifted, stable = _stable_log_softmax()

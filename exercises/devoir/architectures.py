@@ -1,6 +1,6 @@
 """devoir 3.2, 4.1, 4.2, 5.1–5.4 — sizes, parameter counts and receptive fields of small networks.
 
-Every network is a list of layer specifications traced by `solver.architecture.trace`
+Every network is a list of layer specifications traced by `solver.maths.architecture.trace`
 (channel-first shapes: (C, H, W)); the derivations are its `explain_*` steps. The homework
 gives no channel counts for question 4: they are kept as a symbol $C$ (they do not change
 any spatial size).
@@ -8,11 +8,11 @@ any spatial size).
 
 from __future__ import annotations
 
-from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.figures import Figure, receptive_field
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
+from solver.sheets.figures import Figure, receptive_field
 
 SHEET = "devoir"
 YES_NO = ("yes", "no")
@@ -72,13 +72,13 @@ def _bytes(n: int, lang: str) -> str:
 
 
 def _mlp_layers(q, bias=True):
-    from solver.architecture import Linear
+    from solver.maths.architecture import Linear
 
     return [Linear(q["h1"], bias, "fc1"), Linear(q["h2"], bias, "fc2"), Linear(q["classes"], bias, "fc3")]
 
 
 def _mlp_total(q, bias=True):
-    from solver.architecture import total_params, trace
+    from solver.maths.architecture import total_params, trace
 
     return total_params(trace((q["inputs"],), _mlp_layers(q, bias)))
 
@@ -98,7 +98,8 @@ def statement_3_2(q) -> Text:
 def solve_3_2(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, total_params, trace
+    from solver.derive.architecture_steps import explain_params
+    from solver.maths.architecture import total_params, trace
 
     rows = trace((q["inputs"],), _mlp_layers(q))
     total = _int(total_params(rows))
@@ -188,7 +189,7 @@ SIDES_4_1 = ("conv1", "conv2", "pool", "conv3")
 
 
 def _cnn_4_1(q, padding=0, pool_stride=None):
-    from solver.architecture import Activation, Conv, Pool
+    from solver.maths.architecture import Activation, Conv, Pool
 
     C, k = _channels(), q["k"]
     return [Conv(C, k, padding=padding, name="conv1"), Activation("relu", "relu1"),
@@ -197,7 +198,7 @@ def _cnn_4_1(q, padding=0, pool_stride=None):
 
 
 def _sides_4_1(q, **changes) -> dict:
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     rows = trace((_channels(), q["n"], q["n"]), _cnn_4_1(q, **changes))
     return {r.name: r.shape[1] for r in rows}
@@ -216,7 +217,8 @@ def statement_4_1(q) -> Text:
 
 
 def solve_4_1(q) -> Solution:
-    from solver.architecture import explain_shapes, trace
+    from solver.derive.architecture_steps import explain_shapes
+    from solver.maths.architecture import trace
 
     rows = trace((_channels(), q["n"], q["n"]), _cnn_4_1(q))
     k = q["k"]
@@ -243,7 +245,7 @@ def solve_4_1(q) -> Solution:
 
 def follow_4_1(q, part: str, earlier):
     """A layer's output side traced from the student's side of the layer before."""
-    from solver.architecture import trace_between
+    from solver.maths.architecture import trace_between
 
     (source,) = earlier
     side = int(earlier[source])
@@ -265,7 +267,7 @@ def draw_4_1(rng) -> dict:
 def check_4_1(q, sol, checks) -> None:
     import torch.nn as nn
 
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     k, m = q["k"], q["pool"]
     net = [nn.Conv2d(2, 2, k), nn.ReLU(), nn.Conv2d(2, 2, k), nn.MaxPool2d(m, m), nn.Conv2d(2, 2, k), nn.ReLU()]
@@ -313,7 +315,7 @@ def _diagnoses_4_1():
 # --- devoir.4.2: variable-size inputs with global average pooling ---------------------------
 
 def _gap_net(q):
-    from solver.architecture import Activation, Conv, Flatten, GlobalPool, Linear
+    from solver.maths.architecture import Activation, Conv, Flatten, GlobalPool, Linear
 
     C, k = _channels(), q["k"]
     return [Conv(C, k, name="conv1"), Activation("relu", "relu1"), Conv(C, k, name="conv2"),
@@ -344,7 +346,7 @@ def _analysis_4_2(q):
     """(traced rows on an n×n input, smallest n, parameters of an MLP's first layer on n×n)."""
     import sympy as sp
 
-    from solver.architecture import Flatten, Linear, trace
+    from solver.maths.architecture import Flatten, Linear, trace
 
     n, C = _side_symbol(), _channels()
     rows = {r.name: r for r in trace((C, n, n), _gap_net(q))}
@@ -356,7 +358,7 @@ def _analysis_4_2(q):
 def solve_4_2(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_receptive_fields, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_receptive_fields, explain_shapes
 
     rows, smallest, mlp = _analysis_4_2(q)
     n = _side_symbol()
@@ -456,7 +458,7 @@ STACK_CHANNELS = 16
 
 def _stack(q, layers=None, channels=STACK_CHANNELS):
     """`L` convolutions k×k, stride 1, padding p; `STACK_CHANNELS` intermediate channels, one output channel."""
-    from solver.architecture import Conv
+    from solver.maths.architecture import Conv
 
     L = q["L"] if layers is None else layers
     p = q["p"] if "p" in q else (q["k"] - 1) // 2
@@ -464,7 +466,7 @@ def _stack(q, layers=None, channels=STACK_CHANNELS):
 
 
 def _trace_stack(q, **kw):
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     side = q["n"] if "n" in q else q.get("m", 1)
     return trace((_channels(), side, side), _stack(q, **kw))
@@ -485,7 +487,7 @@ def statement_5_1(q) -> Text:
 def solve_5_1(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_shapes
+    from solver.derive.architecture_steps import explain_shapes
 
     rows = _trace_stack(q)
     out = _int(rows[-1].shape[1])
@@ -524,7 +526,7 @@ def draw_5_1(rng, shared) -> dict:
 def check_5_1(q, sol, checks) -> None:
     import torch.nn as nn
 
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     L, k, p = q["L"], q["k"], q["p"]
     net = [nn.Conv2d(3 if n == 0 else 4, 4 if n < L - 1 else 1, k, padding=p) for n in range(L)]
@@ -596,7 +598,7 @@ def statement_5_3(q) -> Text:
 def solve_5_3(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_receptive_fields
+    from solver.derive.architecture_steps import explain_receptive_fields
 
     rows = _trace_stack(q)
     steps = [Step(Text(
@@ -613,7 +615,7 @@ def solve_5_3(q) -> Solution:
 
 
 def _derive(lhs, general, bind):
-    from solver.chain import derive
+    from solver.derive.chain import derive
 
     return derive(lhs, general, bind)
 
@@ -640,7 +642,7 @@ def _torch_stack(L, k, channels=1, residual_at=None):
 
 def check_5_3(q, sol, checks) -> None:
     """Gradient support of the centre output pixel, on an input wide enough not to clip it."""
-    from solver.crosscheck import gradient_support, support_sides
+    from solver.core.checks import gradient_support, support_sides
 
     side = q["L"] * (q["k"] - 1) + 5  # the receptive field plus a margin: the window is not clipped
     mask = gradient_support(_torch_stack(q["L"], q["k"]), (1, side, side), (0, side // 2, side // 2))
@@ -685,8 +687,8 @@ def _analysis_5_4(q):
 def solve_5_4(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_receptive_fields
-    from solver.chain import Chain
+    from solver.derive.architecture_steps import explain_receptive_fields
+    from solver.derive.chain import Chain
 
     rows = _trace_stack(q)
     rf, radius, distance, skip = _analysis_5_4(q)
@@ -783,7 +785,7 @@ def _why_5_4(q, rf, radius, distance, reach) -> ModelAnswer:
 
 def check_5_4(q, sol, checks) -> None:
     """Does the corner output's gradient reach the opposite input corner, with and without a residual?"""
-    from solver.crosscheck import gradient_support
+    from solver.core.checks import gradient_support
 
     m, L, k = q["m"], q["L"], q["k"]
     plain = gradient_support(_torch_stack(L, k), (1, m, m), (0, 0, 0))

@@ -1,17 +1,17 @@
 """devoir.4.3 and devoir.4.4 — a convolution and a transposed convolution written as matrices.
 
-Both are built by `solver.convmatrix` from index arithmetic; the symbolic output maps come from
-`solver.convolution.correlate2d` and `solver.convmatrix.conv_transpose2d`, and the derivation
+Both are built by `solver.maths.convmatrix` from index arithmetic; the symbolic output maps come from
+`solver.maths.convolution.correlate2d` and `solver.maths.convmatrix.conv_transpose2d`, and the derivation
 checks that the matrix reproduces them. Entries are SymPy `Indexed` symbols: ``w[u, v]`` in
 plain text, ``w_{u,v}`` in LaTeX.
 """
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 SHOW = 16  # largest number of rows or columns of a matrix written out in a step
 
@@ -82,7 +82,7 @@ def _entry_formula(q, names, transposed: bool):
     """
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     w, _ = _symbols()
     sz = _sizes()
@@ -183,9 +183,9 @@ def conv_statement(q) -> Text:
 
 
 def conv_solve(q) -> Solution:
-    from solver.convmatrix import conv_matrix
-    from solver.convolution import correlate2d
-    from solver.layers import conv_output_size
+    from solver.maths.convmatrix import conv_matrix
+    from solver.maths.convolution import correlate2d
+    from solver.maths.layers import conv_output_size
 
     i, k, s, p, d = (q[n] for n in CONV)
     W, X = _kernel(k), _input(i)
@@ -202,7 +202,7 @@ def conv_solve(q) -> Solution:
 
 def _with_output(q, o):
     """The params with the output side added (for the entry-formula helper)."""
-    from solver.params import Params
+    from solver.core.params import Params
 
     return Params({**q.values, "_o": o}, q.seed)
 
@@ -237,9 +237,9 @@ def _tap_relation(d: int) -> str:
 def _conv_z_steps(q, X, W, Z, o):
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.convolution import pad
-    from solver.layers import conv_output_size
+    from solver.derive.chain import derive
+    from solver.maths.convolution import pad
+    from solver.maths.layers import conv_output_size
 
     i, k, s, p, d = (q[n] for n in CONV)
     w, x = _symbols()
@@ -284,8 +284,8 @@ def _conv_z_steps(q, X, W, Z, o):
 def _conv_a_steps(q, X, Z, A):
     import sympy as sp
 
-    from solver.chain import Chain
-    from solver.convmatrix import vec
+    from solver.derive.chain import Chain
+    from solver.maths.convmatrix import vec
 
     i, o = q["i"], q["_o"]
     vx = sp.Function("vec")(sp.Symbol("X"))
@@ -380,8 +380,8 @@ def conv_check(q, sol, checks) -> None:
 def _conv_wrong(kind):
     """A mal-rule for devoir.4.3: Z or A with the kernel flipped, no padding, stride 1…"""
     def wrong(q):
-        from solver.convmatrix import conv_matrix, to_column_major
-        from solver.convolution import correlate2d, flip
+        from solver.maths.convmatrix import conv_matrix, to_column_major
+        from solver.maths.convolution import correlate2d, flip
 
         i, k, s, p, d = (q[n] for n in CONV)
         W, X = _kernel(k), _input(i)
@@ -432,7 +432,7 @@ def tconv_statement(q) -> Text:
 
 
 def tconv_solve(q) -> Solution:
-    from solver.convmatrix import conv_transpose2d, conv_transpose_matrix
+    from solver.maths.convmatrix import conv_transpose2d, conv_transpose_matrix
 
     i, k, s, p, op, d = (q[n] for n in TCONV)
     W, X = _kernel(k), _input(i)
@@ -470,8 +470,8 @@ def _is_linear(M) -> bool:
 def _tconv_o_steps(q, O):
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.layers import conv_transpose_output_size
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_transpose_output_size
 
     i, k, s, p, op, d = (q[n] for n in TCONV)
     w, x = _symbols()
@@ -535,8 +535,8 @@ def _linear_step(linear: bool) -> Step:
 def _tconv_a_steps(q, A, W):
     import sympy as sp
 
-    from solver.chain import Chain
-    from solver.convmatrix import conv_matrix
+    from solver.derive.chain import Chain
+    from solver.maths.convmatrix import conv_matrix
 
     i, o = q["i"], q["_o"]
     s, p, d = q["s"], q["p"], q["d"]
@@ -594,7 +594,7 @@ def _tconv_a_steps(q, A, W):
 
 
 def tconv_validate(values) -> None:
-    from solver.layers import conv_transpose_output_size
+    from solver.maths.layers import conv_transpose_output_size
 
     i, k, s, p, op, d = (values[n] for n in TCONV)
     if op >= s and op >= d:
@@ -650,8 +650,8 @@ def tconv_check(q, sol, checks) -> None:
 def _tconv_wrong(kind):
     """A mal-rule for devoir.4.4."""
     def wrong(q):
-        from solver.convmatrix import conv_transpose2d, conv_transpose_matrix, to_column_major
-        from solver.convolution import correlate2d, flip, pad
+        from solver.maths.convmatrix import conv_transpose2d, conv_transpose_matrix, to_column_major
+        from solver.maths.convolution import correlate2d, flip, pad
 
         i, k, s, p, op, d = (q[n] for n in TCONV)
         W, X = _kernel(k), _input(i)

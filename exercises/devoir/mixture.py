@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 
 def _symbols():
@@ -55,8 +55,8 @@ def statement(q) -> Text:
 def solve(q) -> Solution:
     import sympy as sp
 
-    from solver.activations import sigmoid
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
+    from solver.maths.activations import sigmoid
 
     s = _symbols()
     K, d = _sizes(q)
@@ -165,7 +165,7 @@ def _wrong(kind):
     def wrong(q):
         import sympy as sp
 
-        from solver.activations import sigmoid
+        from solver.maths.activations import sigmoid
 
         s = _symbols()
         K, d = _sizes(q)

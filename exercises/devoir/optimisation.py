@@ -8,9 +8,9 @@ derivations show the matrix form with SymPy matrix symbols.
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.figures import Figure
-from solver.text import Text
+from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.text import Text
+from solver.sheets.figures import Figure
 
 
 def _scalars():
@@ -78,7 +78,7 @@ def newton_statement(q) -> Text:
 def newton_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     n = sp.Symbol("n", integer=True, positive=True)
     U, W = sp.MatrixSymbol("u", n, 1), sp.MatrixSymbol("w", n, 1)
@@ -141,7 +141,7 @@ def newton_solve(q) -> Solution:
 
 def _written(text, tex):
     """A name printed as `tex` in LaTeX and `text` elsewhere (e.g. ∇m(u), w^(t+1))."""
-    from solver.written import Written
+    from solver.derive.written import Written
 
     return Written(text, tex)
 
@@ -344,7 +344,7 @@ def order_statement(q) -> Text:
 def order_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     s, g = _scalars(), _grad_function()
     w, v, r = s["w"], s["v"], s["r"]
@@ -464,7 +464,7 @@ def rop_statement(q) -> Text:
 def rop_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     r, c = sp.Symbol("r", real=True), sp.Symbol("c", real=True)
     phi, psi = sp.Function("a")(r), sp.Function("b")(r)
@@ -582,7 +582,7 @@ def _exact_hv():
 def exact_solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     s, g = _scalars(), _grad_function()
     w, v, r = s["w"], s["v"], s["r"]

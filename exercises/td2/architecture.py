@@ -2,18 +2,18 @@
 
 The network (conv1 stride 2 'same', conv2, pool1, conv3, pool2, conv4, flatten, fc1, dropout,
 fc2 + softmax) is kept; its sizes are parameters. Everything is traced by
-`solver.architecture.trace` and explained by its `explain_*` helpers. The sheet's
+`solver.maths.architecture.trace` and explained by its `explain_*` helpers. The sheet's
 ``padding='same'`` with ``stride=2`` is read as the sheet defines it (output = ⌈input/stride⌉,
 TensorFlow's rule) and cross-checked in torch with the equivalent explicit padding.
 """
 
 from __future__ import annotations
 
-from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.figures import Figure, receptive_field
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
+from solver.sheets.figures import Figure, receptive_field
 
 CONVS = ("conv1", "conv2", "conv3", "conv4")
 RF_PARTS = ("conv1", "conv2", "pool1", "conv3", "pool2", "conv4")
@@ -130,7 +130,7 @@ def validate(values) -> None:
 
 def layers(q, *, same=True, stride1=None, bias=True):
     """The CustomModel as layer specifications (a wrong reading can be asked for, for mal-rules)."""
-    from solver.architecture import Conv, Dropout, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Dropout, Flatten, Linear, Pool
 
     pad = "same" if same else "valid"
     s1 = q["s1"] if stride1 is None else stride1
@@ -149,7 +149,7 @@ def layers(q, *, same=True, stride1=None, bias=True):
 
 
 def _rows(q, n=None, **wrong):
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     side = n if n is not None else _value(q, "n", _rf_side(q))
     return {r.name: r for r in trace((_value(q, "c", 1), side, side), layers(q, **wrong))}
@@ -218,7 +218,7 @@ def statement_rf(q) -> Text:
 
 
 def solve_rf(q) -> Solution:
-    from solver.architecture import explain_receptive_fields
+    from solver.derive.architecture_steps import explain_receptive_fields
 
     rows = _rows(q)
     chosen = [rows[name] for name in RF_PARTS]
@@ -246,8 +246,8 @@ def check_rf(q, sol, checks) -> None:
     """Gradient support of one unit per layer in a one-channel twin (explicit pads, average pools)."""
     import torch
 
-    from solver.analyze import gradient_extent
-    from solver.architecture import unit_windows
+    from solver.analyze.analyze import gradient_extent
+    from solver.maths.architecture import unit_windows
 
     _check_torch_rejects(q, checks)
     n = _rf_side(q)
@@ -269,7 +269,7 @@ def _twin(rows):
     import torch
     import torch.nn.functional as F
 
-    from solver.architecture import Conv, Pool
+    from solver.maths.architecture import Conv, Pool
 
     def run(x):
         for row in rows:
@@ -304,7 +304,7 @@ def _wrong_rf(mode):
     def wrong(q, part):
         import sympy as sp
 
-        from solver.architecture import Pool
+        from solver.maths.architecture import Pool
 
         rf, jump, rfs = 1, 1, {}
         for layer in layers(q)[:6]:
@@ -358,7 +358,7 @@ def statement_shapes(q) -> Text:
 def solve_shapes(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_shapes
+    from solver.derive.architecture_steps import explain_shapes
 
     rows = _rows(q)
     steps = [Step(Text(
@@ -376,7 +376,7 @@ def follow_shapes(q, part: str, earlier):
     """A layer's output shape traced from the student's shape of the layer before."""
     import sympy as sp
 
-    from solver.architecture import trace_between
+    from solver.maths.architecture import trace_between
 
     (source,) = earlier
     return sp.Tuple(*trace_between(layers(q), source, part, tuple(int(v) for v in earlier[source])).shape)
@@ -468,7 +468,7 @@ def statement_params(q) -> Text:
 def solve_params(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _rows(q)
     steps = [Step(Text(
@@ -512,10 +512,9 @@ def follow_params(q, part: str, earlier):
 
 def check_params(q, sol, checks) -> None:
     """Count `numel` of torch modules (meta device); fc1's input from a real forward pass."""
+    import sympy as sp
     import torch
     import torch.nn.functional as F
-
-    import sympy as sp
 
     f = [q[name] for name in WIDTHS]
     k = [q[name] for name in ("k1", "k2", "k3", "k4")]
@@ -561,7 +560,7 @@ def _channels_ignored(q, part):
         return None
     import sympy as sp
 
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     rows = {r.name: r for r in trace((1, q["n"], q["n"]), layers(q))}
     good = _rows(q)
@@ -650,7 +649,7 @@ def statement_why(q) -> Text:
 
 def _compare(q):
     """The two inputs traced: rows of each, by layer name."""
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     return ({r.name: r for r in trace((q["c_a"], q["n_a"], q["n_a"]), layers(q))},
             {r.name: r for r in trace((q["c_b"], q["n_b"], q["n_b"]), layers(q))})
@@ -724,7 +723,7 @@ def statement_reduce(q) -> Text:
 
 
 def solve_reduce(q) -> Solution:
-    from solver.architecture import Flatten, GlobalPool, Linear, trace
+    from solver.maths.architecture import Flatten, GlobalPool, Linear, trace
 
     base = {r.name: r for r in trace((q["c"], q["n"], q["n"]), layers(q))}
     gap = trace(base["conv4"].shape, [GlobalPool(name="gap"), Flatten(name="flat"), Linear(q["h"], name="fc1")])

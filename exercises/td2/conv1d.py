@@ -3,22 +3,22 @@
 The sheet writes a sequence as a matrix T×d (T time steps, d values per step) and calls the
 output of a Conv1D "a sequence of vectors": shapes here are given in that order,
 (length, channels). torch's `Conv1d` works on (channels, length): the traced rows
-(`solver.architecture.trace`, channel-first) are turned round before being shown.
+(`solver.maths.architecture.trace`, channel-first) are turned round before being shown.
 """
 
 from __future__ import annotations
 
-from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 SHEET = "td2"
 
 
 def _conv_layers(q, bias=True, stride=None):
     """The two Conv1D layers of the sheet (optionally changed, for mal-rules)."""
-    from solver.architecture import Conv
+    from solver.maths.architecture import Conv
 
     s = q["s"] if stride is None else stride
     return [Conv(q["f"], q["K"], s, 0, bias=bias, dims=1, name=f"conv{n}") for n in (1, 2)]
@@ -26,7 +26,7 @@ def _conv_layers(q, bias=True, stride=None):
 
 def _network(q, bias=True, stride=None, dense=True):
     """conv1 → conv2 → flatten (→ dense) as layer specifications."""
-    from solver.architecture import Flatten, Linear
+    from solver.maths.architecture import Flatten, Linear
 
     layers = _conv_layers(q, bias, stride) + [Flatten(name="flatten")]
     if dense:
@@ -36,7 +36,7 @@ def _network(q, bias=True, stride=None, dense=True):
 
 def _rows(q, bias=True, stride=None, dense=True):
     """Trace conv1 → conv2 → flatten (→ dense) from the input (d, T), channel-first."""
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     return {r.name: r for r in trace((q["d"], q["T"]), _network(q, bias, stride, dense))}
 
@@ -45,7 +45,7 @@ def follow_1(q, part: str, earlier):
     """A part traced from the student's shape (length, channels) of the layer before."""
     import sympy as sp
 
-    from solver.architecture import trace_between
+    from solver.maths.architecture import trace_between
 
     name, field = part.split(".")
     (source,) = earlier
@@ -100,7 +100,7 @@ def statement_2(q) -> Text:
 def _conv_steps(rows) -> list:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     traced = [rows[n] for n in ("conv1", "conv2", "flatten")]
     in_sheet_order = tuple(sp.Eq(sp.Symbol(f"shape_{r.name}"), _seq(r.shape)) for r in traced)
@@ -142,7 +142,7 @@ def solve_1(q) -> Solution:
 def solve_2(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes
+    from solver.derive.architecture_steps import explain_params, explain_shapes
 
     rows = _rows(q)
     steps = (
@@ -186,7 +186,7 @@ def _torch_net(q):
 
 def check_1(q, sol, checks) -> None:
     """Shapes of a real forward pass on zeros (channel-first, turned round) and numel of parameters."""
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     out = torch_layer_outputs(_torch_net(q)[:3], (q["d"], q["T"]))
     for (shape, numel), name in zip(out, ("conv1", "conv2", "flatten")):
@@ -196,7 +196,7 @@ def check_1(q, sol, checks) -> None:
 
 
 def check_2(q, sol, checks) -> None:
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     out = torch_layer_outputs(_torch_net(q), (q["d"], q["T"]))
     checks.equal("dense.shape", out[-1][0], (q["h"],))

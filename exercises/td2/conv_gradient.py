@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 NAMES = ("d", "k", "s")
 # (d, k, s) checked against torch when some parameter is left symbolic
@@ -55,7 +55,7 @@ def _collapse(expr):
 def formulas(q) -> dict:
     """∂Y_ij/∂W_uv for the three readings of "Y = W * X", with k replaced by its value if given.
 
-    >>> from solver.params import Params
+    >>> from solver.core.params import Params
     >>> f = formulas(Params({"d": SYMBOLIC, "k": 3, "s": 1}))
     >>> f["correlation"], f["convolution"], f["full"]
     (X[i + u, j + v], X[i - u + 2, j - v + 2], X[i - u, j - v])
@@ -119,8 +119,8 @@ def solve(q) -> Solution:
 def _definition_step(q, x, body) -> Step:
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.layers import conv_output_size
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_output_size
 
     d, k, s = (x[n] for n in NAMES)
     bind = {x[n]: q[n] for n in NAMES if not q.is_symbolic(n)}
@@ -153,8 +153,8 @@ def _convolution_remark(q, lhs, found) -> Step:
 def _loss_step(q, x, dydw) -> Step:
     import sympy as sp
 
-    from solver.chain import Chain
-    from solver.written import Written
+    from solver.derive.chain import Chain
+    from solver.derive.written import Written
 
     i, j = x["i"], x["j"]
     G = sp.IndexedBase("G")

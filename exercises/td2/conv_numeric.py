@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from solver.core import Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.figures import Figure
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
+from solver.sheets.figures import Figure
 
 SHEET_M = ((1, 4, 2, 3, 2), (1, 2, 4, 1, 6), (2, 2, 4, 0, 1), (2, 5, 1, 3, 4), (3, 5, 4, 1, 0))
 SHEET_K = ((2, 0, 2), (3, 5, 1), (0, 1, 4))
 
 
 def _names():
-    from solver.conv_steps import Names
+    from solver.derive.conv_steps import Names
 
     return Names(X="M", W="K", Y="Y", padded="M_{pad}")
 
@@ -35,7 +35,7 @@ def statement(q) -> Text:
 
 
 def solve(q) -> Solution:
-    from solver.conv_steps import correlation_steps, decimal_matrix, true_convolution_remark
+    from solver.derive.conv_steps import correlation_steps, decimal_matrix, true_convolution_remark
 
     o = _operands(q)
     k = o["W"].rows
@@ -53,7 +53,7 @@ def solve(q) -> Solution:
 def _half_padding_step(k: int) -> Step:
     import sympy as sp
 
-    from solver.chain import derive
+    from solver.derive.chain import derive
 
     ks = sp.Symbol("k", integer=True, positive=True)
     return Step(Text(
@@ -84,8 +84,8 @@ def draw(rng) -> dict:
 
 def check(q, sol, checks) -> None:
     """The answer and the remark's flipped-kernel map against torch's conv2d (float64)."""
-    from solver.conv_steps import check_correlation
-    from solver.convolution import convolve2d
+    from solver.derive.conv_steps import check_correlation
+    from solver.maths.convolution import convolve2d
 
     o = _operands(q)
     n_rows, n_cols = o["X"].shape
@@ -101,7 +101,7 @@ def _diagnoses():
     """The usual mal-rules; the flipped kernel is a legitimate reading of this sheet, said so kindly."""
     from dataclasses import replace
 
-    from solver.conv_steps import correlation_diagnoses
+    from solver.derive.conv_steps import correlation_diagnoses
 
     fair = Text("C'est la convolution au sens mathématique (noyau retourné de 180°) : une lecture possible "
                 "de l'énoncé, qui ne précise pas la convention. La correction suit celle des couches (torch, "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 NAMES = ("i", "k", "s", "p", "d")
 
@@ -44,8 +44,8 @@ def statement(q) -> Text:
 def solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.layers import conv_output_size, effective_kernel
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_output_size, effective_kernel
 
     x = _symbols()
     i, k, s, p, d = (x[n] for n in NAMES)

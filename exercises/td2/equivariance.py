@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core import Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 STRIDE = 2  # stride (and pooling size) of the counter-example
 
@@ -38,7 +38,7 @@ def correlation_sum(image, i, j, x: dict, k=None, flip: bool = False):
 
 
 def _note(latex: str, plain: str):
-    from solver.written import Written
+    from solver.derive.written import Written
 
     return Written(plain, latex)
 
@@ -122,7 +122,7 @@ def solve(q) -> Solution:
 
 
 def _chain(*terms):
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     return Chain(*terms)
 

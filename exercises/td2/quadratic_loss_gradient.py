@@ -7,9 +7,9 @@ ReLU where a_k > 0). The activation is a `choice` parameter; its default keeps g
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
-from solver.params import Param
-from solver.text import Text
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.text import Text
 
 GENERAL = "g"
 CHOICES = (GENERAL, "identity", "relu", "sigmoid", "tanh")
@@ -35,7 +35,7 @@ def _activation(name: str, x):
     """g(x) for a concrete activation; ReLU as a Piecewise so that its derivative is explicit."""
     import sympy as sp
 
-    from solver.activations import activation
+    from solver.maths.activations import activation
 
     g = activation(name, x)
     return g.rewrite(sp.Piecewise) if name == "relu" else g
@@ -79,7 +79,7 @@ def statement(q) -> Text:
 def solve(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     a, y, s, g = _symbols()
     l, K = sp.symbols("l K", integer=True, positive=True)
@@ -112,7 +112,7 @@ def solve(q) -> Solution:
 def _concrete_steps(q, answer):
     import sympy as sp
 
-    from solver.activations import derivative_from_output
+    from solver.maths.activations import derivative_from_output
 
     a, y, s, g = _symbols()
     name = q["g"]
@@ -142,7 +142,7 @@ def _derivative_table():
     """g' of the usual activations, written with the output s (ReLU: with a)."""
     import sympy as sp
 
-    from solver.activations import derivative_from_output
+    from solver.maths.activations import derivative_from_output
 
     a, _, s, _ = _symbols()
     lines = tuple(sp.Eq(sp.Symbol(f"g'_{{{n}}}"), derivative_from_output(n, s)) for n in ("identity", "sigmoid",
@@ -217,7 +217,7 @@ def check(q, sol, checks) -> None:
     import sympy as sp
     import torch
 
-    from solver.activations import ACTIVATIONS
+    from solver.maths.activations import ACTIVATIONS
 
     a, y, _, g = _symbols()
     x = sp.Symbol("x")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 MAX_K = 12
 
@@ -102,7 +102,7 @@ def _statement_jacobian(q) -> Text:
 def _solve_jacobian(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     (i, j, _, _, K), (a, s, _) = _indices()
     C, A = sp.Symbol("C"), sp.IndexedBase("A")
@@ -148,7 +148,7 @@ def _solve_jacobian(q) -> Solution:
 def _jacobian_remarks(entry):
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     (i, j, _, _, K), (_, s, _) = _indices()
     row = sp.Sum(entry, (j, 1, K))
@@ -174,7 +174,7 @@ def _check_jacobian(q, sol, checks) -> None:
     import torch
     from torch.autograd.functional import jacobian
 
-    from solver.crosscheck import to_float_array
+    from solver.core.checks import to_float_array
 
     gen = torch.Generator().manual_seed(2000 + (q.seed or 0))
     sizes = range(2, 11) if q.is_symbolic("K") else (q["K"],)
@@ -272,7 +272,7 @@ def ce_gradients():
 def _solve_ce(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     (_, _, k, _, K), (a, s, t) = _indices()
     C, dC_ds, chain, summed, dC_da = ce_gradients()
@@ -306,7 +306,7 @@ def _vector_steps(q, dC_ds, dC_da):
     """With K and y given: both gradients as vectors, t = e_y."""
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     if q.is_symbolic("K") or q.is_symbolic("y"):
         return []
@@ -329,7 +329,7 @@ def _vector_steps(q, dC_ds, dC_da):
 def _likelihood_step():
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     n, N, k, K = sp.symbols("n N k K", integer=True, positive=True)
     t, s, y, x = sp.IndexedBase("t"), sp.IndexedBase("s"), sp.IndexedBase("y"), sp.IndexedBase("x")
@@ -485,7 +485,7 @@ def _statement_why(q) -> Text:
 def _solve_why(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
+    from solver.derive.chain import Chain
 
     (_, j, k, l, K), (a, s, _) = _indices()
     c = sp.Symbol("c")

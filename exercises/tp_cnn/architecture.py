@@ -1,7 +1,7 @@
 """tp-cnn 1, 6–11 — output sizes, weights and receptive fields of the practical's networks.
 
 The practical writes sizes as x × y × z (width, height, depth: channels last, e.g. CIFAR-10's
-32×32×3); answers follow that order. The networks are traced by `solver.architecture.trace`,
+32×32×3); answers follow that order. The networks are traced by `solver.maths.architecture.trace`,
 which works channel-first like torch ((C, H, W)); the derivations say so and end with the
 shapes in the practical's order. "Poids à apprendre" is read as *learned parameters*, biases
 included (question 10's counts only make sense that way); the grader may meet the
@@ -10,10 +10,10 @@ weights-only count as the `missing-bias` mistake.
 
 from __future__ import annotations
 
-from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.errors import ParamError
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.errors import ParamError
+from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 SHEET = "tp-cnn"
 
@@ -86,7 +86,7 @@ def _values_1(q):
 
 
 def _trace_1(q, bias=True):
-    from solver.architecture import Conv, Flatten, Linear, trace
+    from solver.maths.architecture import Conv, Flatten, Linear, trace
 
     v = _values_1(q)
     conv = trace((v["z"], v["x"], v["y"]), [Conv(1, v["k"], v["s"], v["p"], bias=bias, name="conv")])[0]
@@ -112,8 +112,8 @@ def statement_1(q) -> Text:
 def solve_1(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain, derive
-    from solver.layers import conv_output_size, conv_params, linear_params
+    from solver.derive.chain import Chain, derive
+    from solver.maths.layers import conv_output_size, conv_params, linear_params
 
     x = _symbols_1()
     bind = {x[n]: q[n] for n in NAMES_1 if not q.is_symbolic(n)}
@@ -180,7 +180,7 @@ def check_1(q, sol, checks) -> None:
     """Shape of torch's conv2d with one filter, numel of Conv2d(z, 1, k) and of the equivalent Linear."""
     import torch.nn as nn
 
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     if any(q.is_symbolic(n) for n in NAMES_1):
         cases = [(x, y, z, k, p, s) for x, y in ((5, 5), (7, 4), (9, 12)) for z in (1, 3) for k in (1, 2, 3)
@@ -258,7 +258,7 @@ VGG16_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "
 
 def _vgg16(k=3, fully_convolutional=True, classes=1000):
     """VGG16's layer specs; fc6–fc8 as 7×7, 1×1, 1×1 convolutions when `fully_convolutional`."""
-    from solver.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Flatten, Linear, Pool
 
     layers, block, index = [], 1, 1
     for v in VGG16_CONFIG:
@@ -300,7 +300,8 @@ def statement_6(q) -> Text:
 def solve_6(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_shapes, trace
+    from solver.derive.architecture_steps import explain_shapes
+    from solver.maths.architecture import trace
 
     n, k = q["n"], q["k"]
     rows = trace((3, n, n), _vgg16(k))
@@ -365,7 +366,7 @@ def check_6(q, sol, checks) -> None:
     without the cost of computing 15 GFLOPs."""
     import torch.nn as nn
 
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     layers, c = [], 3
     for v in VGG16_CONFIG:
@@ -384,7 +385,7 @@ def _wrong_6(kind):
     def wrong(q):
         import sympy as sp
 
-        from solver.architecture import trace
+        from solver.maths.architecture import trace
 
         if kind == "same-as-224":
             return _hwc(trace((3, 224, 224), _vgg16(q["k"]))[-1].shape)
@@ -419,7 +420,8 @@ def statement_7(q) -> Text:
 def solve_7(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import Conv, explain_receptive_fields, trace
+    from solver.derive.architecture_steps import explain_receptive_fields
+    from solver.maths.architecture import Conv, trace
 
     rows = trace((3, 224, 224), _vgg16(q["k"], fully_convolutional=False))
     convs = [r for r in rows if isinstance(r.layer, Conv)]
@@ -472,7 +474,7 @@ def check_7(q, sol, checks) -> None:
     """Gradient support of a centre unit after one and after two convolutions."""
     import torch.nn as nn
 
-    from solver.crosscheck import gradient_support, support_sides
+    from solver.core.checks import gradient_support, support_sides
 
     k = q["k"]
     side = 4 * k + 5
@@ -516,8 +518,8 @@ def statement_8(q) -> Text:
 def solve_8(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import derive
-    from solver.layers import conv_output_size
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_output_size
 
     i, k, s = sp.symbols("i k s", integer=True, positive=True)
     p = sp.Symbol("p", integer=True, nonnegative=True)
@@ -603,7 +605,7 @@ def statement_9(q) -> Text:
 def solve_9(q) -> Solution:
     import sympy as sp
 
-    from solver.layers import conv_output_size
+    from solver.maths.layers import conv_output_size
 
     f = q["f"]
     i, m, s = sp.symbols("i m s", integer=True, positive=True)
@@ -681,7 +683,7 @@ LAYERS_10 = ("conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "fc4", "fc5")
 
 
 def _net_10(q, padding=None, bias=True, pool_stride=None):
-    from solver.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Flatten, Linear, Pool
 
     k = q["k"]
     pad = (k - 1) // 2 if padding is None else padding
@@ -692,7 +694,7 @@ def _net_10(q, padding=None, bias=True, pool_stride=None):
 
 
 def _rows_10(q, **changes) -> dict:
-    from solver.architecture import trace
+    from solver.maths.architecture import trace
 
     return {r.name: r for r in trace((q["c"], q["n"], q["n"]), _net_10(q, **changes))}
 
@@ -713,7 +715,7 @@ def _follows_10(name: str, field: str) -> tuple[str, ...]:
 
 def follow_10(q, part: str, earlier) -> object:
     """A part of tp-cnn.10 traced from the student's shape of the layer before (written x × y × z)."""
-    from solver.architecture import channels_first, trace_between
+    from solver.maths.architecture import channels_first, trace_between
 
     name = part.split(".")[0]
     (source,) = earlier
@@ -745,7 +747,8 @@ def statement_10(q) -> Text:
 def solve_10(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, explain_shapes, total_params
+    from solver.derive.architecture_steps import explain_params, explain_shapes
+    from solver.maths.architecture import total_params
 
     rows = _rows_10(q)
     traced = list(rows.values())
@@ -786,7 +789,7 @@ def _torch_10(q):
 
 def _torch_rows_10(q) -> dict:
     """Layer name → (output shape channel-first, numel) from a real forward pass on zeros."""
-    from solver.crosscheck import torch_layer_outputs
+    from solver.core.checks import torch_layer_outputs
 
     outs = torch_layer_outputs(_torch_10(q), (q["c"], q["n"], q["n"]))
     keep = {0: "conv1", 2: "pool1", 3: "conv2", 5: "pool2", 6: "conv3", 8: "pool3", 10: "fc4", 12: "fc5"}
@@ -960,7 +963,8 @@ def _comparison_11(ratio) -> Text:
 def solve_11(q) -> Solution:
     import sympy as sp
 
-    from solver.architecture import explain_params, total_params
+    from solver.derive.architecture_steps import explain_params
+    from solver.maths.architecture import total_params
 
     rows = list(_rows_10(q).values())
     total = _int(total_params(rows))
@@ -1006,7 +1010,7 @@ def check_11(q, sol, checks) -> None:
 
 def _total_wrong(**changes):
     def wrong(q):
-        from solver.architecture import total_params
+        from solver.maths.architecture import total_params
 
         try:
             rows = _rows_10(q, **changes)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Callable, Union
 
-from solver.core import Chain, Exercise, ModelAnswer, Part, Solution, Step
-from solver.params import Param, Params
-from solver.text import Text
+from solver.core.exercise import Chain, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import Param, Params
+from solver.core.text import Text
 
 from .architecture import NETWORK, _params_10
 
@@ -55,7 +55,7 @@ def _cnn_counts(q) -> dict:
 
 def _bow_counts(words: int = 1000, descriptor: int = 128, classes: int = 10) -> dict:
     """A visual dictionary of `words` SIFT centres and one linear SVM (w, b) per class."""
-    from solver.layers import linear_params
+    from solver.maths.layers import linear_params
 
     return {"dictionary": words * descriptor, "svm": linear_params(words, classes)}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
-from solver.params import SYMBOLIC, Param
-from solver.text import Text
+from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.params import SYMBOLIC, Param
+from solver.core.text import Text
 
 from .architecture import NETWORK, decimal
 
@@ -25,8 +25,8 @@ def statement_17(q) -> Text:
 def solve_17(q) -> Solution:
     import sympy as sp
 
-    from solver.chain import Chain
-    from solver.mlp import final, number
+    from solver.derive.chain import Chain
+    from solver.derive.mlp import final, number
 
     C = sp.Symbol("C", integer=True, positive=True)
     a, j = sp.Symbol("a", real=True), sp.Symbol("j", integer=True)
@@ -83,7 +83,7 @@ def _ln_wrong(kind: str):
     def wrong(q):
         import sympy as sp
 
-        from solver.mlp import number
+        from solver.derive.mlp import number
 
         C = q.sym("C")
         return number({"log10": sp.log(C, 10), "log2": sp.log(C, 2), "sign": -sp.log(C), "prob": 1 / C}[kind])
@@ -189,8 +189,8 @@ def _scale_chain(k, scale, bind, q):
     """`k = 1/(1 − p) = 1/(1 − 0.25) = 4/3`: a terminating decimal p is shown as a decimal."""
     import sympy as sp
 
-    from solver.chain import Chain, derive, substituted
-    from solver.written import decimal_string
+    from solver.derive.chain import Chain, derive, substituted
+    from solver.derive.written import decimal_string
 
     if not bind or decimal_string(q["p"]) is None:
         return derive(k, scale, bind)
@@ -267,7 +267,7 @@ EX_32 = Exercise(
 
 
 def _validate_p(p) -> None:
-    from solver.errors import ParamError
+    from solver.core.errors import ParamError
 
     if p is not SYMBOLIC and not 0 <= p < 1:
         raise ParamError(Text("p doit être dans [0, 1[", "p must lie in [0, 1)"))

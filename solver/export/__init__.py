@@ -3,24 +3,25 @@
 - `moodle`: a Moodle XML question bank (numerical, multichoice, cloze and essay questions);
   `cloze` writes the embedded-answer syntax of cloze sub-questions; `html` turns the project's
   prose (text with `$…$` math) into HTML with TeX delimiters Moodle's filters read.
-- `moodle_grades`: the grader's reports as a CSV for Moodle's grade import.
 - `notebook`: a Jupyter notebook per sheet or exercise, whose code cells recompute the answers with
   PyTorch; `torch_code` holds, per exercise, the standalone torch code those cells run.
 
-These modules read the engine (`solver.core`, `solver.render`, `solver.figures`, the grader's
-`check_answer`) and never the other way round: nothing in `solver/` imports `solver.export`
-except the one hook of `solver.grading.output` that writes ``moodle_grades.csv``.
+These modules read the engine (`solver.core.exercise`, `solver.render`, `solver.sheets.figures`,
+the grader's `check_answer`) and never the other way round. (The grades CSV for Moodle's gradebook
+is an output of the grader: `solver.grading.moodle_grades`.)
+
+May import: every other part of `solver` (nothing imports `solver.export`).
 """
 
 from __future__ import annotations
 
-from ..errors import UsageError
-from ..text import Text
+from solver.core.errors import UsageError
+from solver.core.text import Text
 
 
 def exercises_of(targets) -> list:
     """The exercises named by sheet ids or exercise ids (aliases work), in order, without repeats."""
-    from .. import registry
+    from solver.sheets import registry
 
     if not targets:
         raise UsageError(Text("donnez une feuille ou des identifiants d'exercices",

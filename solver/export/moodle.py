@@ -31,7 +31,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..text import Text
+from solver.core.text import Text
+
 from . import cloze
 from .html import paragraphs, prose_html, worked_solution
 
@@ -151,8 +152,8 @@ def numeric(value) -> float | None:
 def tolerance(part, key, number: float) -> float:
     """The absolute tolerance Moodle applies: none for a whole-number key, else the part's rtol/atol.
 
-    >>> from solver.core import Part
-    >>> from solver.text import Text
+    >>> from solver.core.exercise import Part
+    >>> from solver.core.text import Text
     >>> import sympy as sp
     >>> tolerance(Part("x", "number", Text("", ""), rtol=1e-3, atol=0.0), sp.Float(2.5), 2.5)
     0.0025
@@ -402,7 +403,7 @@ def _alt(caption: str) -> str:
 
 def _figure_png(ex, params, solution, lang: str) -> str | None:
     """The exercise's figure as base64 PNG, or None when it has none."""
-    from ..figures import draw_figure
+    from solver.sheets.figures import draw_figure
 
     if ex.figure is None:
         return None

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-from ..params import SYMBOLIC
-from ..text import Text
+from solver.core.params import SYMBOLIC
+from solver.core.text import Text
+
 from .torch_code import PRELUDE, recipes
 
 _FUNCTIONS = {"floor", "ceil", "Max", "Min", "exp", "log", "sqrt", "KroneckerDelta"}

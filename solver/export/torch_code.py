@@ -111,10 +111,10 @@ class Recipe:
 
 
 def recipes() -> dict:
-    """Every exercise's recipe, by exercise id (exercises/notebook_recipes.py)."""
-    from exercises.notebook_recipes import RECIPES
+    """Every exercise's recipe, by exercise id (found with the sheets: `solver.sheets.course`)."""
+    from solver.sheets.course import notebook_recipes
 
-    return RECIPES
+    return notebook_recipes()
 
 
 def uncovered(exercises) -> list[str]:

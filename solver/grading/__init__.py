@@ -15,4 +15,7 @@ Pipeline (one module per stage):
   `stats` and `report`: the class report.
 
 No string a student typed ever reaches Python's or SymPy's string evaluators.
+
+May import: `solver.core`, `solver.maths`, `solver.derive`, `solver.render`, `solver.analyze`,
+`solver.sheets`, `solver.verify`.
 """

@@ -32,9 +32,10 @@ from typing import Any
 
 import sympy as sp
 
-from ..core import PART_KINDS, Part
-from ..errors import UsageError
-from ..text import Text
+from solver.core.errors import UsageError
+from solver.core.exercise import PART_KINDS, Part
+from solver.core.text import Text
+
 from .build import Context, read
 from .compare import compare
 from .lexer import Literal, ParseError

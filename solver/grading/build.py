@@ -31,7 +31,8 @@ from typing import Any, Iterable, Mapping
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from ..text import Text
+from solver.core.text import Text
+
 from .lexer import ParseError, greek_name
 from .parse import Node, parse, parse_shape
 

@@ -3,7 +3,7 @@
 This runs inside the worker process (`worker.py`), which bounds its time and memory; it may
 also be called directly (tests, benchmarks).
 
->>> from solver import registry
+>>> from solver.sheets import registry
 >>> v = check_answer("td2.II.1", None, "o", "floor((i + 2p - k)/s) + 1")
 >>> v.verdict, v.score
 ('correct', 1.0)
@@ -29,9 +29,10 @@ from typing import Any
 
 import sympy as sp
 
-from ..core import ModelAnswer
+from solver.core.exercise import ModelAnswer
+from solver.core.text import Text, join
+
 from ..render.values import plain
-from ..text import Text, join
 from .build import Context, read
 from .compare import Outcome, compare, read_choice
 from .diagnose import diagnose
@@ -42,7 +43,7 @@ from .verdict import Verdict
 @lru_cache(maxsize=512)
 def solved(exercise_id: str, seed: int | None):
     """The exercise, its parameters for this seed and its solution (cached per process)."""
-    from .. import registry
+    from solver.sheets import registry
 
     exercise = registry.get(exercise_id)
     params = exercise.make_params(seed if exercise.parametrised else None)
@@ -131,9 +132,9 @@ def general_solved(exercise_id: str, seed: int | None, names: frozenset):
     those the sheet itself keeps symbolic as symbols, the others at the variant's values;
     (params, solution), or None when none of `names` may be symbolic or the exercise cannot be
     solved so."""
-    from .. import registry
-    from ..errors import ParamError
-    from ..params import SYMBOLIC
+    from solver.core.errors import ParamError
+    from solver.core.params import SYMBOLIC
+    from solver.sheets import registry
 
     exercise = registry.get(exercise_id)
     if not any(p.name in names and p.symbolic_ok for p in exercise.params):

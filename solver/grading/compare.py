@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ..text import Text
+from solver.core.text import Text
+
 from .evaluate import (
     INTEGER_KINDS,
     OutOfTime,

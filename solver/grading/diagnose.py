@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from ..text import Text
+from solver.core.text import Text
+
 from .compare import compare, read_choice
 
 

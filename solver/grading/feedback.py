@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from ..text import Text
+from solver.core.text import Text
+
 from .escape import markdown
 from .htmlpage import Html, code, esc, number, page, table, tag
 from .verdict import Report, Verdict

@@ -28,7 +28,8 @@ from typing import Any, Sequence
 
 import sympy as sp
 
-from ..text import Text
+from solver.core.text import Text
+
 from .build import read
 from .check import _context, letter_times, solved, with_definitions, with_variant_values
 from .compare import compare
@@ -66,7 +67,7 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     `answers` and `verdicts` hold the student's answer texts and the checked verdicts of the
     exercise's parts, by part id.
     """
-    from .. import registry
+    from solver.sheets import registry
 
     exercise = registry.get(exercise_id)
     part = exercise.part(part_id)
@@ -135,8 +136,8 @@ def _entries(value) -> tuple:
 def degenerate(part, key, value) -> bool:
     """An earlier answer no later value may be credited from (see the module's docstring).
 
-    >>> from solver.core import Part
-    >>> from solver.text import Text
+    >>> from solver.core.exercise import Part
+    >>> from solver.core.text import Text
     >>> shape = Part("pool1", "shape", Text("", ""))
     >>> key = sp.Tuple(16, 16, 32)
     >>> [degenerate(shape, key, sp.Tuple(*v)) for v in ((32, 32, 32), (0, 32, 32), (1, 1, 32), (16, 16))]

@@ -15,7 +15,8 @@ as TeX does (``x^23`` is ``x^2·3``). An unknown command is an error naming it.
 
 from __future__ import annotations
 
-from ..text import Text
+from solver.core.text import Text
+
 from .lexer import Lexer, Literal, ParseError, Token
 
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "

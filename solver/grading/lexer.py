@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..text import Text
+from solver.core.text import Text
 
 MAX_LENGTH = 4000
 MAX_TOKENS = 1500

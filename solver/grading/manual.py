@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from ..text import Text
+from solver.core.text import Text
+
 from .escape import FORMULA_START, csv_cell
 from .verdict import Report, Verdict, _num
 

@@ -27,9 +27,10 @@ import shutil
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from ..errors import TdError
-from ..export.moodle_grades import moodle_grades_csv
-from ..text import Text
+from solver.core.errors import TdError
+from solver.core.text import Text
+from solver.grading.moodle_grades import moodle_grades_csv
+
 from .escape import csv_cell, markdown
 from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, public_reports
 from .manual import Override

@@ -32,7 +32,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..text import Text
+from solver.core.text import Text
+
 from .latex import ENV_OPEN, is_latex, tokenize_latex
 from .lexer import Literal, ParseError, Token, limits, tokenize, too_long
 

@@ -16,7 +16,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from ..text import Text
+from solver.core.text import Text
+
 from . import stats
 from .htmlpage import Html, code, esc, number, page, percent, table, tag
 from .manual import Override

@@ -1,6 +1,6 @@
 """The class roster decides each student's variant (``tdsolver grade --keys DIR/keys.json``).
 
-``keys.json`` is written by ``tdsolver sheet SHEET --class ROSTER.csv -o DIR`` (`solver.classlist`):
+``keys.json`` is written by ``tdsolver sheet SHEET --class ROSTER.csv -o DIR`` (`solver.grading.classlist`):
 ``{"sheet": "td2", "students": [{"student": "<identifier>", "file": "<file stem>", "seed": N, …}]}``.
 A submission is matched to its roster entry by its ``student`` (compared without case or
 surrounding spaces), else by its file stem (the entry's ``file``); it is then graded against the
@@ -11,12 +11,13 @@ same codes with or without a roster for the two that concern the file itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Sequence
 
-from ..errors import WorkError
-from ..text import Text
+from solver.core.errors import WorkError
+from solver.core.text import Text
+
 from .submission import Submission
 
 FLAGS = {
@@ -58,7 +59,7 @@ def _key(name) -> str:
 
 def load_roster(path: str) -> Roster:
     """Read ``keys.json``; a bad file is a `WorkError` saying what is wrong and where."""
-    from .. import registry
+    from solver.sheets import registry
 
     def bad(fr: str, en: str) -> WorkError:
         return WorkError(Text(f"{path} : {fr}", f"{path}: {en}"))

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..text import Text
+from solver.core.text import Text
+
 from .verdict import Report
 
 MAX_FILE_BYTES = 2_000_000
@@ -335,8 +336,8 @@ def _interpret(path: Path, data: Any) -> Submission:
 
 def _resolve(answers: dict) -> tuple[dict, list[str]]:
     """Answers by canonical part id (aliases resolved); ids that name no part."""
-    from .. import registry
-    from ..errors import UnknownExercise
+    from solver.core.errors import UnknownExercise
+    from solver.sheets import registry
 
     known: dict = {}
     unknown: list[str] = []
@@ -373,7 +374,7 @@ def answer_text(value: Any) -> str | None:
 
 def sheets_of(sub: Submission) -> tuple[str, ...]:
     """The sheet(s) a submission is graded on: its `sheet`, else those of the exercises it answers."""
-    from .. import registry
+    from solver.sheets import registry
 
     if sub.error:
         return ()
@@ -384,7 +385,7 @@ def sheets_of(sub: Submission) -> tuple[str, ...]:
 
 def parts_to_grade(sheets: Sequence[str]) -> list[tuple[str, str]]:
     """(exercise id, part id) of every exercise of these sheets, in catalogue order."""
-    from .. import registry
+    from solver.sheets import registry
 
     return [(e.id, p.id) for e in registry.all_exercises() if e.sheet in sheets for p in e.parts]
 

@@ -2,7 +2,7 @@
 
 No SymPy here: the template is written from the exercises' declarations only.
 
->>> from solver import registry
+>>> from solver.sheets import registry
 >>> text = template_yaml([registry.get("td2.II.1")], None, "en")
 >>> import yaml
 >>> yaml.safe_load(text)["answers"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..text import Text
+from solver.core.text import Text
 
 VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "unknown")
 

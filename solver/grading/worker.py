@@ -31,7 +31,8 @@ from collections import deque
 from multiprocessing.connection import wait
 from typing import Callable, Sequence
 
-from ..text import Text
+from solver.core.text import Text
+
 from .verdict import Verdict
 
 Task = tuple  # (exercise id, seed, part id, answer text or None)

@@ -1,6 +1,8 @@
 """Renderers of a solved exercise: plain text, Markdown (with $…$ math), LaTeX and JSON.
 
 Every string is derived from the `Solution`'s SymPy objects; nothing is typed twice.
+
+May import: `solver.core`, `solver.maths`, `solver.derive`.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def _equal_terms(math):
     """The terms a chain or an equation sets equal, or None."""
     import sympy as sp
 
-    from ..chain import Chain
+    from solver.derive.chain import Chain
 
     if isinstance(math, Chain) and len(math.terms) >= 2:
         return math.terms

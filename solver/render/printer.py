@@ -17,8 +17,8 @@ from .values import plain
 def numbered(steps):
     """(number, step) pairs: steps numbered 1, 2, … and remarks None.
 
-    >>> from solver.core import Step
-    >>> from solver.text import Text
+    >>> from solver.core.exercise import Step
+    >>> from solver.core.text import Text
     >>> [n for n, _ in numbered([Step(Text("a", "a")), Step(Text("r", "r"), kind="remark"), Step(Text("b", "b"))])]
     [1, None, 2]
     """

@@ -34,7 +34,7 @@ def readable(math):
     """
     import sympy as sp
 
-    from ..chain import Chain
+    from solver.derive.chain import Chain
 
     if isinstance(math, tuple):
         return tuple(readable(m) for m in math)

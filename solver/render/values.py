@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Any
 
-from ..core import ModelAnswer
+from solver.core.exercise import ModelAnswer
 
 DIGITS = 6  # significant digits shown for floating-point numbers
 

@@ -1,6 +1,6 @@
 """Headings and labels shared by the renderers, in both languages."""
 
-from ..text import Text
+from solver.core.text import Text
 
 STATEMENT = Text("Énoncé", "Statement")
 DERIVATION = Text("Résolution", "Derivation")

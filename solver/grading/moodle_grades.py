@@ -16,9 +16,9 @@ import json
 import os
 from collections.abc import Sequence
 
-from ..errors import WorkError
-from ..grading.escape import csv_cell
-from ..text import Text
+from solver.core.errors import WorkError
+from solver.core.text import Text
+from solver.grading.escape import csv_cell
 
 IDENTIFIERS = ("email", "id", "student")
 
@@ -53,7 +53,7 @@ def moodle_grades_csv(reports, roster=None) -> str:
     `roster`: the students of ``keys.json`` (a list of dicts, or an object with such a `students`).
     A report is matched to its roster entry by student name, else by file stem.
     """
-    from ..grading.verdict import _num
+    from solver.grading.verdict import _num
 
     roster = getattr(roster, "students", roster)
     column = identifier_column(roster)

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-from .text import Text
+from solver.core.text import Text
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Figure:
 
 def illustrative(q, names_values):
     """Parameter values for a drawing: the parameter's own when numeric, an example otherwise."""
-    from .params import SYMBOLIC
+    from solver.core.params import SYMBOLIC
 
     return {n: (float(q[n]) if n in q and q[n] is not SYMBOLIC else v) for n, v in names_values.items()}
 

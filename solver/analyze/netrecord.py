@@ -5,7 +5,7 @@ torch function mode and global module hooks. Known leaf modules (Conv2d, Linear,
 MultiheadAttention…) are recorded as one layer each; every other tensor operation the user's
 forward performs (additions, products, `permute`, `view`, `mean`, `x.shape`-dependent code…) is
 recorded with the concrete shapes it actually had. Each layer carries its receptive-field
-geometry (`solver.netgeometry`), its parameters, its mult-adds split into parts (products,
+geometry (`solver.analyze.netgeometry`), its parameters, its mult-adds split into parts (products,
 biases, normalisation) and the user's source line that called it.
 
 An operation whose geometry is not known stops the recording: `Recording.error` names the
@@ -22,10 +22,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import netgeometry as G
-from .errors import WorkError
-from .netfunctions import leaves
-from .text import Text
+from solver.analyze import netgeometry as G
+from solver.analyze.netfunctions import leaves
+from solver.core.errors import WorkError
+from solver.core.text import Text
 
 
 @dataclass
@@ -45,9 +45,9 @@ class Layer:
     line: str = ""                # FILE:LINE of the user's code that made it
     inputs: tuple = ()            # nodes of the tensor inputs ("input" for the network's input)
     twin: tuple | None = None  # how the one-channel geometric twin replays it (None: it cannot)
-    spec: Any = None              # solver.architecture spec for explanations (None: generic)
+    spec: Any = None              # solver.maths.architecture spec for explanations (None: generic)
     expected: tuple | None = None  # output shape by the layer's formula (shape self-check)
-    row: Any = None               # solver.architecture.Row, filled by solver.analyze
+    row: Any = None               # solver.maths.architecture.Row, filled by solver.analyze.analyze
 
 
 @dataclass
@@ -211,7 +211,7 @@ class _Recorder(_mode_base()):
         return installed()
 
     def before_module(self, module, args):
-        from .netmodules import is_leaf, precheck
+        from solver.analyze.netmodules import is_leaf, precheck
 
         if not is_leaf(module):
             return
@@ -222,7 +222,7 @@ class _Recorder(_mode_base()):
         self.pending.append((module, args))
 
     def after_module(self, module, args, output):
-        from .netmodules import is_leaf, module_layer
+        from solver.analyze.netmodules import is_leaf, module_layer
 
         if not is_leaf(module):
             return
@@ -253,7 +253,7 @@ class _Recorder(_mode_base()):
     # functions and tensor methods
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        from .netfunctions import function_layer, is_plumbing
+        from solver.analyze.netfunctions import function_layer, is_plumbing
 
         kwargs = kwargs or {}
         if self.depth:

@@ -10,18 +10,17 @@ is a one-line `UsageError` naming the file — never a traceback.
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib
 import importlib.util
 import os
 import pkgutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import TdError, UsageError
-from .sheetfile import SHEET_FILE
-from .text import Text
+from solver.core.errors import UsageError
+from solver.core.modules import import_file, one_line
+from solver.core.sheetfile import SHEET_FILE
+from solver.core.text import Text
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,11 @@ def builtin_folders() -> list[SheetFolder]:
         if info.ispkg and os.path.isfile(os.path.join(path, SHEET_FILE)):
             out.append(SheetFolder(path, f"exercises.{info.name}"))
     return sorted(out, key=lambda f: f.path)
+
+
+def notebook_recipes() -> dict:
+    """The built-in exercises' notebook recipes (`exercises/notebook_recipes.py`), by exercise id."""
+    return importlib.import_module("exercises.notebook_recipes").RECIPES
 
 
 def course_folders(course: str) -> list[SheetFolder]:
@@ -66,14 +70,14 @@ def folder_exercises(folder: SheetFolder, sheet) -> list:
             continue
         items += [(ex, path) for ex in _checked(exercises, path, sheet.id)]
     for path in _model_files(folder.path):
-        from .model_exercise import load_model_exercise
+        from solver.analyze.model_exercise import load_model_exercise
 
         items.append((load_model_exercise(path, sheet.id), str(path)))
     return items
 
 
 def _checked(exercises, path: str, sheet_id: str) -> list:
-    from .core import Exercise
+    from solver.core.exercise import Exercise
 
     if not isinstance(exercises, (tuple, list)) or not all(isinstance(e, Exercise) for e in exercises):
         raise UsageError(Text(f"{path} : EXERCISES doit être un tuple d'objets Exercise",
@@ -117,46 +121,8 @@ def _declares_exercises(path: Path) -> bool:
     return False
 
 
-def module_name(path) -> str:
-    """A module name unique to this file (its absolute path hashed), stable between runs."""
-    path = os.path.abspath(path)
-    digest = hashlib.sha256(path.encode("utf-8")).hexdigest()[:12]
-    stem = "".join(ch if ch.isalnum() else "_" for ch in Path(path).stem)
-    return f"tdsolver_course_{digest}_{stem}"
-
-
-def import_file(path):
-    """Import a teacher's Python file under its unique name (cached in `sys.modules`); errors named."""
-    name = module_name(path)
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise UsageError(Text(f"{path} : pas un module Python", f"{path}: not a Python module"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except TdError:
-        del sys.modules[name]
-        raise
-    except BaseException as exc:  # the teacher's code, whatever it raises (SystemExit included)
-        del sys.modules[name]
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        raise UsageError(Text(f"{path} : l'import échoue : {one_line(exc)}",
-                              f"{path}: import fails: {one_line(exc)}")) from None
-    return module
-
-
-
 def _model_files(folder: str) -> list[Path]:
     files = [p for ext in ("*.yaml", "*.yml") for p in Path(folder).glob(ext) if p.name != SHEET_FILE]
     return sorted(files)
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: its type and the first line of its message."""
-    text = str(exc).strip()
-    first = text.splitlines()[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__

@@ -103,8 +103,9 @@ def number_text(value) -> str:
     >>> number_text(3), number_text(0.1), number_text(-2)
     ('3', '0.1', '-2')
     """
-    import sympy as sp
     from fractions import Fraction
+
+    import sympy as sp
 
     if isinstance(value, Fraction):
         value = sp.Rational(value.numerator, value.denominator)
@@ -115,8 +116,9 @@ def number_text(value) -> str:
 
 def _plain_number(value) -> str:
     """A number for a terminal: 1/3, 0.25, -2."""
-    import sympy as sp
     from fractions import Fraction
+
+    import sympy as sp
 
     if isinstance(value, Fraction):
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"

@@ -1,9 +1,9 @@
 """`tdsolver analyze`: shapes, parameters and receptive fields of a real PyTorch network.
 
 The network is loaded from ``FILE.py:NAME`` and one forward pass is recorded with the shapes it
-really has (`solver.netrecord`: module calls and tensor operations, so branches, residual sums,
+really has (`solver.analyze.netrecord`: module calls and tensor operations, so branches, residual sums,
 concatenations, permutes, attention and code that reads ``x.shape`` are followed); each layer's
-receptive field and jump are computed per input axis (`solver.netgeometry`), its mult-adds under
+receptive field and jump are computed per input axis (`solver.analyze.netgeometry`), its mult-adds under
 a stated `Convention`. The analysis then checks itself: shapes given by the layers' formulas
 against the forward pass, parameter totals against ``sum(p.numel())`` and receptive fields
 against the gradient support of one unit in the network's geometric twin.
@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UsageError, WorkError
-from .text import Text
+from solver.core.errors import UsageError, WorkError
+from solver.core.text import Text
 
 
 def gradient_extent(fn, x, unit) -> list[tuple[int, int]]:
@@ -101,7 +101,7 @@ class Analysis:
     buffers: int
     convention: Convention = Convention()
     memory: dict = field(default_factory=dict)
-    checks: Any = None            # solver.crosscheck.Checks
+    checks: Any = None            # solver.core.checks.Checks
     error: Text | None = None  # the operation that stopped the analysis (layers before it are kept)
     notes: list = field(default_factory=list)
 
@@ -288,10 +288,10 @@ def _uniform(value, what: str, where: str):
 
 
 def module_spec(module, where: str):
-    """The `solver.architecture` specification of one leaf module (UnsupportedLayer otherwise)."""
+    """The `solver.maths.architecture` specification of one leaf module (UnsupportedLayer otherwise)."""
     from torch import nn
 
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     u = lambda v, what: _uniform(v, what, where)
     if isinstance(module, (nn.Conv1d, nn.Conv2d)):
@@ -353,8 +353,8 @@ def analyze(model, input_shape: tuple, label: str = "", check: bool = True,
     network's geometric twin (`check_receptive_fields`). An operation the analyzer cannot read
     stops it: `Analysis.error` names the user's line, the layers before it are kept.
     """
-    from .crosscheck import Checks
-    from .netrecord import record
+    from solver.analyze.netrecord import record
+    from solver.core.checks import Checks
 
     recording = record(model, tuple(input_shape))
     layers = recording.layers
@@ -376,9 +376,9 @@ def analyze(model, input_shape: tuple, label: str = "", check: bool = True,
 
 
 def attach_rows(layers, convention: Convention) -> None:
-    """Give every layer its `solver.architecture.Row` (rf and jump as shown, mult-adds by `convention`)."""
-    from . import architecture as A
-    from .netgeometry import report
+    """Give every layer its `solver.maths.architecture.Row` (rf and jump as shown, mult-adds by `convention`)."""
+    from solver.analyze.netgeometry import report
+    from solver.maths import architecture as A
 
     shown = {"input": (1, 1)}
     for layer in layers:
@@ -570,7 +570,8 @@ def explain(analysis: Analysis) -> list:
     """
     import dataclasses
 
-    from . import architecture as A
+    from solver.derive.architecture_steps import explain_rows
+    from solver.maths import architecture as A
 
     rows = []
     for l in analysis.layers:
@@ -578,4 +579,4 @@ def explain(analysis: Analysis) -> list:
         if not all(isinstance(v, int) for v in (row.rf, row.jump, row.rf_in, row.jump_in)):
             row = dataclasses.replace(row, layer=A.Op(l.type, l.name))
         rows.append(row)
-    return A.explain_rows(rows)
+    return explain_rows(rows)

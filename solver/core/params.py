@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
-from .errors import ParamError
-from .text import Text
+from solver.core.errors import ParamError
+from solver.core.text import Text
 
 
 class _Symbolic:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from .core import Exercise
-from .crosscheck import Checks
+from solver.core.checks import Checks
+from solver.core.exercise import Exercise
 
 
 @dataclass
@@ -48,7 +48,7 @@ def seeds_for(exercise: Exercise, n: int) -> list[int | None]:
 
 
 def _verify_by_id(task: tuple[str, int | None]) -> VerifyResult:
-    from . import registry
+    from solver.sheets import registry
 
     exercise_id, seed = task
     return verify_one(registry.get(exercise_id), seed)

@@ -12,15 +12,15 @@ import shutil
 import subprocess
 import tempfile
 
-from .errors import WorkError
-from .files import match_umask
-from .sheetfile import Sheet
-from .text import Text
+from solver.core.errors import WorkError
+from solver.core.files import match_umask
+from solver.core.sheetfile import Sheet
+from solver.core.text import Text
 
 
 def __getattr__(name: str):
     if name == "SHEETS":  # every sheet by id (kept for the callers of the former constant)
-        from . import registry
+        from solver.sheets import registry
 
         return registry.sheets()
     raise AttributeError(name)
@@ -33,14 +33,14 @@ VARIANT = Text("variante {seed}", "variant {seed}")
 
 def get_sheet(sheet_id: str) -> Sheet:
     """The sheet with this id (declared by its folder's sheet.yaml); `UsageError` otherwise."""
-    from . import registry
+    from solver.sheets import registry
 
     return registry.get_sheet(sheet_id)
 
 
 def solved_exercises(sheet_id: str, seed: int | None):
     """(exercise, solution) for every exercise of the sheet, in the sheet's order."""
-    from . import registry
+    from solver.sheets import registry
 
     out = []
     for ex in registry.by_sheet(sheet_id):
@@ -66,7 +66,7 @@ def _figure(ex, sol, lang, figures_dir, base_dir, ext):
     """Draw the exercise's figure into `figures_dir`; (path relative to base_dir, caption) or None."""
     if figures_dir is None or ex.figure is None:
         return None
-    from .figures import draw_figure
+    from solver.sheets.figures import draw_figure
 
     path = os.path.join(figures_dir, f"{ex.id}-{lang}.{ext}")
     draw_figure(ex.figure, sol.params, sol, lang, path)
@@ -76,7 +76,7 @@ def _figure(ex, sol, lang, figures_dir, base_dir, ext):
 def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True,
                    figures_dir: str | None = None, base_dir: str = ".") -> str:
     """The sheet as Markdown with `$…$` math; figures (SVG) drawn into `figures_dir` when given."""
-    from .render.markdown import render_markdown_body, render_statement_markdown
+    from solver.render.markdown import render_markdown_body, render_statement_markdown
 
     sheet = get_sheet(sheet_id)
     out = [f"# {document_title(sheet, lang, seed, answers)}", ""]
@@ -97,7 +97,7 @@ def build_markdown(sheet_id: str, lang: str = "fr", seed: int | None = None, ans
 def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answers: bool = True,
                 figures_dir: str | None = None, base_dir: str = ".") -> str:
     """The sheet as a standalone LaTeX document; figures (PDF) drawn into `figures_dir` when given."""
-    from .render.latex import preamble, render_latex_body, render_statement_latex
+    from solver.render.latex import preamble, render_latex_body, render_statement_latex
 
     sheet = get_sheet(sheet_id)
     out = [preamble(lang, document_title(sheet, lang, seed, answers))]
@@ -105,7 +105,7 @@ def build_latex(sheet_id: str, lang: str = "fr", seed: int | None = None, answer
     for ex, sol in solved_exercises(sheet_id, seed):
         group = _group(sheet, ex.id)
         if group != current and group is not None:
-            from .render.prose import to_latex
+            from solver.render.prose import to_latex
 
             out.append(rf"\section{{{to_latex(sheet.groups[group](lang))}}}")
         current = group

@@ -22,13 +22,13 @@ for an answer and `shown` into a short decimal for a derivation line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
-from .activations import sigmoid
-from .text import Text
-from .written import Written, decimal_string
+from solver.core.text import Text
+from solver.derive.written import Written, decimal_string
+from solver.maths.activations import sigmoid
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ def forward_steps(layers: Sequence[Layer], fw: Forward, kind: str = "step", only
 
     `only` restricts the steps to these neuron names (e.g. ``{"h1", "h2", "o1"}``).
     """
-    from .core import Step
+    from solver.core.exercise import Step
 
     steps = []
     for index, layer in enumerate(layers):
@@ -357,7 +357,7 @@ def _forward_text(index: int, neuron: str) -> Text:
 def _neuron_lines(layers, fw, index, j):
     import sympy as sp
 
-    from .chain import Chain
+    from solver.derive.chain import Chain
 
     layer = layers[index]
     neuron = layer.neuron(j)
@@ -385,8 +385,8 @@ def loss_step(fw: Forward, y: Sequence[Any], kind: str = "step"):
     """E = −Σ y_c ln a_c written out, the zero terms dropped, then its value (natural log)."""
     import sympy as sp
 
-    from .chain import Chain
-    from .core import Step
+    from solver.core.exercise import Step
+    from solver.derive.chain import Chain
 
     terms = [(sp.Integer(yc), symbol(f"o{c + 1}")) for c, yc in enumerate(y)]
     written = sp.Add(*(sp.Mul(-yc, sp.log(a), evaluate=False) for yc, a in terms), evaluate=False)
@@ -423,8 +423,8 @@ def backward_steps(layers: Sequence[Layer], fw: Forward, bw: Backward, y: Sequen
 def _output_delta_step(layer, fw, bw, y, j):
     import sympy as sp
 
-    from .chain import Chain
-    from .core import Step
+    from solver.core.exercise import Step
+    from solver.derive.chain import Chain
 
     neuron = layer.neuron(j)
     a, yc = symbol(neuron), sp.Symbol(f"y_{j + 1}")
@@ -447,8 +447,8 @@ def _output_delta_step(layer, fw, bw, y, j):
 def _hidden_delta_step(layers, fw, bw, index, j):
     import sympy as sp
 
-    from .chain import Chain
-    from .core import Step
+    from solver.core.exercise import Step
+    from solver.derive.chain import Chain
 
     layer, upper = layers[index], layers[index + 1]
     neuron = layer.neuron(j)
@@ -470,8 +470,8 @@ def _hidden_delta_step(layers, fw, bw, index, j):
 def _gradient_step(layers, fw, bw, index, j, kind):
     import sympy as sp
 
-    from .chain import Chain
-    from .core import Step
+    from solver.core.exercise import Step
+    from solver.derive.chain import Chain
 
     layer = layers[index]
     neuron = layer.neuron(j)
@@ -495,8 +495,8 @@ def sgd_steps(layers: Sequence[Layer], grads: dict, eta, new: Sequence[Layer], k
     """θ' = θ − η ∂E/∂θ for every parameter, with the values put in (one step per layer)."""
     import sympy as sp
 
-    from .chain import Chain
-    from .core import Step
+    from solver.core.exercise import Step
+    from solver.derive.chain import Chain
 
     steps = []
     for index in range(len(layers) - 1, -1, -1):

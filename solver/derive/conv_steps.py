@@ -1,6 +1,6 @@
 """Derivation of a numeric 2D cross-correlation, shared by every "compute this feature map" exercise.
 
-The computation itself is `solver.convolution.correlate2d` (exact, on SymPy matrices); this
+The computation itself is `solver.maths.convolution.correlate2d` (exact, on SymPy matrices); this
 module turns it into steps a student can follow (convention, padded input, output size, one
 entry written in full, the whole map, the flipped-kernel reading), offers the typical wrong
 answers (mal-rules) and the torch cross-check.
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
 
-from .core import Diagnosis, Step
-from .written import decimal_string
-from .text import Text
+from solver.core.exercise import Diagnosis, Step
+from solver.core.text import Text
+from solver.derive.written import decimal_string
 
 DPS = 30  # decimal digits of the Floats that display exact terminating decimals
 
@@ -181,7 +181,7 @@ def correlate_exact(X, W, stride: int = 1, padding: int = 0, bias=0):
     [3/2, 5/2],
     [7/2, 9/2]])
     """
-    from .convolution import correlate2d
+    from solver.maths.convolution import correlate2d
 
     Y = correlate2d(X, W, stride=stride, padding=padding)
     return Y.applyfunc(lambda e: e + bias) if bias != 0 else Y
@@ -196,7 +196,7 @@ def correlation_steps(X, W, *, stride: int = 1, padding: int = 0, bias=0, names:
     """
     import sympy as sp
 
-    from .convolution import pad
+    from solver.maths.convolution import pad
 
     Y = correlate_exact(X, W, stride, padding, bias)
     steps = [_convention_step(W, stride, padding, bias, names)]
@@ -216,7 +216,7 @@ def correlation_steps(X, W, *, stride: int = 1, padding: int = 0, bias=0, names:
 
 
 def _chain(*terms):
-    from .chain import Chain
+    from solver.derive.chain import Chain
 
     return Chain(*terms)
 
@@ -242,8 +242,8 @@ def _convention_step(W, stride, padding, bias, names: Names) -> Step:
 def _size_step(X, W, stride, padding, Y, names: Names) -> Step:
     import sympy as sp
 
-    from .chain import derive
-    from .layers import conv_output_size
+    from solver.derive.chain import derive
+    from solver.maths.layers import conv_output_size
 
     n, k, s, p = (sp.Symbol(c, integer=True, positive=True) for c in "nksp")
     general = conv_output_size(n, k, s, p)
@@ -269,7 +269,7 @@ def _plural(count: int, word: str) -> str:
 def _entry_step(X, W, stride, padding, bias, Y, entry, names: Names) -> Step:
     import sympy as sp
 
-    from .convolution import pad
+    from solver.maths.convolution import pad
 
     a, b = entry
     Xp = pad(X, padding)
@@ -296,7 +296,7 @@ def true_convolution_remark(X, W, *, stride: int = 1, padding: int = 0, bias=0, 
     """A remark: the mathematical convolution flips the kernel first, and gives this other map."""
     import sympy as sp
 
-    from .convolution import flip
+    from solver.maths.convolution import flip
 
     Yc = correlate_exact(X, flip(W), stride, padding, bias)
     same = Yc == correlate_exact(X, W, stride, padding, bias)
@@ -322,7 +322,7 @@ def correlation_diagnoses(part: str, operands: Operands) -> tuple[Diagnosis, ...
 
     Each mal-rule returns None when, for these values, it coincides with the right answer.
     """
-    from .convolution import flip
+    from solver.maths.convolution import flip
 
     def rule(transform):
         def wrong(q):
@@ -372,7 +372,7 @@ def check_correlation(checks, label: str, Y, X, W, *, stride: int = 1, padding: 
     import torch
     import torch.nn.functional as F
 
-    from .crosscheck import to_float_array
+    from solver.core.checks import to_float_array
 
     x = torch.tensor(to_float_array(X), dtype=torch.float64)[None, None]
     w = torch.tensor(to_float_array(W), dtype=torch.float64)[None, None]

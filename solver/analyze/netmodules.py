@@ -6,10 +6,10 @@ A module is a leaf when its class's `forward` is one of torch's own (a subclass 
 
 from __future__ import annotations
 
-from . import netfunctions as F
-from . import netgeometry as G
-from .errors import WorkError
-from .text import Text
+from solver.analyze import netfunctions as F
+from solver.analyze import netgeometry as G
+from solver.core.errors import WorkError
+from solver.core.text import Text
 
 _LEAVES: dict = {}
 
@@ -90,7 +90,7 @@ def _geometry(module, n: int):
 
 def expected_shape(module, in_shape: tuple):
     """The output shape (without batch) by the layer's formula, for the shape self-check."""
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     n, kind = len(in_shape) - 2, group(module)
     kernel, stride, padding, dilation, ceil = _geometry(module, n)
@@ -112,7 +112,7 @@ def expected_shape(module, in_shape: tuple):
 
 def module_layer(module, args, output, geos, name: str):
     """(Layer, [Geo per output tensor]) of one call of a known leaf module."""
-    from .netrecord import Layer
+    from solver.analyze.netrecord import Layer
 
     x = args[0]
     outs = [t for t in F.leaves(output) if hasattr(t, "shape") and hasattr(t, "dim")]
@@ -127,8 +127,8 @@ def module_layer(module, args, output, geos, name: str):
 
 
 def _spec(module, name):
-    """The `solver.architecture` spec of a module with equal geometry along its dimensions, else None."""
-    from .analyze import UnsupportedLayer, module_spec
+    """The `solver.maths.architecture` spec of a module with equal geometry along its dimensions, else None."""
+    from solver.analyze.analyze import UnsupportedLayer, module_spec
 
     try:
         return module_spec(module, name)
@@ -145,7 +145,7 @@ def _conv(module, layer, geo, x, outs, geos, args):
 
 
 def _transpose(module, layer, geo, x, outs, geos, args):
-    from .layers import conv_transpose_output_size
+    from solver.maths.layers import conv_transpose_output_size
 
     n = x.dim() - 2
     kernel, stride, dilation = F.per_dim(module.kernel_size, n), F.per_dim(module.stride, n), \

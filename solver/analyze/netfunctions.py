@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from . import netgeometry as G
+from solver.analyze import netgeometry as G
 
 ELEMENTWISE = frozenset((
     "add sub mul div truediv floordiv floor_divide true_divide rsub iadd isub imul itruediv idiv add_ "
@@ -95,7 +95,7 @@ def window_layer(geo, x, kernel, stride, padding, dilation, ceil=False, kind="co
 
 def adaptive_geo(geo, x, size):
     """Adaptive pooling: to 1 along a dimension is global; even bins are a window; uneven bins bound it."""
-    from .architecture import adaptive_bins
+    from solver.maths.architecture import adaptive_bins
 
     n = len(size)
     sides = [int(v) for v in x.shape[-n:]]
@@ -120,7 +120,7 @@ def upsample_geo(geo, x, out, mode):
 
 def function_layer(name, func, args, kwargs, out, lookup):
     """(Layer, [Geo per output tensor]) of one tensor operation."""
-    from .netrecord import Layer
+    from solver.analyze.netrecord import Layer
 
     tracked = [t for t in map(lookup, _tensor_args(args, kwargs)) if t is not None]
     x, geo = tracked[0][0], tracked[0][1]
@@ -167,7 +167,7 @@ def _elementwise(layer, geo, x, args, kwargs, out, outs, tracked):
     if all(s == tuple(outs[0].shape) for s in shapes) and all(standard(t[1], t[0].dim()) for t in tracked):
         layer.twin = ("same",)
     if layer.type in ("add", "iadd", "add_", "mul", "imul", "mul_", "sub"):
-        from .architecture import Activation
+        from solver.maths.architecture import Activation
 
         layer.spec = Activation(layer.type, layer.name)
     return [result] * len(outs)
@@ -232,7 +232,7 @@ def _permute(layer, geo, x, args, kwargs, out, outs, tracked):
 def _reshape(layer, geo, x, args, kwargs, out, outs, tracked):
     result = G.reshape(geo, tuple(x.shape), tuple(outs[0].shape))
     if layer.type == "flatten" and outs[0].dim() == 2:
-        from .architecture import Flatten
+        from solver.maths.architecture import Flatten
 
         layer.spec = Flatten(layer.name)
     return [result]
@@ -270,7 +270,7 @@ def _join(layer, geo, x, args, kwargs, out, outs, tracked):
     shapes = [s[:dim] + (result_shape[dim],) + s[dim + 1:] for _, s in pairs]
     if len(tensors) == len(tracked) and all(standard(g, len(s)) for g, s in pairs) and dim == 1:
         layer.twin = ("same",)
-        from .architecture import Activation
+        from solver.maths.architecture import Activation
 
         layer.spec = Activation("cat", layer.name)
     return [G.merge([g for g, _ in pairs], shapes, result_shape, along=dim)]

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .text import Text
+from solver.core.errors import UsageError
+from solver.core.text import Text
 
 SHEET_FILE = "sheet.yaml"
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")

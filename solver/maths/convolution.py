@@ -45,7 +45,7 @@ def correlate2d(X, W, stride: int = 1, padding: int = 0, dilation: int = 1):
     """
     import sympy as sp
 
-    from .layers import conv_output_size
+    from solver.maths.layers import conv_output_size
 
     Xp = pad(X, padding)
     rows = int(conv_output_size(X.rows, W.rows, stride, padding, dilation))

@@ -15,8 +15,8 @@ import os
 import re
 import unicodedata
 
-from .errors import WorkError
-from .text import Text
+from solver.core.errors import WorkError
+from solver.core.text import Text
 
 EXTENSIONS = {"markdown": "md", "latex": "tex", "pdf": "pdf"}
 # Header names of a roster column (compared folded: lower case, no accents, "_" for spaces and
@@ -144,8 +144,9 @@ def _dialect(sample: str):
 def write_class_variants(sheet_id: str, class_csv: str, out_dir: str, fmt: str, lang: str) -> list[dict]:
     """Per student: the statement of their variant, the teacher's key and a blank submission
     carrying the student's name and seed (what `tdsolver grade` reads); then keys.json."""
-    from . import registry, sheets
-    from .grading.template import template_yaml
+    from solver.grading.template import template_yaml
+    from solver.sheets import documents as sheets
+    from solver.sheets import registry
 
     table = []
     for row in read_class_list(class_csv):

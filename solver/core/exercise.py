@@ -10,9 +10,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .errors import ParamError
-from .params import SYMBOLIC, Param, Params
-from .text import Text
+from solver.core.errors import ParamError
+from solver.core.params import SYMBOLIC, Param, Params
+from solver.core.text import Text
 
 PART_KINDS = ("int", "number", "expr", "matrix", "shape", "choice", "text")
 STEP_KINDS = ("step", "remark", "result")
@@ -136,7 +136,7 @@ class Exercise:
 
     `statement(params)` and `draw(rng)` must not import SymPy (they serve `show`); `solve`
     and `check` may. `check(params, solution, checks)` records independent numeric checks
-    (torch) in a `solver.crosscheck.Checks`. `validate(values)` raises `ParamError` for a
+    (torch) in a `solver.core.checks.Checks`. `validate(values)` raises `ParamError` for a
     combination of values that makes no sense (kernel larger than the padded input…).
     `title` names the question as the sheet asks it; `variant_title(params)`, when a title quotes
     data, gives the title of a variant.
@@ -147,7 +147,7 @@ class Exercise:
     Its own `draw(rng, shared)` then draws only its other parameters, from its own RNG, and may
     read the shared values (to fit an input to the network, say). Without a chain, `draw(rng)`
     draws everything.
-    `figure` (a `solver.figures.Figure`) is drawn beside the correction of a sheet.
+    `figure` (a `solver.sheets.figures.Figure`) is drawn beside the correction of a sheet.
     `follow(params, part_id, earlier)` recomputes a part that declares `Part.follows` from given
     values of those earlier parts (``{part id: SymPy value}``), by the exercise's own computation; it
     returns None where the values make no sense. `follow_credit` is the fraction of a part's points a

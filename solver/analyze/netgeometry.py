@@ -53,7 +53,7 @@ class GeometryError(ValueError):
 
     def __init__(self, fr: str, en: str):
         super().__init__(en)
-        from .text import Text
+        from solver.core.text import Text
 
         self.text = Text(fr, en)
 

@@ -1,6 +1,6 @@
 """Convolutions as matrices: ``vec(W ⋆ X) = A · vec(X)``, and the transposed convolution.
 
-Conventions (those of torch and of `solver.convolution`): ``⋆`` is the cross-correlation,
+Conventions (those of torch and of `solver.maths.convolution`): ``⋆`` is the cross-correlation,
 padding `p` on each side, dilation `d`, indices from 0, and *row-major* flattening: entry
 ``(m, n)`` of an ``h × w`` map is entry ``m·w + n`` of its vector.
 
@@ -87,7 +87,7 @@ def conv_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding: int = 0,
     >>> conv_matrix(2, 1, sp.Matrix([[5, 7]]), padding=1).shape   # 4×2 output of a 2×1 input
     (8, 2)
     """
-    from .layers import conv_output_size
+    from solver.maths.layers import conv_output_size
 
     out_h = int(conv_output_size(in_h, kernel.rows, stride, padding, dilation))
     out_w = int(conv_output_size(in_w, kernel.cols, stride, padding, dilation))
@@ -115,7 +115,7 @@ def conv_transpose_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding
     [0, 1],
     [0, 2]])
     """
-    from .layers import conv_transpose_output_size
+    from solver.maths.layers import conv_transpose_output_size
 
     out_h = int(conv_transpose_output_size(in_h, kernel.rows, stride, padding, output_padding, dilation))
     out_w = int(conv_transpose_output_size(in_w, kernel.cols, stride, padding, output_padding, dilation))
@@ -141,7 +141,7 @@ def conv_transpose2d(X, W, stride: int = 1, padding: int = 0, output_padding: in
     """
     import sympy as sp
 
-    from .layers import conv_transpose_output_size
+    from solver.maths.layers import conv_transpose_output_size
 
     out_h = int(conv_transpose_output_size(X.rows, W.rows, stride, padding, output_padding, dilation))
     out_w = int(conv_transpose_output_size(X.cols, W.cols, stride, padding, output_padding, dilation))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .text import Text
+from solver.core.text import Text
 
 
 class TdError(Exception):

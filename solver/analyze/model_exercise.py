@@ -7,9 +7,9 @@ per layer (`ask`: module name → quantities among `QUANTITIES`), the `totals` t
 
 The statement needs no torch (it names the network, its arguments, its input and the layers
 asked), so `show` stays fast. `solve` traces the real module with the analyzer
-(`solver.analyze`) and explains each value with `solver.architecture`'s explanations; `check`
+(`solver.analyze.analyze`) and explains each value with `solver.maths.architecture`'s explanations; `check`
 compares the answers with the real module (forward shapes, numel, gradient support); every part
-has the mal-rules of `solver.model_mistakes` (the analyzer's per-layer arithmetic with one rule
+has the mal-rules of `solver.analyze.model_mistakes` (the analyzer's per-layer arithmetic with one rule
 perturbed).
 """
 
@@ -20,12 +20,12 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
-from . import model_mistakes as mistakes
-from .core import Diagnosis, Exercise, Part, Solution, Step
-from .errors import WorkError
-from .params import Param
-from .sheetfile import bilingual, check_fields, load_yaml, sheet_error
-from .text import Text
+from solver.analyze import model_mistakes as mistakes
+from solver.core.errors import WorkError
+from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.params import Param
+from solver.core.sheetfile import bilingual, check_fields, load_yaml, sheet_error
+from solver.core.text import Text
 
 QUANTITIES = ("shape", "params", "rf", "jump", "mult_adds")
 TOTALS = ("params", "mult_adds")
@@ -310,7 +310,7 @@ def _key(q) -> tuple:
 @lru_cache(maxsize=64)
 def _traced(spec: ModelSpec, key: tuple):
     """(model, analysis) of the variant whose parameter values are `key` (traced once per variant)."""
-    from .analyze import analyze
+    from solver.analyze.analyze import analyze
 
     q = dict(key)
     shape = tuple(int(q[d]) for d in spec.dims)
@@ -333,8 +333,8 @@ def _build(spec: ModelSpec, shape: tuple, args: dict):
     """The real module, its lazy layers (LazyLinear…) materialised by a dry forward pass."""
     import torch
 
-    from .analyze import build
-    from .course import import_file
+    from solver.analyze.analyze import build
+    from solver.core.modules import import_file
 
     module = import_file(spec.model_file)
     factory = getattr(module, spec.model_name, None)
@@ -352,7 +352,7 @@ def _build(spec: ModelSpec, shape: tuple, args: dict):
             with torch.no_grad():
                 model(torch.zeros(1, *shape))
         except Exception as exc:  # the dry forward pass that gives lazy layers their size
-            from .course import one_line
+            from solver.core.modules import one_line
 
             raise WorkError(Text(f"{spec.path} : le passage avant à vide échoue pour l'entrée {shape} : "
                                  f"{one_line(exc)}",
@@ -400,7 +400,7 @@ def _answers(spec: ModelSpec, q) -> dict:
 
 
 def _solve(spec: ModelSpec, q) -> Solution:
-    from .architecture import explain_rows
+    from solver.derive.architecture_steps import explain_rows
 
     _, analysis = _traced(spec, _key(q))
     rows = [layer.row for layer in analysis.layers]
@@ -423,8 +423,9 @@ def _mult_adds_step(row) -> Step:
     """One row's multiply-adds as the analyzer counts them: one per weight and output position, no bias."""
     import sympy as sp
 
-    from .architecture import Conv, Linear, _head
-    from .chain import Chain, derive
+    from solver.derive.architecture_steps import _head
+    from solver.derive.chain import Chain, derive
+    from solver.maths.architecture import Conv, Linear
 
     lhs = sp.Symbol(f"M_{row.name}")
     layer = row.layer
@@ -452,7 +453,7 @@ def _mult_adds_step(row) -> Step:
 def _mult_adds_total(rows) -> Step:
     import sympy as sp
 
-    from .chain import Chain
+    from solver.derive.chain import Chain
 
     total = sum(int(r.mult_adds) for r in rows)
     return Step(Text("Le total des multiplications-additions est la somme sur les couches.",
@@ -466,7 +467,7 @@ def _check(spec: ModelSpec, q, sol, checks) -> None:
     """Shapes of a real forward pass (hooks), numel of each module, receptive fields by gradient support."""
     import torch
 
-    from .analyze import analyze
+    from solver.analyze.analyze import analyze
 
     shape, _ = spec.values(q)
     model, _ = _traced(spec, _key(q))
@@ -531,7 +532,7 @@ def _measured_rf(model, shape, layer: str) -> int | None:
     import torch
     import torch.nn as nn
 
-    from .analyze import gradient_extent
+    from solver.analyze.analyze import gradient_extent
 
     twin = copy.deepcopy(model).double().eval()
     for _name, child in list(twin.named_modules()):
@@ -563,7 +564,7 @@ def _measured_rf(model, shape, layer: str) -> int | None:
     return bottom - top + 1
 
 
-# --- mal-rules (solver/model_mistakes.py) on every part ---------------------------------------------------------
+# --- mal-rules (solver/analyze/model_mistakes.py) on every part ---------------------------------------------------------
 
 def _diagnoses(spec: ModelSpec, part_id: str) -> list:
     layer, _, quantity = part_id.rpartition(".")

@@ -1,7 +1,7 @@
 """Find sheets and exercises: the built-in ones, and those of a teacher's course folder.
 
-A sheet is a folder with a `sheet.yaml` (`solver.sheetfile`); its exercises are the modules of
-that folder that define ``EXERCISES`` and its model-exercise YAML files (`solver.model_exercise`).
+A sheet is a folder with a `sheet.yaml` (`solver.core.sheetfile`); its exercises are the modules of
+that folder that define ``EXERCISES`` and its model-exercise YAML files (`solver.analyze.model_exercise`).
 Built-in sheets are the sub-packages of the `exercises` package; a course folder (``--course DIR``
 or the environment variable ``TDSOLVER_COURSE``) adds its own, loaded from their files. Exercise
 modules import SymPy only inside their functions, so discovering them all is cheap.
@@ -14,10 +14,10 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .core import Exercise
-from .errors import UnknownExercise, UsageError
-from .sheetfile import Sheet
-from .text import Text
+from solver.core.errors import UnknownExercise, UsageError
+from solver.core.exercise import Exercise
+from solver.core.sheetfile import Sheet
+from solver.core.text import Text
 
 COURSE_ENV = "TDSOLVER_COURSE"
 
@@ -37,7 +37,7 @@ class Catalogue:
 
 @lru_cache(maxsize=None)
 def _catalogue(course: str | None) -> Catalogue:
-    from .course import builtin_folders, course_folders
+    from solver.sheets.course import builtin_folders, course_folders
 
     found = _Found()
     for folder in builtin_folders():
@@ -61,8 +61,8 @@ class _Found:
         self.origin: dict[str, str] = {}  # id or alias -> file
 
     def add_folder(self, folder) -> None:
-        from .course import folder_exercises
-        from .sheetfile import read_sheet
+        from solver.core.sheetfile import read_sheet
+        from solver.sheets.course import folder_exercises
 
         sheet = read_sheet(folder.path)
         if sheet.id in self.sheets:
@@ -80,7 +80,7 @@ class _Found:
             self.exercises.append(ex)
         missing = [i for i in sheet.order if not any(e.id == i and e.sheet == sheet.id for e in self.exercises)]
         if missing:
-            from .sheetfile import SHEET_FILE, sheet_error
+            from solver.core.sheetfile import SHEET_FILE, sheet_error
 
             raise sheet_error(os.path.join(sheet.folder, SHEET_FILE), "order",
                               f"« {missing[0]} » n'est pas un exercice de cette feuille",

@@ -6,7 +6,7 @@ perturbed, on the layer's correct input (a student who makes one mistake at one 
 ``rf-without-jump``, ``running-stats-as-params``, ``flatten-wrong-shape``,
 ``params-instead-of-mult-adds``. `wrong_value` gives None where a mistake does not concern a layer.
 
->>> from solver.architecture import Conv, Pool, trace
+>>> from solver.maths.architecture import Conv, Pool, trace
 >>> class L:  # the analyzer's Layer, reduced to what the mal-rules read
 ...     def __init__(self, row): self.row, self.name = row, row.name
 >>> layers = [L(r) for r in trace((1, 15, 15), [Conv(4, 5, stride=2, padding=2), Pool(3, 2)])]
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .text import Text
+from solver.core.text import Text
 
 FEEDBACK = {
     "missing-bias": Text("Chaque filtre (ou neurone) a aussi un biais.", "Each filter (or neuron) also has a bias."),
@@ -66,7 +66,7 @@ CODES = {
 
 def wrong_value(layers, index: int, quantity: str, code: str):
     """The value a student applying the perturbed rule `code` at this layer would give (None: not applicable)."""
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     row = layers[index].row
     spec = row.layer
@@ -100,7 +100,7 @@ def value_of_row(row, quantity: str):
 
 def _perturbed(spec, code: str):
     """The layer specification with one rule changed, or None when the rule does not concern it."""
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     if code == "missing-bias" and getattr(spec, "bias", False):
         return dataclasses.replace(spec, bias=False)
@@ -117,7 +117,7 @@ def _perturbed(spec, code: str):
 
 
 def has_weights(spec) -> bool:
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     return isinstance(spec, (A.Conv, A.Linear, A.ConvTranspose))
 
@@ -141,7 +141,7 @@ def _rf_without_jump(layers, index: int):
 
 def _flatten_wrong(layers, index: int, quantity: str):
     """The flatten of the map before the last shape-changing layer, and what it gives downstream."""
-    from . import architecture as A
+    from solver.maths import architecture as A
 
     row = layers[index].row
     flat = next((n for n in range(index, -1, -1) if isinstance(layers[n].row.layer, A.Flatten)), None)

@@ -38,7 +38,7 @@ def decimal_string(value) -> str | None:
 class Written:
     """A piece of math printed as given: `text` in a terminal, `tex` in documents.
 
-    It prints through SymPy's printers, so it fits in a `solver.chain.Chain` or a step.
+    It prints through SymPy's printers, so it fits in a `solver.derive.chain.Chain` or a step.
 
     >>> import sympy as sp
     >>> w = Written("(X ⋆ K)[i, j]", r"(X \\star K)_{i,j}")
