@@ -266,14 +266,6 @@ def solve(exercise_id, seed, overrides, fmt, lang):
     click.echo(render(ex, ex.run(params), fmt, lang), nl=False)
 
 
-VERIFY_WORDS = {
-    "fr": {"pass": "OK", "fail": "ÉCHEC", "skip": "SAUTÉ", "sheet": "énoncé", "seed": "graine",
-           "checks": "contrôles", "total": "{ok} réussis, {failed} en échec"},
-    "en": {"pass": "PASS", "fail": "FAIL", "skip": "SKIP", "sheet": "sheet", "seed": "seed",
-           "checks": "checks", "total": "{ok} passed, {failed} failed"},
-}
-
-
 @main.command()
 @click.argument("exercise_ids", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every exercise of the catalogue.")
@@ -295,16 +287,11 @@ def verify(exercise_ids, all_, seeds, jobs, as_json, lang):
     exercises = registry.all_exercises() if all_ else [registry.get(i) for i in exercise_ids]
     results = verify_many(exercises, seeds, jobs or min(os.cpu_count() or 1, 4))
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+        click.echo(json.dumps([r.as_dict(lang) for r in results], indent=2))
     else:
-        words = VERIFY_WORDS[lang]
-        for r in results:
-            seed = words["sheet"] if r.seed is None else f"{words['seed']} {r.seed}"
-            err = "" if r.max_abs_err is None else f"  max|err|={r.max_abs_err:.2e}"
-            click.echo(f"{words[r.status]:<6} {r.id:<28} {seed:<10} {r.checks:>4} {words['checks']}{err}"
-                       + (f"  {r.detail}" if r.detail else ""))
-        failed = sum(r.status == "fail" for r in results)
-        click.echo(words["total"].format(ok=len(results) - failed, failed=failed))
+        from solver.verify.report import report_lines
+
+        click.echo("\n".join(report_lines(results, lang)))
     if any(r.status == "fail" for r in results):
         sys.exit(1)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from solver.core.checks import Checks
 from solver.core.exercise import Exercise
+from solver.core.text import Text
 
 
 @dataclass
@@ -16,11 +17,17 @@ class VerifyResult:
     status: str  # pass | fail | skip
     checks: int
     max_abs_err: float | None
-    detail: str
+    detail: str | Text
 
-    def as_dict(self) -> dict:
+    def as_dict(self, lang: str = "en") -> dict:
+        detail = self.detail(lang) if isinstance(self.detail, Text) else self.detail
         return {"id": self.id, "seed": self.seed, "status": self.status, "checks": self.checks,
-                "max_abs_err": self.max_abs_err, "detail": self.detail}
+                "max_abs_err": self.max_abs_err, "detail": detail}
+
+
+TEXT_ONLY = Text("parties rédigées seulement", "text parts only")
+NO_CHECK = Text("aucun contrôle numérique défini", "no numeric check defined")
+NOTHING_COMPARED = Text("le contrôle n'a rien comparé", "the check compared nothing")
 
 
 def verify_one(exercise: Exercise, seed: int | None) -> VerifyResult:
@@ -29,13 +36,13 @@ def verify_one(exercise: Exercise, seed: int | None) -> VerifyResult:
     if exercise.check is None:
         if all(p.kind == "text" for p in exercise.parts):
             exercise.run(params)
-            return VerifyResult(exercise.id, seed, "skip", 0, None, "text parts only")
-        return VerifyResult(exercise.id, seed, "fail", 0, None, "no numeric check defined")
+            return VerifyResult(exercise.id, seed, "skip", 0, None, TEXT_ONLY)
+        return VerifyResult(exercise.id, seed, "fail", 0, None, NO_CHECK)
     solution = exercise.run(params)
     checks = Checks()
     exercise.check(params, solution, checks)
     if checks.count == 0:
-        return VerifyResult(exercise.id, seed, "fail", 0, None, "the check compared nothing")
+        return VerifyResult(exercise.id, seed, "fail", 0, None, NOTHING_COMPARED)
     failures = checks.failures()
     detail = "; ".join(f"{r.label}: {r.detail}" for r in failures[:5])
     return VerifyResult(exercise.id, seed, "fail" if failures else "pass", checks.count,
