@@ -862,7 +862,7 @@ EXERCISES = (
                      Param("classes", "int", 10, Text("classes", "classes"), minimum=1, maximum=100000,
                            draw=lambda rng: rng.randint(2, 20))),
              parts=(Part("params", "int", Text("nombre de paramètres", "number of parameters")),
-                    Part("hessian_shape", "shape", Text("taille de $H$", "size of $H$")))),
+                    Part("hessian_shape", "shape", Text("taille de $H$", "size of $H$"), layout="matrix"))),
     Exercise(id="devoir.4.1", sheet=SHEET,
              title=Text("Résolution de sortie d'un petit CNN", "Output resolution of a small CNN"),
              statement=statement_4_1, solve=solve_4_1, check=check_4_1, draw=draw_4_1, validate=validate_4_1,

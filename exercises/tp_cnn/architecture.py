@@ -711,6 +711,13 @@ def _follows_10(name: str, field: str) -> tuple[str, ...]:
     return (f"{LAYERS_10[index - 1]}.shape",)
 
 
+def _layout_10(name: str, field: str) -> str | None:
+    """The practical writes maps x × y × depth; a dense layer's output is a vector."""
+    if field != "shape":
+        return None
+    return "C" if name.startswith("fc") else "HWC"
+
+
 def follow_10(q, part: str, earlier) -> object:
     """A part of tp-cnn.10 traced from the student's shape of the layer before (written x × y × z)."""
     from solver.architecture import channels_first, trace_between
@@ -1043,7 +1050,8 @@ EXERCISES = (
                               Text("profondeur de l'entrée", "input depth"), Text("côté du noyau", "kernel side"),
                               Text("remplissage par côté", "padding per side"), Text("pas", "stride")))),
              parts=(Part("output_shape", "shape", Text("taille de sortie (x', y', profondeur)",
-                                                       "output size (x', y', depth)"), domain=_DOMAIN_1),
+                                                       "output size (x', y', depth)"), domain=_DOMAIN_1,
+                         layout="HWC"),
                     Part("weights", "expr", Text("poids à apprendre (biais compris)",
                                                  "weights to learn (bias included)"), domain=_DOMAIN_1),
                     Part("fc_weights", "expr", Text("poids d'une couche dense équivalente (biais compris)",
@@ -1056,8 +1064,8 @@ EXERCISES = (
              params=(Param("n", "int", 384, Text("côté de l'image", "image side"), minimum=224, maximum=2048,
                            draw=lambda rng: rng.choice((256, 320, 384, 448, 512, 480, 300, 600))), VGG_KERNEL),
              chain=VGG16,
-             parts=(Part("output_shape", "shape", Text("forme de la sortie (largeur, hauteur, classes)",
-                                                       "output shape (width, height, classes)")),
+             parts=(Part("output_shape", "shape", Text("forme de la sortie (hauteur, largeur, classes)",
+                                                       "output shape (height, width, classes)"), layout="HWC"),
                     Part("text", "text", Text("intérêt", "interest")))),
     Exercise(id="tp-cnn.7", sheet=SHEET,
              title=Text("Champs récepteurs de VGG16", "Receptive fields of VGG16"),
@@ -1090,7 +1098,7 @@ EXERCISES = (
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'poids'} de {n}",
                                    f"{'output size' if f == 'shape' else 'weights'} of {n}"),
-                              follows=_follows_10(n, f))
+                              follows=_follows_10(n, f), layout=_layout_10(n, f))
                          for n in LAYERS_10 for f in ("shape", "params"))),
     Exercise(id="tp-cnn.11", sheet=SHEET,
              title=Text("Nombre total de poids et nombre d'exemples", "Total number of weights and number of examples"),

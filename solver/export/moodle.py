@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .. import layouts
 from ..text import Text
 from . import cloze
 from .html import paragraphs, prose_html, worked_solution
@@ -121,7 +122,8 @@ def gradable(ex, part, params, key, lang: str) -> Spec | None:
     if part.kind == "choice":
         return _choice_spec(ex, part, params, key, lang)
     if part.kind == "shape":
-        return _short_answer(ex, params, part, shape_forms(key), lang)
+        first = layouts.channels_first(key, part.layout)  # right too: see solver.layouts
+        return _short_answer(ex, params, part, shape_forms(key) + shape_forms(first), lang)
     if part.kind == "matrix":
         return _matrix_spec(part, key)
     number = numeric(key)
