@@ -12,7 +12,7 @@ from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution,
 from solver.errors import ParamError
 from solver.figures import Figure, receptive_field
 from solver.params import Param
-from solver.text import Text
+from solver.text import Text, numeral
 
 SHEET = "devoir"
 YES_NO = ("yes", "no")
@@ -65,9 +65,7 @@ def _bytes(n: int, lang: str) -> str:
     while value >= 1000 and level < len(units) - 1:
         value /= 1000
         level += 1
-    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-    if lang == "fr":
-        shown = shown.replace(".", ",")
+    shown = numeral(value, 0 if value >= 10 else 1)(lang)
     return f"{shown} {units[level][0 if lang == 'fr' else 1]}"
 
 
