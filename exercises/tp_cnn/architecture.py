@@ -692,7 +692,8 @@ def _follows_10(name: str, field: str) -> tuple[str, ...]:
 
 
 def _layout_10(name: str, field: str) -> str | None:
-    """The practical writes maps x × y × depth; a dense layer's output is a vector."""
+    """The practical writes maps x × y × depth, channels last ("HWC": its maps are square, so the order
+    of x and y never shows); a dense layer's output is a vector."""
     if field != "shape":
         return None
     return "C" if name.startswith("fc") else "HWC"
@@ -1044,8 +1045,9 @@ EXERCISES = (
              params=(Param("n", "int", 384, Text("côté de l'image", "image side"), minimum=224, maximum=2048,
                            draw=lambda rng: rng.choice((256, 320, 384, 448, 512, 480, 300, 600))), VGG_KERNEL),
              chain=VGG16,
-             parts=(Part("output_shape", "shape", Text("forme de la sortie (hauteur, largeur, classes)",
-                                                       "output shape (height, width, classes)"), layout="HWC"),
+             parts=(Part("output_shape", "shape", Text("forme de la sortie (largeur, hauteur, classes)",
+                                                       "output shape (width, height, classes)"),
+                         layout="HWC"),
                     Part("text", "text", Text("intérêt", "interest")))),
     Exercise(id="tp-cnn.7", sheet=SHEET,
              title=Text("Champs récepteurs de VGG16", "Receptive fields of VGG16"),
