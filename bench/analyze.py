@@ -46,8 +46,7 @@ def torch_import(repeat: int) -> float:
 
 
 def in_process(target: str, size: str, repeat: int) -> float:
-    from solver.analyze.analyze import analyze
-    from solver.analyze.analyze import load, parse_input
+    from solver.analyze.analyze import analyze, load, parse_input
 
     net, shape = load(os.path.join(MODELS, target)), parse_input(size)
     best = float("inf")

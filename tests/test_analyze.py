@@ -9,8 +9,11 @@ from click.testing import CliRunner
 torch = pytest.importorskip("torch")
 
 from cli import main  # noqa: E402
-from solver.analyze.analyze import analyze  # noqa: E402
-from solver.analyze.analyze import gradient_extent, load  # noqa: E402
+from solver.analyze.analyze import (  # noqa: E402
+    analyze,  # noqa: E402
+    gradient_extent,
+    load,
+)
 
 MODELS = os.path.join(os.path.dirname(__file__), "models")
 

@@ -17,8 +17,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from cli import main
-from solver.analyze.analyze import analyze
-from solver.analyze.analyze import Convention, load
+from solver.analyze.analyze import Convention, analyze, load
 
 MODELS = os.path.join(os.path.dirname(__file__), "models")
 MODERN = os.path.join(MODELS, "modern.py")

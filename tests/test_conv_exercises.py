@@ -17,7 +17,7 @@ from exercises.td2.equivariance import EXERCISES as EQUIVARIANCE
 from exercises.td2.equivariance import interior
 from solver.core.checks import Checks
 from solver.core.errors import ParamError
-from solver.derive.written import decimal_string
+from solver.core.written import decimal_string
 from solver.render import FORMATS, render
 from solver.render.values import plain
 

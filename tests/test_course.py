@@ -179,10 +179,12 @@ def test_show_of_a_model_exercise_imports_neither_torch_nor_sympy(course):
 def test_solve_gives_the_values_torch_measures(course):
     code, out = run(course, "solve", "exam.lenet", "--format", "json")
     assert code == 0, out
-    answers = {k: v["value"] for k, v in json.loads(out)["answers"].items()}
+    entries = json.loads(out)["answers"]
+    answers = {k: v["value"] for k, v in entries.items()}
     shapes, numel, total = torch_lenet(course, 10, (1, 32, 32))
     for layer in ("conv1", "pool1", "conv2", "flat"):
-        assert answers[f"{layer}.shape"] == str(shapes[layer])
+        assert answers[f"{layer}.shape"] == entries[f"{layer}.shape"]["as_written"] == str(shapes[layer])
+    assert (entries["conv1.shape"]["layout"], entries["flat.shape"]["layout"]) == ("CHW", "C")  # torch's order
     for layer in ("conv1", "bn1", "conv2", "fc1"):
         assert int(answers[f"{layer}.params"]) == numel[layer]
     assert int(answers["total.params"]) == total

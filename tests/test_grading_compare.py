@@ -106,6 +106,23 @@ def test_shapes_exact_and_channel_order():
     assert outcome("shape", key, "(32, 14)").status == "different"
 
 
+def test_a_shape_is_right_as_the_sheet_writes_it_and_channels_first():
+    """The policy: the sheet's order and channels first (JSON's order) are both right, whatever the
+    layout; any other order of the same sizes is ``channel-order``; a matrix's size has one order."""
+    hwc = sp.Tuple(16, 8, 32)  # H × W × C as a practical writes it
+    assert outcome("shape", hwc, "16x8x32", layout="HWC").status == "equal"
+    first = outcome("shape", hwc, "(32, 16, 8)", layout="HWC")
+    assert first.status == "equal" and first.notes[0]("en") == (
+        "channels-first order (C, H, W) accepted (the sheet writes (H, W, C))")
+    for wrong in ("(32, 8, 16)", "(8, 16, 32)", "(16, 32, 8)"):
+        assert outcome("shape", hwc, wrong, layout="HWC").diagnosis == "channel-order", wrong
+    tc = sp.Tuple(82, 32)  # (length, channels) of a 1D convolution's output
+    assert outcome("shape", tc, "(32, 82)", layout="TC").status == "equal"
+    assert outcome("shape", sp.Tuple(32, 82), "(82, 32)", layout="CT").diagnosis == "channel-order"
+    assert outcome("shape", sp.Tuple(3, 5), "(5, 3)", layout="matrix").diagnosis is None
+    assert outcome("shape", sp.Tuple(3, 5), "(5, 3)", layout="matrix").status == "different"
+
+
 def test_expressions_with_indices_and_sums():
     x = sp.IndexedBase("x")
     ii, jj, d = sp.symbols("i j d", integer=True, positive=True)
@@ -214,9 +231,11 @@ def test_a_general_formula_is_right_for_a_numeric_variant():
 
 
 def test_shape_channel_order_note_names_the_direction_and_size_one_dimensions():
-    first = outcome("shape", sp.Tuple(6, 6, 1000), "(1000, 6, 6)")
-    assert first.diagnosis == "channel-order" and "channels-first" in first.notes[0]("en")
-    assert "channels-last" in outcome("shape", sp.Tuple(32, 14, 14), "(14, 14, 32)").notes[0]("en")
+    last = outcome("shape", sp.Tuple(32, 14, 14), "(14, 14, 32)", layout="CHW")
+    assert last.diagnosis == "channel-order" and "channels-last order (H, W, C)" in last.notes[0]("en")
+    odd = outcome("shape", sp.Tuple(16, 8, 32), "(8, 32, 16)", layout="HWC")  # (W, C, H): neither order
+    assert odd.diagnosis == "channel-order"
+    assert odd.notes[0]("en") == "order (W, C, H) instead of (H, W, C) / (C, H, W)"
     assert outcome("shape", sp.Tuple(1000), "1x1x1000").status == "equal"   # a dense output as a 1 × 1 map
     assert outcome("shape", sp.Tuple(1000), "1x1x1024").status == "different"
     assert outcome("shape", sp.Tuple(1, 28, 28), "28x28").status == "different"  # the key's own 1 counts

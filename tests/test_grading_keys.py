@@ -1,6 +1,7 @@
 """Every exercise against its own keys and its own mal-rules, on the sheet's values and seeded variants.
 
-- the key of every part, pasted back in the plain syntax of ``solve --format json``, is `correct`;
+- the key of every part, pasted back in the plain syntax of ``solve --format json``, is `correct`
+  (a shape both as the sheet writes it and as JSON's `value` gives it, channels first);
 - a mal-rule's value (`Diagnosis.wrong`) is never `correct` unless it equals the key everywhere
   on the part's domain (checked here by SymPy and by evaluating both on a grid, not by the grader);
 - a mal-rule written as a formula (the sheet's key is symbolic) and answered on a numeric variant
@@ -23,6 +24,7 @@ from sympy.core.function import AppliedUndef
 from solver.core.params import SYMBOLIC
 from solver.grading.check import check_answer, solved
 from solver.grading.diagnose import as_sympy
+from solver.render.json import JsonPrinter
 from solver.render.values import plain
 from solver.sheets import registry
 
@@ -123,6 +125,10 @@ def test_keys_are_correct_and_mal_rules_are_not(exercise_id):
             key = solution.answers[part.id]
             got = check_answer(ex.id, seed, part.id, _plain(key))
             assert got.verdict == "correct", (seed, part.id, _plain(key), got.feedback("en"))
+            if part.kind == "shape":  # JSON's value is channels first: it pastes back too
+                pasted = JsonPrinter("en").entry(part, key)["value"]
+                got = check_answer(ex.id, seed, part.id, pasted)
+                assert got.verdict == "correct", (seed, part.id, pasted, got.feedback("en"))
         for d, wrong in _wrong_values(ex, params):
             part = ex.part(d.part)
             key = solution.answers[part.id]

@@ -14,8 +14,14 @@ SYMPY_SYNTAX = re.compile(r"KroneckerDelta|Sum\(|Product\(|Derivative\(|Eq\(|Pie
                           r"\blog\(|\b[A-Za-z]\w*\[[^\]:]*\]")
 
 
+# a decimal point between digits; not inside an id (devoir.1.1, td2.III.2a) nor a version or a file name
+DECIMAL_POINT = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
+
+
 @pytest.mark.parametrize("exercise_id", [e.id for e in registry.all_exercises()])
 def test_text_output_is_readable_and_fits_100_columns(exercise_id):
+    """Every exercise on the sheet's values and one seed, in both languages; French writes no decimal
+    point, in its maths or in its prose (statements, remarks, model answers)."""
     ex = registry.get(exercise_id)
     for seed in (None, 1) if ex.parametrised else (None,):
         for lang in ("fr", "en"):
@@ -23,6 +29,7 @@ def test_text_output_is_readable_and_fits_100_columns(exercise_id):
             for line in text.splitlines():
                 assert len(line) <= 100, line
                 assert not SYMPY_SYNTAX.search(line), line
+                assert lang == "en" or not DECIMAL_POINT.search(line), line
 
 
 def test_partial_derivatives_subscripts_and_ln():
@@ -50,6 +57,18 @@ def test_french_text_writes_decimal_commas_and_english_points():
     assert f"cours-intro.sgd-step/bo1 = {value:.6g}".replace(".", ",").replace("cours-intro,sgd-step",
                                                                                  "cours-intro.sgd-step") in fr
     assert f"cours-intro.sgd-step/bo1 = {value:.6g}" in en
+
+
+def test_french_prose_groups_thousands_and_writes_decimal_commas():
+    """Numbers an exercise writes in its own sentences go through `solver.core.text.numeral`."""
+    ex = registry.get("cours-intro.sgd-step")
+    fr = render(ex, ex.run(ex.make_params(None)), "text", "fr")
+    assert "η = 0,001" in fr and "w_h1 = (0,1 ; 2 ; 0,5)" in fr  # the sheet's values, a vector with semicolons
+    ex = registry.get("tp-cnn.11")
+    q = ex.make_params(None)
+    train = f"{q['train']:,}"
+    assert len(train) > 4 and train.replace(",", "\u202f") in render(ex, ex.run(q), "text", "fr")
+    assert train in render(ex, ex.run(q), "text", "en")
 
 
 def test_json_numbers_at_full_precision():

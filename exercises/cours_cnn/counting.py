@@ -10,7 +10,7 @@ from __future__ import annotations
 from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 
 
 def _pick(*values):
@@ -556,8 +556,9 @@ def _lenet_remark(q, full: int) -> Step:
     if table is None:
         count = Text("", "")
     else:
-        count = Text(f" ({table:,} paramètres au lieu de {full:,})".replace(",", "\u202f"),
-                     f" ({table:,} parameters instead of {full:,})")
+        partial, connected = numeral(table), numeral(full)
+        count = Text(f" ({partial.fr} paramètres au lieu de {connected.fr})",
+                     f" ({partial.en} parameters instead of {connected.en})")
     return Step(Text(
         f"Lecture moderne : C3 relie chaque filtre aux {q['c1']} cartes de S2 et S2/S4 sont des moyennes sans "
         f"paramètre. Le LeNet-5 original (LeCun et al., 1998) relie C3 par une table partielle{count.fr}, donne à "

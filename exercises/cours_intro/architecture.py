@@ -275,16 +275,12 @@ def _sizes_wrong(part, **changes):
 
 def _sizes_custom(part, kind):
     def wrong(q):
-        import sympy as sp
-
         name = part.split(".")[0]
         row = _sizes_rows(q)[name]
         if kind == "missing-in-channels":
             return _int(row.layer.out_channels * (q["k"] ** 2 + 1))
         if kind == "pool-kernel-weights":
             return _int(q["pool"] ** 2 * row.in_shape[0])
-        if kind == "channels-first":
-            return sp.Tuple(*row.shape)
         return None
     return wrong
 
@@ -299,10 +295,6 @@ def _diagnoses_sizes():
         "missing-in-channels": Text("Un filtre couvre tous les canaux d'entrée : $C_{in} k^2$ poids.",
                                     "A filter spans all input channels: $C_{in} k^2$ weights."),
         "pool-kernel-weights": Text("Le max-pooling n'a aucun paramètre.", "Max-pooling has no parameter."),
-        "channels-first": Text("Le cours donne les tailles hauteur × largeur × canaux (l'ordre de torch est "
-                               "inverse).",
-                               "The lecture gives sizes as height × width × channels (torch's order is the "
-                               "reverse)."),
     }
     out = []
     for n in LAYERS:
@@ -316,7 +308,6 @@ def _diagnoses_sizes():
             out.append(Diagnosis("missing-bias", params, _sizes_wrong(params, bias=False), fb["missing-bias"]))
             out.append(Diagnosis("missing-in-channels", params, _sizes_custom(params, "missing-in-channels"),
                                  fb["missing-in-channels"]))
-        out.append(Diagnosis("channels-first", shape, _sizes_custom(shape, "channels-first"), fb["channels-first"]))
     return tuple(out)
 
 
@@ -460,7 +451,7 @@ EXERCISES = (
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'paramètres'} de la couche {n[-1]}",
                                    f"{'output size' if f == 'shape' else 'parameters'} of layer {n[-1]}"),
-                              follows=_follows_sizes(n, f))
+                              follows=_follows_sizes(n, f), layout="HWC" if f == "shape" else None)
                          for n in LAYERS for f in ("shape", "params"))),
     Exercise(id="cours-intro.padding-example", sheet=SHEET,
              title=Text("Remplissage : taille de l'image et de la sortie", "Padding: size of the image and output"),

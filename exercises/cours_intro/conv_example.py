@@ -28,10 +28,10 @@ def statement(q) -> Text:
     W, b = show_decimal_matrix(q["W"]), show_decimal(q["b"])
     return Text(
         f"Une image en niveaux de gris de taille ${n} \\times {m}$, $X = {q.show('X')}$, passe dans un "
-        f"filtre de convolution $W = {W}$ de biais $b = {b}$, avec un pas de 1 et sans "
+        f"filtre de convolution $W = {W.fr}$ de biais $b = {b.fr}$, avec un pas de 1 et sans "
         "remplissage. Calculer la carte de caractéristiques $Y$ obtenue.",
         f"A grey-level image of size ${n} \\times {m}$, $X = {q.show('X')}$, goes through a convolution "
-        f"filter $W = {W}$ with bias $b = {b}$, stride 1 and no padding. Compute the "
+        f"filter $W = {W.en}$ with bias $b = {b.en}$, stride 1 and no padding. Compute the "
         "resulting feature map $Y$.")
 
 

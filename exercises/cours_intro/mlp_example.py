@@ -13,8 +13,7 @@ from fractions import Fraction
 from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
-from solver.core.text import Text
-from solver.derive.written import decimal_string
+from solver.core.text import Text, numeral, numerals
 
 SHEET = "cours-intro"
 GRADIENT_IDS = ("wo1_1", "wo1_2", "bo1", "wh1_1", "wh1_2", "wh1_3", "bh1", "wh2_1", "wh2_2", "wh2_3", "bh2")
@@ -61,13 +60,13 @@ def _flat(matrix) -> tuple:
     return tuple(v for row in matrix for v in row)
 
 
-def _fmt(v) -> str:
-    text = decimal_string(v)
-    return text if text is not None else f"{Fraction(v).numerator}/{Fraction(v).denominator}"
+def _fmt(v) -> Text:
+    """A parameter for inside $…$: an exact decimal (a decimal comma in French), else a fraction."""
+    return numeral(Fraction(v), math=True)
 
 
-def _vec(q, name: str) -> str:
-    return "(" + ", ".join(_fmt(v) for v in _flat(q[name])) + ")"
+def _vec(q, name: str) -> Text:
+    return numerals([Fraction(v) for v in _flat(q[name])], math=True)
 
 
 def validate(values) -> None:
@@ -82,23 +81,25 @@ def validate(values) -> None:
 
 
 def _network_text(q) -> Text:
-    groups = [f"$w_{{{n}}} = {_vec(q, 'w' + n)}$, $b_{{{n}}} = {_fmt(q['b' + n])}$" for n in ("h1", "h2", "o1")]
-    weights = Text(" ; ".join(groups), "; ".join(groups))
+    groups = [Text(f"$w_{{{n}}} = {_vec(q, 'w' + n).fr}$, $b_{{{n}}} = {_fmt(q['b' + n]).fr}$",
+                   f"$w_{{{n}}} = {_vec(q, 'w' + n).en}$, $b_{{{n}}} = {_fmt(q['b' + n]).en}$")
+              for n in ("h1", "h2", "o1")]
+    weights = Text(" ; ".join(g.fr for g in groups), "; ".join(g.en for g in groups))
     return Text(
         "Un réseau reçoit 3 entrées, a une couche cachée de 2 neurones sigmoïdes $h_1, h_2$ et une couche de "
         f"sortie de 2 neurones sigmoïdes $o_1, o_2$. Paramètres connus : {weights.fr}. On lui présente "
-        f"$x = {_vec(q, 'x')}$, de classe 1 : $y = (1, 0)$. La perte est l'entropie croisée "
+        f"$x = {_vec(q, 'x').fr}$, de classe 1 : $y = (1, 0)$. La perte est l'entropie croisée "
         "$E = -\\sum_c y_c \\ln o_c$ calculée sur les sorties sigmoïdes (logarithme népérien). ",
         "A network takes 3 inputs, has a hidden layer of 2 sigmoid neurons $h_1, h_2$ and an output layer of "
         f"2 sigmoid neurons $o_1, o_2$. Known parameters: {weights.en}. It is shown "
-        f"$x = {_vec(q, 'x')}$, of class 1: $y = (1, 0)$. The loss is the cross-entropy "
+        f"$x = {_vec(q, 'x').en}$, of class 1: $y = (1, 0)$. The loss is the cross-entropy "
         "$E = -\\sum_c y_c \\ln o_c$ computed on the sigmoid outputs (natural logarithm). ")
 
 
 def _statement(fr: str, en: str):
     def statement(q) -> Text:
-        eta = _fmt(q["eta"]) if "eta" in q else ""
-        return _network_text(q) + Text(fr.replace("{eta}", eta), en.replace("{eta}", eta))
+        eta = _fmt(q["eta"]) if "eta" in q else Text("", "")
+        return _network_text(q) + Text(fr.replace("{eta}", eta.fr), en.replace("{eta}", eta.en))
     return statement
 
 
@@ -367,15 +368,16 @@ def solve_sgd(q) -> Solution:
              *forward_steps(as_floats(new), fw_new), loss_step(fw_new, TARGET, kind="result")]
     biggest = max(abs(float(number(eta * g))) for g in bw.grads.values())
     if biggest < 1e-3:
-        before, after = f"{float(number(cross_entropy(fw.a[-1], TARGET[:1]))):.6f}", f"{float(number(loss_after)):.6f}"
+        before, after = numeral(float(number(cross_entropy(fw.a[-1], TARGET[:1]))), 6), numeral(float(number(loss_after)), 6)
+        rate, change = _fmt(q["eta"]), numeral(biggest, sig=2)
         steps.append(Step(Text(
-            f"Avec $\\eta = {_fmt(q['eta'])}$, le plus grand changement d'un paramètre vaut {biggest:.1e}, "
+            f"Avec $\\eta = {rate.fr}$, le plus grand changement d'un paramètre vaut {change.fr}, "
             "minuscule devant les poids eux-mêmes : certaines valeurs mises à jour semblent inchangées à 6 "
-            f"chiffres significatifs, et la perte ne passe que de {before} à {after}. Un pas aussi petit "
+            f"chiffres significatifs, et la perte ne passe que de {before.fr} à {after.fr}. Un pas aussi petit "
             "demande beaucoup d'itérations.",
-            f"With $\\eta = {_fmt(q['eta'])}$, the largest change of a parameter is {biggest:.1e}, tiny next to "
+            f"With $\\eta = {rate.en}$, the largest change of a parameter is {change.en}, tiny next to "
             "the weights themselves: some updated values look unchanged at 6 significant digits, and the loss "
-            f"only goes from {before} to {after}. Such a small step needs many iterations."), kind="remark"))
+            f"only goes from {before.en} to {after.en}. Such a small step needs many iterations."), kind="remark"))
     answers = {pid: number(values[pid]) for pid in GRADIENT_IDS}
     answers["loss_after"] = number(loss_after)
     return Solution(q, tuple(steps), answers)

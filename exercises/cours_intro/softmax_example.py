@@ -5,26 +5,19 @@ from __future__ import annotations
 from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
-from solver.core.text import Text
+from solver.core.text import Text, numerals
 
 
 def _scores(q) -> tuple:
     return tuple(v for row in q["a"] for v in row)
 
 
-def _fmt(v) -> str:
-    from solver.derive.written import decimal_string
-
-    text = decimal_string(v)
-    return text if text is not None else str(v)
-
-
 def statement(q) -> Text:
-    a = "(" + ", ".join(_fmt(v) for v in _scores(q)) + ")"
+    a = numerals(_scores(q), math=True)
     return Text(
-        f"Un classifieur produit les scores $a = {a}$ pour {len(_scores(q))} classes. Calculer le vecteur "
+        f"Un classifieur produit les scores $a = {a.fr}$ pour {len(_scores(q))} classes. Calculer le vecteur "
         "$s = \\mathrm{softmax}(a)$, $s_k = e^{a_k} / \\sum_j e^{a_j}$ (valeurs exactes et décimales).",
-        f"A classifier outputs the scores $a = {a}$ for {len(_scores(q))} classes. Compute the vector "
+        f"A classifier outputs the scores $a = {a.en}$ for {len(_scores(q))} classes. Compute the vector "
         "$s = \\mathrm{softmax}(a)$, $s_k = e^{a_k} / \\sum_j e^{a_j}$ (exact values and decimals).")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import Param
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 from solver.sheets.figures import Figure, receptive_field
 
 SHEET = "devoir"
@@ -65,9 +65,7 @@ def _bytes(n: int, lang: str) -> str:
     while value >= 1000 and level < len(units) - 1:
         value /= 1000
         level += 1
-    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-    if lang == "fr":
-        shown = shown.replace(".", ",")
+    shown = numeral(value, 0 if value >= 10 else 1)(lang)
     return f"{shown} {units[level][0 if lang == 'fr' else 1]}"
 
 
@@ -864,7 +862,7 @@ EXERCISES = (
                      Param("classes", "int", 10, Text("classes", "classes"), minimum=1, maximum=100000,
                            draw=lambda rng: rng.randint(2, 20))),
              parts=(Part("params", "int", Text("nombre de paramètres", "number of parameters")),
-                    Part("hessian_shape", "shape", Text("taille de $H$", "size of $H$")))),
+                    Part("hessian_shape", "shape", Text("taille de $H$", "size of $H$"), layout="matrix"))),
     Exercise(id="devoir.4.1", sheet=SHEET,
              title=Text("Résolution de sortie d'un petit CNN", "Output resolution of a small CNN"),
              statement=statement_4_1, solve=solve_4_1, check=check_4_1, draw=draw_4_1, validate=validate_4_1,

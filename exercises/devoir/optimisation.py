@@ -141,7 +141,7 @@ def newton_solve(q) -> Solution:
 
 def _written(text, tex):
     """A name printed as `tex` in LaTeX and `text` elsewhere (e.g. ∇m(u), w^(t+1))."""
-    from solver.derive.written import Written
+    from solver.core.written import Written
 
     return Written(text, tex)
 

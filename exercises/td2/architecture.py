@@ -758,7 +758,7 @@ def solve_reduce(q) -> Solution:
 
 def _shape_parts():
     return tuple(Part(name, "shape", Text(f"taille de sortie de {name}", f"output size of {name}"),
-                      follows=SHAPE_PARTS[n - 1:n])
+                      follows=SHAPE_PARTS[n - 1:n], layout="C" if name == "flatten" else "CHW")
                  for n, name in enumerate(SHAPE_PARTS))
 
 

@@ -154,7 +154,7 @@ def _loss_step(q, x, dydw) -> Step:
     import sympy as sp
 
     from solver.derive.chain import Chain
-    from solver.derive.written import Written
+    from solver.core.written import Written
 
     i, j = x["i"], x["j"]
     G = sp.IndexedBase("G")

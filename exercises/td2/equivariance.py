@@ -38,7 +38,7 @@ def correlation_sum(image, i, j, x: dict, k=None, flip: bool = False):
 
 
 def _note(latex: str, plain: str):
-    from solver.derive.written import Written
+    from solver.core.written import Written
 
     return Written(plain, latex)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 
 SHEET = "tp-cnn"
 
@@ -30,26 +30,6 @@ def _int(v):
     import sympy as sp
 
     return sp.Integer(int(v))
-
-
-def grouped(n) -> Text:
-    """An integer with grouped thousands: a narrow no-break space in French, a comma in English.
-
-    >>> grouped(1191170)("fr"), grouped(1191170)("en")
-    ('1\u202f191\u202f170', '1,191,170')
-    """
-    text = f"{int(n):,}"
-    return Text(text.replace(",", "\u202f"), text)
-
-
-def decimal(value, digits: int = 1) -> Text:
-    """A decimal number with a comma in French, a point in English.
-
-    >>> decimal(23.8235)("fr"), decimal(23.8235)("en")
-    ('23,8', '23.8')
-    """
-    text = f"{float(value):.{digits}f}"
-    return Text(text.replace(".", ","), text)
 
 
 def _result(step: Step) -> Step:
@@ -713,6 +693,14 @@ def _follows_10(name: str, field: str) -> tuple[str, ...]:
     return (f"{LAYERS_10[index - 1]}.shape",)
 
 
+def _layout_10(name: str, field: str) -> str | None:
+    """The practical writes maps x × y × depth, channels last ("HWC": its maps are square, so the order
+    of x and y never shows); a dense layer's output is a vector."""
+    if field != "shape":
+        return None
+    return "C" if name.startswith("fc") else "HWC"
+
+
 def follow_10(q, part: str, earlier) -> object:
     """A part of tp-cnn.10 traced from the student's shape of the layer before (written x × y × z)."""
     from solver.maths.architecture import channels_first, trace_between
@@ -763,11 +751,11 @@ def solve_10(q) -> Solution:
                           "Output sizes in the practical's order (width × height × depth):"),
                      tuple(sp.Eq(sp.Symbol(f"shape_{n}"), _hwc(rows[n].shape)) for n in LAYERS_10))),
         Step(Text(f"Répartition : les poolings n'ont aucun poids ; fc4 en porte à elle seule "
-                  f"{decimal(100 * share).fr} % (elle relie chaque valeur de la carte aplatie à chacun de ses "
-                  f"neurones), les convolutions, qui partagent leurs poids, {decimal(100 * convs).fr} %.",
-                  f"Distribution: poolings have no weights; fc4 alone holds {decimal(100 * share).en}% of them (it "
+                  f"{numeral(100 * share, 1).fr} % (elle relie chaque valeur de la carte aplatie à chacun de ses "
+                  f"neurones), les convolutions, qui partagent leurs poids, {numeral(100 * convs, 1).fr} %.",
+                  f"Distribution: poolings have no weights; fc4 alone holds {numeral(100 * share, 1).en}% of them (it "
                   "links every value of the flattened map to each of its neurons), the convolutions, which "
-                  f"share their weights, {decimal(100 * convs).en}%."),
+                  f"share their weights, {numeral(100 * convs, 1).en}%."),
              sp.Eq(sp.Symbol("P_fc4") / sp.Symbol("P_total"), sp.Float(share, 4)), kind="remark"),
     ]
     answers = {f"{n}.{f}": _part_value(rows, f"{n}.{f}") for n in LAYERS_10 for f in ("shape", "params")}
@@ -944,7 +932,7 @@ def _draw_train(rng, shared) -> dict:
 
 
 def statement_11(q) -> Text:
-    n = grouped(q["train"])
+    n = numeral(q["train"])
     return _setting_10(q) + Text(
         f"Quel est le nombre total de poids à apprendre ? Le comparer aux {n.fr} images d'apprentissage.",
         f"What is the total number of weights to learn? Compare it with the {n.en} training images.")
@@ -975,8 +963,8 @@ def solve_11(q) -> Solution:
         Step(Text("Rapport au nombre d'images d'apprentissage :", "Ratio to the number of training images:"),
              sp.Eq(sp.Symbol("P_total") / sp.Symbol("N_train"), sp.Float(ratio, 4)), kind="result"),
     )
-    n, per, pct, versus = grouped(total), decimal(ratio), decimal(100 * share, 0), _comparison_11(ratio)
-    train = grouped(q["train"])
+    n, per, pct, versus = numeral(total), numeral(ratio, 1), numeral(100 * share, 0), _comparison_11(ratio)
+    train = numeral(q["train"])
     text = ModelAnswer(Text(
         f"Le réseau a {n.fr} paramètres, dont {pct.fr} % dans fc4, soit environ {per.fr} par image "
         f"d'apprentissage ({train.fr} images) : {versus.fr}. Il a de quoi apprendre les exemples par cœur : "
@@ -1047,7 +1035,8 @@ EXERCISES = (
                               Text("profondeur de l'entrée", "input depth"), Text("côté du noyau", "kernel side"),
                               Text("remplissage par côté", "padding per side"), Text("pas", "stride")))),
              parts=(Part("output_shape", "shape", Text("taille de sortie (x', y', profondeur)",
-                                                       "output size (x', y', depth)"), domain=_DOMAIN_1),
+                                                       "output size (x', y', depth)"), domain=_DOMAIN_1,
+                         layout="HWC"),
                     Part("weights", "expr", Text("poids à apprendre (biais compris)",
                                                  "weights to learn (bias included)"), domain=_DOMAIN_1),
                     Part("fc_weights", "expr", Text("poids d'une couche dense équivalente (biais compris)",
@@ -1061,7 +1050,8 @@ EXERCISES = (
                            draw=lambda rng: rng.choice((256, 320, 384, 448, 512, 480, 300, 600))), VGG_KERNEL),
              chain=VGG16,
              parts=(Part("output_shape", "shape", Text("forme de la sortie (largeur, hauteur, classes)",
-                                                       "output shape (width, height, classes)")),
+                                                       "output shape (width, height, classes)"),
+                         layout="HWC"),
                     Part("text", "text", Text("intérêt", "interest")))),
     Exercise(id="tp-cnn.7", sheet=SHEET,
              title=Text("Champs récepteurs de VGG16", "Receptive fields of VGG16"),
@@ -1094,7 +1084,7 @@ EXERCISES = (
              parts=tuple(Part(f"{n}.{f}", "shape" if f == "shape" else "int",
                               Text(f"{'taille de sortie' if f == 'shape' else 'poids'} de {n}",
                                    f"{'output size' if f == 'shape' else 'weights'} of {n}"),
-                              follows=_follows_10(n, f))
+                              follows=_follows_10(n, f), layout=_layout_10(n, f))
                          for n in LAYERS_10 for f in ("shape", "params"))),
     Exercise(id="tp-cnn.11", sheet=SHEET,
              title=Text("Nombre total de poids et nombre d'exemples", "Total number of weights and number of examples"),

@@ -10,7 +10,7 @@ from typing import Callable, Union
 
 from solver.core.exercise import Chain, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import Param, Params
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 
 from .architecture import NETWORK, _params_10
 
@@ -70,14 +70,13 @@ def _fewer(cnn: int, other: int) -> Text:
 
 
 def _q12_answer(q) -> Text:
-    from .architecture import grouped
 
     classes, words, descriptor = q["classes"], BOW_WORDS, SIFT_SIZE
     cnn, bow = _cnn_counts(q), _bow_counts(words, descriptor, classes)
     n_cnn, n_bow = sum(cnn.values()), sum(bow.values())
     share = round(100 * cnn["fc4"] / n_cnn)
     overall, supervised = _fewer(n_cnn, n_bow), _fewer(n_cnn, bow["svm"])
-    n = {k: grouped(v) for k, v in (("cnn", n_cnn), *bow.items())}
+    n = {k: numeral(v) for k, v in (("cnn", n_cnn), *bow.items())}
     return Text(
         f"Le CNN apprend {n['cnn'].fr} poids, dont {share} % dans fc4. Avec un dictionnaire de {words} mots "
         f"visuels SIFT ({words} × {descriptor} = {n['dictionary'].fr} valeurs, obtenues par k-moyennes, sans les "
@@ -116,11 +115,10 @@ def _q12_setting(q) -> Text:
 
 
 def _q12_size(q) -> Text:
-    from .architecture import grouped
 
     cnn = _cnn_counts(q)
     total, big = sum(cnn.values()), max(cnn, key=cnn.get)
-    n = grouped(total)
+    n = numeral(total)
     return Text(f"ordre de grandeur du CNN ({n.fr} poids, la plus grande part dans {big})",
                 f"order of magnitude of the CNN ({n.en} weights, the largest share in {big})")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 
-from .architecture import NETWORK, decimal
+from .architecture import NETWORK
 
 SHEET = "tp-cnn"
 
@@ -47,16 +47,17 @@ def solve_17(q) -> Solution:
              Chain(sp.Symbol("E"), -sp.log(sp.Symbol("p_c")), general, loss, final(loss)),
              kind="result"),
     ]
+    about = numeral(float(number(loss)), 4, math=True)
     answer = Text(
-        f"Environ $\\ln C = \\ln {n} \\approx {float(number(loss)):.4f}$ : c'est la perte d'une prédiction uniforme, "
+        f"Environ $\\ln C = \\ln {n} \\approx {about.fr}$ : c'est la perte d'une prédiction uniforme, "
         "qui ne sait encore rien (elle correspond à une accuracy de hasard, $1/C$). Une valeur initiale très "
         "différente signale un problème d'initialisation, de normalisation des entrées ou de la perte ; ensuite "
         "la perte doit descendre sous cette valeur, sinon le réseau n'apprend pas mieux que le hasard.",
-        f"About $\\ln C = \\ln {n} \\approx {float(number(loss)):.4f}$: the loss of a uniform prediction, which "
+        f"About $\\ln C = \\ln {n} \\approx {about.en}$: the loss of a uniform prediction, which "
         "knows nothing yet (it goes with a chance accuracy of $1/C$). A very different initial value signals a "
         "problem with the initialisation, the input normalisation or the loss; afterwards the loss must go below "
         "this value, otherwise the network does no better than chance.")
-    value = decimal(float(number(loss)), 2)
+    value = numeral(float(number(loss)), 2)
     rubric = (Text(f"valeur ln C (≈ {value.fr} pour {n} classes)", f"value ln C (≈ {value.en} for {n} classes)"),
               Text("prédiction uniforme, réseau non entraîné", "uniform prediction, untrained network"),
               Text("sert de repère / de contrôle de l'initialisation", "a baseline / a check of the initialisation"))
@@ -190,7 +191,7 @@ def _scale_chain(k, scale, bind, q):
     import sympy as sp
 
     from solver.derive.chain import Chain, derive, substituted
-    from solver.derive.written import decimal_string
+    from solver.core.written import decimal_string
 
     if not bind or decimal_string(q["p"]) is None:
         return derive(k, scale, bind)

@@ -171,7 +171,8 @@ def _variants(variants, path: Path, shape: tuple, args: dict) -> tuple[tuple, tu
 # --- the exercise ----------------------------------------------------------------------------------------
 
 def _exercise(spec: ModelSpec, sheet_id: str, title: Text, aliases: tuple) -> Exercise:
-    parts = tuple(Part(f"{layer}.{q}", "shape" if q == "shape" else "int", _PROMPTS[q].format(layer=layer))
+    parts = tuple(Part(f"{layer}.{q}", "shape" if q == "shape" else "int", _PROMPTS[q].format(layer=layer),
+                       layout="channels-first" if q == "shape" else None)
                   for layer, quantities in spec.ask for q in quantities)
     parts += tuple(Part(f"total.{t}", "int", _TOTAL_PROMPTS[t]) for t in spec.totals)
     return Exercise(

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from solver.core import layouts
 from solver.core.errors import ParamError
 from solver.core.params import SYMBOLIC, Param, Params
 from solver.core.text import Text
@@ -32,6 +33,9 @@ class Part:
     `follows` names the other parts of the same exercise this one is computed from (a layer's
     shape from the previous layer's shape): the grader may then give follow-through credit, with
     the exercise's `follow` hook (see `solver.grading.follow`).
+    `layout` (a `shape` part's, required there and only there) says in which order the sheet writes
+    the axes (``"HWC"``, ``"CHW"``, ``"TC"``…, see `solver.core.layouts`): JSON gives the shape channels
+    first beside the tuple as written, and the grader accepts both orders.
     """
 
     id: str
@@ -45,10 +49,18 @@ class Part:
     accept: tuple[str, ...] = ()
     given: Callable[[Params], Mapping[str, Any]] | None = None
     follows: tuple[str, ...] = ()
+    layout: str | None = None
 
     def __post_init__(self):
         if self.kind not in PART_KINDS:
             raise ValueError(f"part {self.id}: unknown kind {self.kind!r}")
+        if (self.kind == "shape") != (self.layout is not None):
+            raise ValueError(f"part {self.id}: a layout is declared by shape parts, and only by them")
+        if self.layout is not None:
+            try:
+                layouts.check(self.layout)
+            except ValueError as exc:
+                raise ValueError(f"part {self.id}: {exc}") from None
 
 
 @dataclass(frozen=True)

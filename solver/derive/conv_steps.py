@@ -16,34 +16,40 @@ from fractions import Fraction
 from typing import Any, Callable
 
 from solver.core.exercise import Diagnosis, Step
-from solver.core.text import Text
-from solver.derive.written import decimal_string
+from solver.core.text import Text, numeral
+from solver.core.written import decimal_string
 
 DPS = 30  # decimal digits of the Floats that display exact terminating decimals
 
 
-def show_decimal(value) -> str:
-    """A parameter value (int or Fraction) as written in a statement, without SymPy: decimals if exact.
+def show_decimal(value) -> Text:
+    """A parameter value (int or Fraction) as written in a statement's maths, without SymPy: decimals
+    if exact (a decimal comma in French).
 
-    >>> print(show_decimal(Fraction(-4, 5)), show_decimal(Fraction(1, 3)), show_decimal(Fraction(6, 1)))
-    -0.8 \\frac{1}{3} 6
+    >>> d = show_decimal(Fraction(-4, 5))
+    >>> print(d.fr, d.en, show_decimal(Fraction(1, 3)).fr, show_decimal(Fraction(6, 1)).fr)
+    -0{,}8 -0.8 \\frac{1}{3} 6
     """
-    text = decimal_string(value)
-    if text is not None:
-        return text
+    if decimal_string(value) is not None:
+        return numeral(Fraction(value), math=True)
     q = Fraction(value)
     sign = "-" if q < 0 else ""
-    return f"{sign}\\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+    frac = f"{sign}\\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+    return Text(frac, frac)
 
 
-def show_decimal_matrix(rows) -> str:
+def show_decimal_matrix(rows) -> Text:
     """A matrix parameter (tuple of tuples) as a LaTeX bmatrix with decimal entries, without SymPy.
 
-    >>> print(show_decimal_matrix(((Fraction(-9, 100), 1), (2, Fraction(1, 2)))))
+    >>> print(show_decimal_matrix(((Fraction(-9, 100), 1), (2, Fraction(1, 2))))("en"))
     \\begin{bmatrix} -0.09 & 1 \\\\ 2 & 0.5 \\end{bmatrix}
     """
-    body = " \\\\ ".join(" & ".join(show_decimal(c) for c in row) for row in rows)
-    return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+    cells = [[show_decimal(c) for c in row] for row in rows]
+
+    def tex(lang: str) -> str:
+        body = " \\\\ ".join(" & ".join(c(lang) for c in row) for row in cells)
+        return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+    return Text(tex("fr"), tex("en"))
 
 
 def as_decimal(value):
@@ -228,8 +234,10 @@ def _convention_step(W, stride, padding, bias, names: Names) -> Step:
     Xp, K, Yb = (sp.IndexedBase(n) for n in (names.padded if padding else names.X, names.W, names.Y))
     body = sp.Sum(K[u, v] * Xp[stride * i + u, stride * j + v], (u, 0, W.rows - 1), (v, 0, W.cols - 1))
     rhs = body + sp.Symbol("b") if bias != 0 else body
-    bias_fr = f" plus le biais $b = {Shown(sp.nsimplify(bias))}$" if bias != 0 else ""
-    bias_en = f" plus the bias $b = {Shown(sp.nsimplify(bias))}$" if bias != 0 else ""
+    b = sp.nsimplify(bias)
+    shown = show_decimal(Fraction(int(b.p), int(b.q))) if b.is_Rational else Text(sp.latex(b), sp.latex(b))
+    bias_fr = f" plus le biais $b = {shown.fr}$" if bias != 0 else ""
+    bias_en = f" plus the bias $b = {shown.en}$" if bias != 0 else ""
     return Step(Text(
         "Convention de torch (nn.Conv2d) : une « convolution » y est une corrélation croisée, le noyau "
         f"n'est pas retourné. Chaque sortie est la somme des produits terme à terme du noyau et de la "

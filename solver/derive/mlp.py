@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from solver.core.text import Text
-from solver.derive.written import Written, decimal_string
+from solver.core.written import Written, decimal_string
 from solver.maths.activations import sigmoid
 
 

@@ -31,6 +31,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from solver.core import layouts
 from solver.core.text import Text
 
 from . import cloze
@@ -122,7 +123,8 @@ def gradable(ex, part, params, key, lang: str) -> Spec | None:
     if part.kind == "choice":
         return _choice_spec(ex, part, params, key, lang)
     if part.kind == "shape":
-        return _short_answer(ex, params, part, shape_forms(key), lang)
+        first = layouts.channels_first(key, part.layout)  # right too: see solver.core.layouts
+        return _short_answer(ex, params, part, shape_forms(key) + shape_forms(first), lang)
     if part.kind == "matrix":
         return _matrix_spec(part, key)
     number = numeric(key)

@@ -102,7 +102,9 @@ def make_part(opts: Options) -> Part:
             raise UsageError(Text("domaine : NOM=DOMAINE attendu", "domain: NAME=DOMAIN expected"))
     extra = {k: float(v) for k, v in (("rtol", opts.rtol), ("atol", opts.atol)) if v is not None}
     kind = "number" if (opts.sigfigs is not None or opts.decimals is not None) else opts.kind
-    return ComparePart(id="compare", kind=kind, prompt=Text("", ""), domain=domain, written_digits=not extra, **extra)
+    layout = "channels-first" if kind == "shape" else None  # the key is read as channels first
+    return ComparePart(id="compare", kind=kind, prompt=Text("", ""), domain=domain, written_digits=not extra,
+                       layout=layout, **extra)
 
 
 @dataclass(frozen=True)

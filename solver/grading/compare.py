@@ -18,11 +18,14 @@
 
 `Part.accept` (read with getattr, so parts without it work): a tuple of conventions the
 question leaves open — ``"transpose"`` (matrix: Aᵀ also right), ``"channels-last"`` (shape:
-(H, W, C) for (C, H, W) also right).
+(H, W, C) for (C, H, W) also right). A shape is right in the order the sheet writes it
+(`Part.layout`) and channels first (the order of `solve --format json`); another order of the
+same sizes is the mistake ``channel-order``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import unicodedata
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from solver.core import layouts
 from solver.core.text import Text
 
 from .evaluate import (
@@ -394,16 +398,65 @@ def compare_shape(part, key, value) -> Outcome:
                                                 f"{len(value)} dimension(s) given, {len(key)} expected"),))
     if _same_entries(part, key, value):
         return EQUAL
-    rotated = [_same_entries(part, r, value) for r in _rotations(key)] if len(key) >= 3 else []
-    if any(rotated):
-        note = (Text("ordre des dimensions canaux en dernier (H, W, C) au lieu de (C, H, W)",
-                     "channels-last order (H, W, C) instead of (C, H, W)") if rotated[0] else
-                Text("ordre des dimensions canaux en premier (C, H, W) au lieu de (H, W, C)",
-                     "channels-first order (C, H, W) instead of (H, W, C)"))
-        if accepts(part, "channels-last"):
-            return Outcome("equal", 1.0, (note,))
-        return Outcome("different", 0.0, (note,), "channel-order")
+    return _other_order(part, key, value)
+
+
+def _other_order(part, key, value) -> Outcome:
+    """The key's sizes in another order than the sheet's. Channels first is right whatever order the
+    sheet writes (it is the order of `solve --format json`, so a solution pastes back), with a note;
+    any other order is the mistake ``channel-order``, unless the part accepts ``channels-last``.
+    A part without a layout is read as channels first; a matrix's size has no other order.
+
+    >>> part = type("P", (), {"rtol": 1e-9, "atol": 0.0, "layout": "HWC"})()
+    >>> [_other_order(part, sp.Tuple(16, 8, 32), sp.Tuple(*v)).status for v in ((32, 16, 8), (32, 8, 16))]
+    ['equal', 'different']
+    """
+    axes = _axes(part, len(key))
+    if axes is None:
+        return DIFFERENT
+    first_axes = "".join(layouts.channels_first(axes, part_layout(part)))
+    first = sp.Tuple(*layouts.channels_first(key, part_layout(part)))
+    if _same_entries(part, first, value):
+        return Outcome("equal", 1.0, (Text(f"ordre canaux d'abord {_letters(first_axes)} accepté (la feuille écrit "
+                                           f"{_letters(axes)})", f"channels-first order {_letters(first_axes)} "
+                                           f"accepted (the sheet writes {_letters(axes)})"),))
+    last = sp.Tuple(*(first[1:] + first[:1]))
+    if accepts(part, "channels-last") and _same_entries(part, last, value):
+        return Outcome("equal", 1.0, (_order_note(first_axes[1:] + "C", axes, first_axes),))
+    for order in itertools.permutations(range(len(key))):
+        other = sp.Tuple(*(key[i] for i in order))
+        if other not in (key, first) and _same_entries(part, other, value):
+            note = _order_note("".join(axes[i] for i in order), axes, first_axes)
+            return Outcome("different", 0.0, (note,), "channel-order")
     return DIFFERENT
+
+
+def part_layout(part) -> str:
+    """The layout a shape part declares (channels first for a part-like object without one)."""
+    return getattr(part, "layout", None) or layouts.CHANNELS_FIRST
+
+
+def _axes(part, rank: int) -> str | None:
+    """The letters of the key's axes, or None where no other order makes sense (a matrix's size, a
+    single axis, or more axes than a channels-first key is named for)."""
+    layout = part_layout(part)
+    if rank < 2 or layout == layouts.CHANNELS_FIRST and rank > 4:
+        return None
+    return layouts.letters(layout, rank)
+
+
+def _letters(axes: str) -> str:
+    return "(" + ", ".join(axes) + ")"
+
+
+def _order_note(given: str, written: str, first: str) -> Text:
+    """What order the answer used and which ones are expected: ``channels-last order (H, W, C)
+    instead of (C, H, W)``."""
+    fr, en = ("canaux en dernier ", "channels-last ") if given.endswith("C") else \
+        ("canaux d'abord ", "channels-first ") if given.startswith("C") else ("", "")
+    expected = _letters(written) + ("" if first == written else f" / {_letters(first)}")
+    return Text(f"ordre des dimensions {fr}{_letters(given)} au lieu de {expected}",
+                f"{en}order {_letters(given)} instead of {expected}")
 
 
 def _same_squeezed(part, key, value) -> bool:
@@ -433,11 +486,6 @@ def _keras_batch(part, key, value) -> bool:
     first = value[0] if len(value) else None
     return (len(value) == len(key) + 1 and isinstance(first, sp.Symbol) and first.name == "None"
             and _same_entries(part, key, sp.Tuple(*value[1:])))
-
-
-def _rotations(key):
-    items = list(key)
-    return [sp.Tuple(*(items[1:] + items[:1])), sp.Tuple(*(items[-1:] + items[:-1]))]
 
 
 def _same_entries(part, key, value) -> bool:

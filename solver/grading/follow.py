@@ -138,7 +138,7 @@ def degenerate(part, key, value) -> bool:
 
     >>> from solver.core.exercise import Part
     >>> from solver.core.text import Text
-    >>> shape = Part("pool1", "shape", Text("", ""))
+    >>> shape = Part("pool1", "shape", Text("", ""), layout="HWC")
     >>> key = sp.Tuple(16, 16, 32)
     >>> [degenerate(shape, key, sp.Tuple(*v)) for v in ((32, 32, 32), (0, 32, 32), (1, 1, 32), (16, 16))]
     [False, True, True, True]

@@ -1,8 +1,12 @@
-"""JSON (the contract of ../shared/INTERFACE.md): values in the grader's syntax, at full precision."""
+"""JSON (the contract of ../shared/INTERFACE.md): values in the grader's syntax, at full precision;
+shapes channels first, with the tuple as the sheet writes it (`as_written`) and its `layout`
+(null for a matrix's size, which has no channel axis; see `solver.core.layouts`)."""
 
 from __future__ import annotations
 
 import json
+
+from solver.core import layouts
 
 from . import words
 from .markdown import aligned
@@ -30,6 +34,10 @@ class JsonPrinter(Printer):
     def entry(self, part, value) -> dict:
         out = {"kind": part.kind, "value": plain(value, self.lang, digits=FULL_PRECISION),
                "latex": latex(value, self.lang)}
+        if part.kind == "shape":  # channels first, beside the sheet's own order
+            out["as_written"] = out["value"]
+            out["value"] = plain(layouts.channels_first(value, part.layout), self.lang, digits=FULL_PRECISION)
+            out["layout"] = layouts.letters(part.layout, len(value))
         if part.kind == "choice":
             out["shown"] = words.choice(out["value"], self.lang)
         if part.kind == "text":

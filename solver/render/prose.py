@@ -71,14 +71,18 @@ _MATRIX = re.compile(r"\\begin\{[bpv]?matrix\}(.*?)\\end\{[bpv]?matrix\}", re.S)
 
 
 def _matrices_as_lists(tex: str) -> str:
-    """LaTeX matrices as nested lists, the way a terminal (and the grader) reads them.
+    """LaTeX matrices as nested lists, the way a terminal (and the grader) reads them; separated by
+    semicolons when an entry has a French decimal comma (``{,}``).
 
     >>> _matrices_as_lists(r"M = \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}")
     'M = [[1, 2], [3, 4]]'
+    >>> _matrices_as_lists(r"\\begin{bmatrix} 0{,}5 & 2 \\end{bmatrix}")
+    '[[0{,}5 ; 2]]'
     """
     def as_list(match: re.Match) -> str:
         rows = [r for r in match.group(1).split(r"\\") if r.strip()]
-        return "[" + ", ".join("[" + ", ".join(c.strip() for c in r.split("&")) + "]" for r in rows) + "]"
+        sep = " ; " if "{,}" in match.group(1) else ", "
+        return "[" + sep.join("[" + sep.join(c.strip() for c in r.split("&")) + "]" for r in rows) + "]"
 
     return _MATRIX.sub(as_list, tex)
 
