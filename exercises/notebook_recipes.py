@@ -6,7 +6,7 @@ only (the notebook's prelude, `solver.export.torch_code.PRELUDE`, gives ``n_para
 knowledge, kept beside them: the engine names no exercise.
 """
 
-from exercises.devoir.notebook import RECIPES as DEVOIR_RECIPES
+from exercises.devoir_notebook_recipes import RECIPES as DEVOIR_RECIPES
 from solver.export.torch_code import Recipe
 
 

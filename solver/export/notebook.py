@@ -1,7 +1,7 @@
 """A Jupyter notebook (nbformat 4) of exercises: statement and derivation as Markdown, then torch code
 that recomputes the answers and compares them with the keys.
 
-Per exercise with a recipe (exercises/notebook_recipes.py, exercises/devoir/notebook.py), two code
+Per exercise with a recipe (exercises/notebook_recipes.py, exercises/devoir_notebook_recipes.py), two code
 cells: the variant's values and the keys (exact literals from the solution; a key that is a formula
 becomes a Python function of its parameters and of the names the recipe draws, written by
 `python_key`: derivatives by autograd, sums, ∞, O(r)), then ``by_torch`` and the comparison. A

@@ -1,4 +1,6 @@
-"""Notebook recipes of the sheet `devoir`'s derivations (keys that are formulas, limits, O(r)).
+"""Notebook recipes of the sheet `devoir` (mostly derivations: keys that are formulas, limits, O(r)).
+
+Kept outside the sheet's folder, whose modules the registry imports on every command.
 
 Each recipe draws concrete values for what the key leaves as symbols (an input x, weights w, a
 function g), returns them under ``"given"`` so that the notebook evaluates the key there, and
