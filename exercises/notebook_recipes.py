@@ -6,6 +6,7 @@ only (the notebook's prelude, `solver.export.torch_code.PRELUDE`, gives ``n_para
 knowledge, kept beside them: the engine names no exercise.
 """
 
+from exercises.devoir_notebook_recipes import RECIPES as DEVOIR_RECIPES
 from solver.export.torch_code import Recipe
 
 
@@ -243,6 +244,15 @@ RECIPES.update({
         "i, j, u, v = torch.meshgrid(torch.arange(o), torch.arange(o), torch.arange(k), torch.arange(k), indexing='ij')\n"
         "return {'dY_dW': J, 'given': {'X': X, 'i': i, 'j': j, 'u': u, 'v': v}}",
         {"d": (4, 6), "k": (1, 2, 3)}, given="X|i|j|u|v"),
+    "td2.I.1": Recipe(
+        "# the sheet's g is any activation: softplus stands in for it\n"
+        "act = {'g': F.softplus, 'identity': lambda u: u, 'sigmoid': torch.sigmoid, 'tanh': torch.tanh, 'relu': torch.relu}[g]\n"
+        "gen = torch.Generator().manual_seed(0)\n"
+        "a = torch.randn(4, generator=gen, requires_grad=True)\n"
+        "y = F.one_hot(torch.tensor(2), 4).double()\n"
+        "((act(a) - y) ** 2).sum().backward()  # C_Q, differentiated by autograd\n"
+        "return {'dC_da': a.grad, 'given': {'g': act, 'a_k': a.detach(), 'y_k': y}}", given="g|a_k|y_k"),
 })
+RECIPES.update(DEVOIR_RECIPES)
 RECIPES["td2.III.2b"] = RECIPES["td2.III.2a"]
 RECIPES["td2.III.3b"] = RECIPES["td2.III.3a"]

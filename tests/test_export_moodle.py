@@ -2,17 +2,18 @@
 computed here by hand."""
 
 import base64
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
+from fractions import Fraction
 
 import pytest
 from click.testing import CliRunner
 
 import cli
 from solver.sheets import registry
-
-SUB = re.compile(r"\{(\d+):(NUMERICAL|MULTICHOICE|SHORTANSWER):((?:\\.|[^\\}])*)\}")
+from tests.moodle_reader import MOODLE_FRACTIONS, NUMERICAL_ANSWER, cloze_errors, read_cloze
 
 
 def export(tmp_path, *args):
@@ -31,39 +32,14 @@ def named(root, prefix):
             and q.find("name/text").text.startswith(prefix + " ")]
 
 
-def split_unescaped(text, sep):
-    """Split on `sep` where it is not escaped by a backslash (the cloze rule)."""
-    parts, cur, i = [], "", 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            cur += text[i:i + 2]
-            i += 2
-            continue
-        if text[i] == sep:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += text[i]
-        i += 1
-    return parts + [cur]
+def subs_of(q):
+    """The cloze sub-questions of a question, as Moodle's importer reads them."""
+    return read_cloze(q.find("questiontext/text").text)[1]
 
 
-def unescape(text):
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def cloze_answers(body):
-    """[(percent, answer, tolerance or None, feedback)] of one sub-question's body."""
-    out = []
-    for item in split_unescaped(body, "~"):
-        answer, feedback = (split_unescaped(item, "#") + [""])[:2]
-        m = re.match(r"(=|%(\d+)%)(.*)", answer, re.DOTALL)
-        percent = 100 if m.group(1) == "=" else int(m.group(2))
-        value, tol = m.group(3), None
-        if ":" in value and re.fullmatch(r"[-0-9.]+:[0-9.]+", value):
-            value, tol = value.split(":")
-        out.append((percent, unescape(value), tol, unescape(feedback)))
-    return out
+def answers(sub):
+    """[(percent, answer, tolerance or None, feedback)] of a sub-question."""
+    return [(round(100 * a.fraction), a.answer, a.tolerance, a.feedback) for a in sub.alternatives]
 
 
 def conv_out(i, k, s, p, d=1):
@@ -94,26 +70,26 @@ def test_multi_part_exercises_are_cloze_with_hand_computed_shapes(tmp_path):
     root, _, _ = export(tmp_path, "td2.III.2a")
     (q,) = named(root, "td2.III.2a")
     assert q.get("type") == "cloze"
-    subs = SUB.findall(q.find("questiontext/text").text)
-    assert [s[1] for s in subs] == ["SHORTANSWER"] * 7
+    subs = subs_of(q)
+    assert [s.kind for s in subs] == ["SHORTANSWER"] * 7
     # input (1, 28, 28); conv1: 32 filters, stride 2, "same" -> ceil(28 / 2) = 14
-    conv1 = cloze_answers(subs[0][2])
+    conv1 = answers(subs[0])
     assert {a[1] for a in conv1} >= {"(32, 14, 14)", "32x14x14", "32×14×14"}
     assert all(a[0] == 100 and "*" not in a[1] for a in conv1[:-1]) and conv1[-1][:2] == (0, "*")
-    assert "(64, 7, 7)" in {a[1] for a in cloze_answers(subs[2][2])}  # conv2 keeps 14, pool1 halves it
-    assert "2304" in {a[1] for a in cloze_answers(subs[6][2])}  # pool2: floor(7 / 2) = 3; 256 * 3 * 3
+    assert "(64, 7, 7)" in {a[1] for a in answers(subs[2])}  # conv2 keeps 14, pool1 halves it
+    assert "2304" in {a[1] for a in answers(subs[6])}  # pool2: floor(7 / 2) = 3; 256 * 3 * 3
 
 
 def test_numeric_matrix_becomes_a_table_of_numerical_cells(tmp_path):
     root, _, _ = export(tmp_path, "cours-intro.softmax-example")
     (q,) = questions(root, "cloze")
-    subs = SUB.findall(q.find("questiontext/text").text)
+    subs = subs_of(q)
     ex = registry.get("cours-intro.softmax-example")
     a, part = ex.make_params(None)["a"][0], ex.part("s")
     z = sum(math.exp(x) for x in a)
-    for (_, kind, body), x in zip(subs, a):
-        (percent, value, tol, _), *_ = cloze_answers(body)
-        assert kind == "NUMERICAL" and percent == 100
+    for sub, x in zip(subs, a):
+        (percent, value, tol, _), *_ = answers(sub)
+        assert sub.kind == "NUMERICAL" and percent == 100
         assert abs(float(value) - math.exp(x) / z) < 1e-9
         assert float(tol) == pytest.approx(part.atol + part.rtol * math.exp(x) / z)
 
@@ -129,9 +105,9 @@ def test_single_whole_number_with_mistakes(tmp_path):
 def test_tolerance_of_a_real_number_and_essay_for_text(tmp_path):
     root, _, result = export(tmp_path, "tp-cnn.17", "--lang", "en")
     (q,) = questions(root, "cloze")
-    (_, kind, body), = SUB.findall(q.find("questiontext/text").text)
-    percent, value, tol, _ = cloze_answers(body)[0]
-    assert kind == "NUMERICAL" and percent == 100 and abs(float(value) - math.log(10)) < 1e-12
+    (sub,) = subs_of(q)
+    percent, value, tol, _ = answers(sub)[0]
+    assert sub.kind == "NUMERICAL" and percent == 100 and abs(float(value) - math.log(10)) < 1e-12
     part = registry.get("tp-cnn.17").part("initial_loss")
     assert float(tol) == pytest.approx(part.atol + part.rtol * math.log(10))
     (essay,) = questions(root, "essay")
@@ -143,11 +119,11 @@ def test_short_formula_is_a_short_answer_of_forms_the_grader_accepts(tmp_path):
     root, _, _ = export(tmp_path, "td2.II.1", "--lang", "en")
     (q,) = questions(root, "cloze")
     assert q.find("name/text").text.endswith("@seed=sheet")
-    ((_, kind, body),) = SUB.findall(q.find("questiontext/text").text)
-    answers = cloze_answers(body)
-    assert kind == "SHORTANSWER" and "floor((i - k + 2p)/s) + 1" in [a[1] for a in answers if a[0] == 100]
-    assert not any("*" in a[1] for a in answers[:-1])
-    assert answers[-1][:2] == (0, "*") and "Moodle" in answers[-1][3]  # any other text: reviewed by hand
+    (sub,) = subs_of(q)
+    alternatives = answers(sub)
+    assert sub.kind == "SHORTANSWER" and "floor((i - k + 2p)/s) + 1" in [a[1] for a in alternatives if a[0] == 100]
+    assert not any("*" in a[1] for a in alternatives[:-1])
+    assert alternatives[-1][:2] == (0, "*") and "Moodle" in alternatives[-1][3]  # any other text: reviewed by hand
 
 
 def test_formula_with_a_derivative_is_an_essay_with_its_key(tmp_path):
@@ -161,13 +137,13 @@ def test_formula_with_a_derivative_is_an_essay_with_its_key(tmp_path):
 def test_cloze_feedback_escapes_special_characters(tmp_path):
     root, _, _ = export(tmp_path, "td2.VI.3", "--lang", "en")
     (q,) = questions(root, "cloze")
-    subs = SUB.findall(q.find("questiontext/text").text)
-    assert [s[1] for s in subs] == ["MULTICHOICE", "MULTICHOICE"]
+    subs = subs_of(q)
+    assert [s.kind for s in subs] == ["MULTICHOICE", "MULTICHOICE"]
     ex = registry.get("td2.VI.3")
     hinge = next(d for d in ex.diagnoses if d.wrong(ex.make_params(None)) == "hinge")
-    feedback = {a[1]: a[3] for a in cloze_answers(subs[1][2])}
-    # the feedback's TeX (\( \pm 1 \)) survives the escaping: backslashes doubled in the cloze text
-    assert "\\pm" in feedback["hinge"] and "\\\\pm" in subs[1][2]
+    feedback = {a[1]: a[3] for a in answers(subs[1])}
+    # the feedback's TeX (\( \pm 1 \)) reaches Moodle as written: a backslash before it would stay visible
+    assert "\\pm" in feedback["hinge"] and "\\\\pm" not in q.find("questiontext/text").text
     assert hinge.feedback("en").split("$")[0].strip() in feedback["hinge"]
 
 
@@ -197,11 +173,56 @@ REQUIRED = {
 }
 
 
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:/\d+)?")
+
+
+def solved_numbers(exercise_id, seed):
+    """The numbers of `solve ID [--seed S] --format json`, part after part (matrices row by row), for
+    the parts whose answer is a number or a matrix of numbers."""
+    args = ["solve", exercise_id, "--format", "json"] + ([] if seed == "sheet" else ["--seed", seed])
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 0, result.output
+    data, out = json.loads(result.output), []
+    for part in registry.get(exercise_id).parts:
+        answer = data["answers"][part.id]
+        if answer["kind"] in ("int", "number", "expr", "matrix") and re.fullmatch(r"[-\d.eE/+\[\], ]+", answer["value"]):
+            out += [float(Fraction(n)) for n in NUMBER.findall(answer["value"])]
+    return out
+
+
+def exported_numbers(q):
+    """The right answers of a numerical question, or of the NUMERICAL sub-questions of a cloze."""
+    if q.get("type") == "numerical":
+        return [float(a.find("text").text) for a in q.findall("answer") if a.get("fraction") == "100"]
+    return [float(next(a.answer for a in s.alternatives if a.fraction == 1)) for s in subs_of(q) if s.kind == "NUMERICAL"]
+
+
+def check_structure(q, kind):
+    """What Moodle's XML importer needs of one question of ours."""
+    for path in REQUIRED[kind]:
+        assert q.find(path) is not None, (kind, path, q.find("name/text").text)
+    assert q.find("questiontext").get("format") == "html"
+    for a in q.findall("answer"):
+        assert round(float(a.get("fraction")), 5) in MOODLE_FRACTIONS
+        if kind == "numerical":
+            assert NUMERICAL_ANSWER.match(a.find("text").text) and float(a.find("tolerance").text) >= 0
+    if kind in ("numerical", "multichoice"):
+        fractions = [a.get("fraction") for a in q.findall("answer")]
+        assert "100" in fractions and len(fractions) >= (2 if kind == "multichoice" else 1)
+    if kind == "cloze":
+        rest, subs = read_cloze(q.find("questiontext/text").text)
+        assert cloze_errors(subs) == []
+        assert not re.search(r"\{\d*:[A-Z_]+:", rest)  # every sub-question was read
+        for sub in subs:
+            assert all(round(100 * a.fraction, 5) in MOODLE_FRACTIONS for a in sub.alternatives)
+            assert all(float(a.tolerance) >= 0 for a in sub.alternatives if a.numeric)
+
+
 @pytest.mark.parametrize("sheet", ["td2", "devoir", "tp-cnn", "cours-intro", "cours-cnn"])
-def test_every_sheet_parses_with_the_required_elements(tmp_path, sheet):
-    root, _, _ = export(tmp_path, sheet, "--variants", "2", "--seed", "1")
+def test_every_sheet_imports_by_moodle_rules_with_the_numbers_of_solve(tmp_path, sheet):
+    root, _, _ = export(tmp_path, sheet, "--variants", "3", "--seed", "10")
     assert root.tag == "quiz"
-    seen_category = None
+    seen_category, kinds, compared = None, set(), 0
     for q in questions(root):
         kind = q.get("type")
         if kind == "category":
@@ -209,24 +230,15 @@ def test_every_sheet_parses_with_the_required_elements(tmp_path, sheet):
             assert re.fullmatch(rf"\$course\$/tdsolver/{re.escape(sheet)}/[\w.-]+", seen_category)
             continue
         assert seen_category is not None and kind in REQUIRED
-        for path in REQUIRED[kind]:
-            assert q.find(path) is not None, (kind, path, q.find("name/text").text)
-        assert re.search(r"@seed=(\d+|sheet)$", q.find("name/text").text)
-        assert q.find("questiontext").get("format") == "html"
-        for a in q.findall("answer"):
-            assert a.get("fraction") in {"0", "100"}
-            if kind == "numerical":
-                float(a.find("text").text), float(a.find("tolerance").text)
-        if kind == "cloze":
-            text = q.find("questiontext/text").text
-            subs = SUB.findall(text)
-            assert subs and len(subs) == text.count(":NUMERICAL:") + text.count(":MULTICHOICE:") + text.count(":SHORTANSWER:")
-            for _, sub_kind, body in subs:
-                answers = cloze_answers(body)
-                assert any(a[0] == 100 for a in answers)
-                if sub_kind == "NUMERICAL":
-                    for _, value, tol, _ in answers:
-                        float(value), float(tol)
+        kinds.add(kind)
+        check_structure(q, kind)
+        name = q.find("name/text").text
+        exercise_id, seed = name.split()[0], re.search(r"@seed=(\d+|sheet)$", name).group(1)
+        if kind in ("numerical", "cloze"):
+            got, want = exported_numbers(q), solved_numbers(exercise_id, seed)
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12), name
+            compared += len(got)
+    assert compared and "cloze" in kinds
 
 
 def test_unknown_exercise_is_a_usage_error_in_one_line(tmp_path):
@@ -259,8 +271,34 @@ def test_single_choice_part_is_a_multichoice_question():
     add_exercise(bank, ex, params, ex.run(params))
     (q,) = bank.root.findall("question")
     assert q.get("type") == "multichoice"
-    for path in REQUIRED["multichoice"]:
-        assert q.find(path) is not None, path
+    check_structure(q, "multichoice")
     answers = {a.find("text").text: (a.get("fraction"), a.find("feedback/text").text) for a in q.findall("answer")}
     assert answers == {"softmax": ("100", ""), "relu": ("0", "Unbounded.")}
     assert "\\(y\\)" in q.find("questiontext/text").text
+
+
+def test_cloze_text_with_every_special_character_reads_back_as_written():
+    from solver.export import cloze
+
+    tricky = ["a}b", "c#d", "e~f", "g/h", 'i"j', "k\\l", "m&n", "&lt;", "\\(\\frac{1}{2}\\)", "ends with \\"]
+    subs = [cloze.subquestion(kind, [cloze.Answer(t, feedback=f"right {t}"), cloze.Answer("other", 0, f"wrong {t}")])
+            for kind in ("SHORTANSWER", "MULTICHOICE") for t in tricky]
+    head = "<p>\\(\\frac{a}{b}\\) and {braces}:</p>"
+    rest, read = read_cloze(head + " ".join(subs))
+    assert cloze_errors(read) == []
+    assert rest == head + " ".join(f"{{#{n}}}" for n in range(1, len(subs) + 1))
+    assert [s.alternatives[0].answer for s in read] == tricky * 2
+    assert [s.alternatives[0].feedback for s in read] == [f"right {t}" for t in tricky] * 2
+    assert [s.alternatives[1].feedback for s in read] == [f"wrong {t}" for t in tricky] * 2
+    # the backslash forms Moodle's documentation lists for ~ / " \ are not undone by its parser
+    assert read_cloze("{1:SHORTANSWER:=a\\~b\\/c}")[1][0].alternatives[0].answer == "a\\~b\\/c"
+
+
+def test_numerical_cloze_answers_keep_their_tolerance():
+    from solver.export import cloze
+
+    text = cloze.subquestion("NUMERICAL", [cloze.Answer("-0.25", tolerance="0.001", feedback="x~y"),
+                                           cloze.Answer("12", 0, tolerance="0", feedback="mistake #2")])
+    ((sub,),) = [read_cloze(text)[1]]
+    assert [(a.fraction, a.answer, a.tolerance, a.feedback, a.numeric) for a in sub.alternatives] == [
+        (1.0, "-0.25", "0.001", "x~y", True), (0.0, "12", "0", "mistake #2", True)]

@@ -153,8 +153,8 @@ def _convolution_remark(q, lhs, found) -> Step:
 def _loss_step(q, x, dydw) -> Step:
     import sympy as sp
 
-    from solver.derive.chain import Chain
     from solver.core.written import Written
+    from solver.derive.chain import Chain
 
     i, j = x["i"], x["j"]
     G = sp.IndexedBase("G")

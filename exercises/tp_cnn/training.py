@@ -190,8 +190,8 @@ def _scale_chain(k, scale, bind, q):
     """`k = 1/(1 − p) = 1/(1 − 0.25) = 4/3`: a terminating decimal p is shown as a decimal."""
     import sympy as sp
 
-    from solver.derive.chain import Chain, derive, substituted
     from solver.core.written import decimal_string
+    from solver.derive.chain import Chain, derive, substituted
 
     if not bind or decimal_string(q["p"]) is None:
         return derive(k, scale, bind)

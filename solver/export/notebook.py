@@ -1,10 +1,12 @@
 """A Jupyter notebook (nbformat 4) of exercises: statement and derivation as Markdown, then torch code
 that recomputes the answers and compares them with the keys.
 
-Per exercise with a recipe (exercises/notebook_recipes.py), two code cells: the variant's values and the keys
-(exact literals from the solution; a key that is a formula of parameters kept as symbols becomes a
-Python function of them), then ``by_torch`` and the comparison. A student may change a value and
-run the cells again: torch's value is printed next to the key. The code imports torch only.
+Per exercise with a recipe (exercises/notebook_recipes.py, exercises/devoir_notebook_recipes.py), two code
+cells: the variant's values and the keys (exact literals from the solution; a key that is a formula
+becomes a Python function of its parameters and of the names the recipe draws, written by
+`python_key`: derivatives by autograd, sums, ∞, O(r)), then ``by_torch`` and the comparison. A
+student may change a value and run the cells again: torch's value is printed next to the key. The
+code imports torch only.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import re
 from solver.core.params import SYMBOLIC
 from solver.core.text import Text
 
+from .python_key import PYTHON_WORDS, free_names, function_names, python_expr
 from .torch_code import PRELUDE, recipes
 
-_FUNCTIONS = {"floor", "ceil", "Max", "Min", "exp", "log", "sqrt", "KroneckerDelta"}
 NO_RECIPE = Text("*Pas de recalcul PyTorch pour cet exercice.*", "*No PyTorch recomputation for this exercise.*")
 INTRO = Text("Chaque exercice : l'énoncé et sa résolution, puis du code PyTorch qui recalcule les réponses et "
              "les compare aux clés. Changez une valeur et relancez les cellules pour voir ce que donne torch.",
@@ -79,7 +81,7 @@ def exercise_cells(ex, params, solution) -> tuple[str, str]:
             for s in getattr(solution.answers[part.id], "free_symbols", ())} | set(recipe.grid)
     # a symbol the recipe has a grid for, or a key depends on, is tried on the grid; another one is
     # passed as its name (the recipe does not use it)
-    values = ",\n".join(f"    {n!r}: {_value(params[n], n, n in used)}" for n in names)
+    values = "".join(f"    {n!r}: {_value(params[n], n, n in used)},\n" for n in names)
     keys, tols = [], []
     for part in ex.parts:
         if part.kind == "text":
@@ -91,7 +93,7 @@ def exercise_cells(ex, params, solution) -> tuple[str, str]:
     if any(params[n] is SYMBOLIC and n in used and n not in grid for n in names):
         raise NotCovered(ex.id)
     first = (f"# {ex.id}: values (None: kept as a symbol, tried on a grid) and keys\n"
-             f"VALUES = {{\n{values},\n}}\nKEYS = {{\n" + ",\n".join(keys) + ",\n}\n"
+             f"VALUES = {{\n{values}}}\nKEYS = {{\n" + ",\n".join(keys) + ",\n}\n"
              "TOL = {\n" + ",\n".join(tols) + ",\n}\n" + f"GRID = {grid!r}")
     body = "\n".join("    " + line if line else "" for line in recipe.body.splitlines())
     second = (f"def by_torch({', '.join(names)}):\n{body}\n\n\n"
@@ -119,7 +121,7 @@ def literal(value) -> str:
 
 def key_literal(value, names, given: str = "") -> str:
     """A key as Python: a number, a list of lists, a tuple, a word, or a function of the parameters
-    (and of the names matching `given`, drawn by torch) when the key is a formula, written by `plain`.
+    (and of the names matching `given`, drawn by torch) when the key is a formula, written by `python_expr`.
 
     >>> import sympy as sp
     >>> key_literal(sp.Rational(1, 3), ["k"]), key_literal(sp.floor(sp.Symbol("k") / 2), ["k"])
@@ -131,15 +133,25 @@ def key_literal(value, names, given: str = "") -> str:
 
     if isinstance(value, str):
         return repr(value)
-    symbols = {s.name for s in getattr(value, "free_symbols", ())} | _indexed_bases(value)
+    symbols = _names_in(value)
     body = _python(value)
-    if not symbols:
+    free = free_names(value)
+    if not free:
         return body
-    words = set(re.findall(r"[A-Za-z_]\w*", body)) - set(names) - _FUNCTIONS
-    drawn = sorted(w for w in words if given and re.fullmatch(given, w))
-    if words - set(drawn) or (isinstance(value, sp.Basic) and value.atoms(sp.Float)):
+    drawn = sorted(w for w in free - set(names) if given and re.fullmatch(given, w))
+    words = set(re.findall(r"[A-Za-z_]\w*", body)) - PYTHON_WORDS - symbols
+    if free - set(names) - set(drawn) or words or (isinstance(value, sp.Basic) and value.atoms(sp.Float)):
         raise NotCovered(body)
     return f"lambda {', '.join([*names, *drawn])}, **_: {body}"
+
+
+def _names_in(value) -> set:
+    """Symbols, arrays and unknown functions a key names."""
+    import sympy as sp
+
+    if not isinstance(value, (sp.Basic, sp.MatrixBase)):
+        return set()
+    return {s.name for s in value.atoms(sp.Symbol)} | _indexed_bases(value) | function_names(value)
 
 
 def _indexed_bases(value) -> set:
@@ -152,18 +164,18 @@ def _python(value) -> str:
     """A key's value as a Python expression: exact numbers, formulas in the grader's syntax."""
     import sympy as sp
 
-    from ..render.values import plain
-
     if isinstance(value, sp.MatrixBase):
         return "[" + ", ".join("[" + ", ".join(_python(v) for v in row) + "]" for row in value.tolist()) + "]"
     if isinstance(value, (sp.Tuple, tuple)):
         inner = ", ".join(_python(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     value = sp.sympify(value, strict=True)
-    if value.free_symbols or value.atoms(sp.Indexed):
-        return plain(value)
+    if value.free_symbols or value.atoms(sp.Indexed) or value.atoms(sp.Order):
+        return python_expr(value)
     if value.is_Integer or value.is_Rational:
         return str(value)
+    if value in (sp.oo, -sp.oo):
+        return python_expr(value)
     if value.is_number and value.is_real and value.is_finite:
         return repr(float(value))
     raise NotCovered(str(value))
