@@ -14,6 +14,7 @@ from exercises.td2.conv_gradient import EXERCISES as GRADIENT
 from exercises.td2.conv_numeric import EXERCISES as NUMERIC
 from exercises.td2.equivariance import EXERCISES as EQUIVARIANCE, interior
 from solver.written import decimal_string
+from helpers import checks_of
 from solver.crosscheck import Checks
 from solver.errors import ParamError
 from solver.render import FORMATS, render
@@ -230,13 +231,10 @@ def test_decimal_string_round_trips(num, twos, fives):
 @pytest.mark.parametrize("ex", ALL, ids=lambda e: e.id)
 @pytest.mark.parametrize("seed", [None, 0, 1])
 def test_renders_and_verifies(ex, seed):
-    q = ex.make_params(seed)
-    sol = ex.run(q)
+    q, sol, checks = checks_of(ex, seed)
     for fmt in FORMATS:
         for lang in ("fr", "en"):
             assert render(ex, sol, fmt, lang).strip()
-    checks = Checks()
-    ex.check(q, sol, checks)
     assert checks.count and checks.ok, checks.failures()
     assert any(s.kind == "remark" for s in sol.steps)
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from solver import registry
-from solver.crosscheck import Checks
+from helpers import assert_checks_pass
 
 WH = [[0.1, 2.0, 0.5], [0.3, -0.4, -0.5]]
 BH = [0.2, -0.3]
@@ -149,12 +149,8 @@ def test_softmax_example():
 @pytest.mark.parametrize("ex_id", ["cours-intro.forward", "cours-intro.ce-loss", "cours-intro.backprop",
                                    "cours-intro.sgd-step", "cours-intro.softmax-example"])
 def test_checks_pass_on_sheet_and_variants(ex_id):
-    ex = registry.get(ex_id)
     for seed in (None, 0, 1):
-        q = ex.make_params(seed)
-        checks = Checks()
-        ex.check(q, ex.run(q), checks)
-        assert checks.count and checks.ok, checks.failures()
+        assert_checks_pass(ex_id, seed)
 
 
 def test_missing_output_weights_are_explained_not_invented():

@@ -3,7 +3,7 @@
 import pytest
 
 from solver import registry
-from solver.crosscheck import Checks
+from helpers import assert_checks_pass
 
 
 def solve(ex_id, seed=None, **overrides):
@@ -73,11 +73,7 @@ def test_remarks_and_text_answers():
 @pytest.mark.parametrize("ex_id", ["td2.III.1", "td2.III.2a", "td2.III.2b", "td2.III.3a", "td2.III.3b"])
 @pytest.mark.parametrize("seed", [None, 0, 1, 2])
 def test_checks_pass(ex_id, seed):
-    ex = registry.get(ex_id)
-    params = ex.make_params(seed)
-    checks = Checks()
-    ex.check(params, ex.run(params), checks)
-    assert checks.count and checks.ok, checks.failures()
+    assert_checks_pass(ex_id, seed)
 
 
 def test_diagnoses_recognise_typical_mistakes():
