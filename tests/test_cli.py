@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from helpers import cli_in_fresh_interpreter
 
 import cli
 
@@ -88,22 +89,11 @@ def test_show_prints_the_statement_and_parts():
 
 
 def test_list_imports_neither_sympy_nor_torch():
-    code = ("import sys, cli\n"
-            "from click.testing import CliRunner\n"
-            "r = CliRunner().invoke(cli.main, ['list'])\n"
-            "assert r.exit_code == 0, r.output\n"
-            "print('sympy' in sys.modules, 'torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    assert cli_in_fresh_interpreter(["list"])[0] == set()
 
 
 def test_solve_does_not_import_torch():
-    code = ("import sys, cli\n"
-            "from click.testing import CliRunner\n"
-            "r = CliRunner().invoke(cli.main, ['solve', 'td2.II.1'])\n"
-            "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert "torch" not in cli_in_fresh_interpreter(["solve", "td2.II.1"])[0]
 
 
 def test_verify_passes_on_the_sheet_and_seeds():
@@ -114,16 +104,10 @@ def test_verify_passes_on_the_sheet_and_seeds():
 
 
 def test_show_of_every_exercise_imports_neither_sympy_nor_torch():
-    code = ("import sys, cli\n"
-            "from click.testing import CliRunner\n"
-            "from solver.sheets import registry\n"
-            "for e in registry.all_exercises():\n"
-            "    for extra in ([], ['--seed', '1']):\n"
-            "        r = CliRunner().invoke(cli.main, ['show', e.id] + extra)\n"
-            "        assert r.exit_code == 0, (e.id, r.output)\n"
-            "print('sympy' in sys.modules, 'torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False"
+    from solver.sheets import registry
+
+    shows = [["show", e.id] + extra for e in registry.all_exercises() for extra in ([], ["--seed", "1"])]
+    assert cli_in_fresh_interpreter(*shows)[0] == set()
 
 
 def test_a_variant_title_quotes_the_variant_data():

@@ -7,6 +7,7 @@ import pytest
 import sympy as sp
 import torch
 import torch.nn.functional as F
+from helpers import checks_of
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -232,13 +233,10 @@ def test_decimal_string_round_trips(num, twos, fives):
 @pytest.mark.parametrize("ex", ALL, ids=lambda e: e.id)
 @pytest.mark.parametrize("seed", [None, 0, 1])
 def test_renders_and_verifies(ex, seed):
-    q = ex.make_params(seed)
-    sol = ex.run(q)
+    q, sol, checks = checks_of(ex, seed)
     for fmt in FORMATS:
         for lang in ("fr", "en"):
             assert render(ex, sol, fmt, lang).strip()
-    checks = Checks()
-    ex.check(q, sol, checks)
     assert checks.count and checks.ok, checks.failures()
     assert any(s.kind == "remark" for s in sol.steps)
 

@@ -2,8 +2,8 @@
 
 import pytest
 import sympy as sp
+from helpers import assert_checks_pass
 
-from solver.core.checks import Checks
 from solver.sheets import registry
 
 C = sp.Symbol("C", integer=True, positive=True)
@@ -68,11 +68,7 @@ def test_lenet5():
                                                "cours-cnn.conv1x1", "cours-cnn.vgg16", "cours-cnn.lenet5"}])
 @pytest.mark.parametrize("seed", [None, 0, 1])
 def test_checks_pass(ex_id, seed):
-    ex = registry.get(ex_id)
-    params = ex.make_params(seed)
-    checks = Checks()
-    ex.check(params, ex.run(params), checks)
-    assert checks.count and checks.ok, checks.failures()
+    assert_checks_pass(ex_id, seed)
 
 
 def test_lenet_partial_connection_diagnosis():

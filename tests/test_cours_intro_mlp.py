@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 import torch
+from helpers import assert_checks_pass
 
-from solver.core.checks import Checks
 from solver.sheets import registry
 
 WH = [[0.1, 2.0, 0.5], [0.3, -0.4, -0.5]]
@@ -149,12 +149,8 @@ def test_softmax_example():
 @pytest.mark.parametrize("ex_id", ["cours-intro.forward", "cours-intro.ce-loss", "cours-intro.backprop",
                                    "cours-intro.sgd-step", "cours-intro.softmax-example"])
 def test_checks_pass_on_sheet_and_variants(ex_id):
-    ex = registry.get(ex_id)
     for seed in (None, 0, 1):
-        q = ex.make_params(seed)
-        checks = Checks()
-        ex.check(q, ex.run(q), checks)
-        assert checks.count and checks.ok, checks.failures()
+        assert_checks_pass(ex_id, seed)
 
 
 def test_missing_output_weights_are_explained_not_invented():

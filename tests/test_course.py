@@ -7,11 +7,10 @@ Expected values are computed here, by hand or with torch, never taken from the s
 import importlib.util
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
+from helpers import cli_in_fresh_interpreter
 
 import cli
 from solver.sheets import registry
@@ -167,13 +166,8 @@ def test_environment_variable_selects_the_course(course):
 
 
 def test_show_of_a_model_exercise_imports_neither_torch_nor_sympy(course):
-    code = ("import sys, cli\n"
-            "from click.testing import CliRunner\n"
-            f"r = CliRunner().invoke(cli.main, ['--course', {str(course)!r}, 'show', 'exam.lenet', '--seed', '2'])\n"
-            "assert r.exit_code == 0, r.output\n"
-            "print('sympy' in sys.modules, 'torch' in sys.modules, 'conv1 = nn.Conv2d(1, 6, 5)' in r.output)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False False True"
+    heavy, (out,) = cli_in_fresh_interpreter(["--course", str(course), "show", "exam.lenet", "--seed", "2"])
+    assert heavy == set() and "conv1 = nn.Conv2d(1, 6, 5)" in out
 
 
 def test_solve_gives_the_values_torch_measures(course):

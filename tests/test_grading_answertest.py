@@ -119,57 +119,46 @@ def test_comparisons_and_python_are_not_values():
 
 
 # -- numbers ---------------------------------------------------------------------------------------
-def test_the_tolerance_boundary_is_included_exactly():
+@pytest.mark.parametrize("key, answer, options, expected", [
     # |1.05 − 1| = 0.05 exactly: within rtol 0.05 (floats would say 0.05000000000000004)
-    assert verdict("1", "1.05", kind="number", rtol=0.05, atol=0) == "equal"
-    assert verdict("1", "0.95", kind="number", rtol=0.05, atol=0) == "equal"
-    assert verdict("1", "1.0500001", kind="number", rtol=0.05, atol=0) == "different"
-    assert same_number(sp.Integer(1), sp.Rational(105, 100), 0.0, 0.05)
-
-
-def test_exact_keys_are_compared_exactly():
-    assert verdict("99999998/99999999", "99999999/10^8") == "different"
-    assert verdict("1/3", "0.333333333333333") == "different"
-    assert verdict("x**2/3", "0.333333333333333*x^2") == "different"
-    assert verdict("1/4", "0.25") == "equal"
-
-
-def test_constant_keys_are_evaluated_at_high_precision():
-    # (5√2 − 7)² = 99 − 70√2 and (99 − 70√2)² = 19601 − 13860√2, so the 7/4 power of the latter
-    # is (5√2 − 7)^7 (a positive number near 9e-9: floats lose it to cancellation)
-    assert verdict("(5*sqrt(2) - 7)**7", "(19601 - 13860*sqrt(2))^(7/4)") == "equal"
-    assert verdict("(5*sqrt(2) - 7)**7", "(19601 - 13860*sqrt(2))^(7/4) + 10^(-20)") == "different"
-
-
-def test_real_symbols_meet_negative_bases_and_whole_exponents():
+    pytest.param("1", "1.05", dict(kind="number", rtol=0.05, atol=0), "equal", id="tolerance-boundary-above"),
+    pytest.param("1", "0.95", dict(kind="number", rtol=0.05, atol=0), "equal", id="tolerance-boundary-below"),
+    pytest.param("1", "1.0500001", dict(kind="number", rtol=0.05, atol=0), "different", id="beyond-the-boundary"),
+    # exact keys are compared exactly
+    pytest.param("99999998/99999999", "99999999/10^8", {}, "different", id="exact-fraction"),
+    pytest.param("1/3", "0.333333333333333", {}, "different", id="exact-third"),
+    pytest.param("x**2/3", "0.333333333333333*x^2", {}, "different", id="exact-coefficient"),
+    pytest.param("1/4", "0.25", {}, "equal", id="exact-decimal"),
+    # (5√2 − 7)² = 99 − 70√2 and (99 − 70√2)² = 19601 − 13860√2, so the 7/4 power of the latter is
+    # (5√2 − 7)^7, a positive number near 9e-9 that floats lose to cancellation: constants at high precision
+    pytest.param("(5*sqrt(2) - 7)**7", "(19601 - 13860*sqrt(2))^(7/4)", {}, "equal", id="high-precision"),
+    pytest.param("(5*sqrt(2) - 7)**7", "(19601 - 13860*sqrt(2))^(7/4) + 10^(-20)", {}, "different",
+                 id="high-precision-off-by-1e-20"),
     # a = −2, b = 2, c = 1/2: ((−2)²)^(1/2) = 2 but (−2)^1 = −2
-    assert verdict("a**(b*c)", "(a^b)^c") == "different"
-    assert verdict("a**(b + c)", "a^b * a^c") == "equal"  # wherever both sides are real, they agree
-    assert verdict("x**2", "x*x") == "equal"
-
-
-def test_a_key_nowhere_real_near_zero_is_sampled_on_a_wider_box():
-    # √(x − 5) is real only for x ≥ 5, beyond the first box [−2, 2] of most points
-    assert verdict("sqrt(x - 5)", "(x - 5)^(1/2)") == "equal"
-    assert verdict("sqrt(x - 5)", "(x - 5)^(1/3)") == "different"
-
-
-def test_a_removable_singularity_of_the_answer_is_not_a_difference():
-    assert verdict("1", "abs(x^2 - 4)/(abs(x - 2)*abs(x + 2))") == "equal"
-    assert verdict("1", "cos(x)^2 + sin(x)^2") == "equal"
-
-
-def test_nested_sums_evaluate():
+    pytest.param("a**(b*c)", "(a^b)^c", {}, "different", id="real-power-of-power"),
+    pytest.param("a**(b + c)", "a^b * a^c", {}, "equal", id="real-sum-of-exponents"),  # equal wherever both are real
+    pytest.param("x**2", "x*x", {}, "equal", id="real-square"),
+    # √(x − 5) is real only for x ≥ 5, beyond the first box [−2, 2] of most points: a wider box is sampled
+    pytest.param("sqrt(x - 5)", "(x - 5)^(1/2)", {}, "equal", id="real-only-far-from-zero"),
+    pytest.param("sqrt(x - 5)", "(x - 5)^(1/3)", {}, "different", id="real-only-far-from-zero-different"),
+    # a removable singularity of the answer is not a difference
+    pytest.param("1", "abs(x^2 - 4)/(abs(x - 2)*abs(x + 2))", {}, "equal", id="removable-singularity"),
+    pytest.param("1", "cos(x)^2 + sin(x)^2", {}, "equal", id="identity"),
     # Σ_{i=1}^{3} Σ_{j=1}^{i} j = 1 + 3 + 6 = 10; Σ_i Σ_j i·j = (n(n+1)/2)²
-    assert verdict("10", "sum_{i=1}^{3} sum_{j=1}^{i} j") == "equal"
-    assert verdict("n**2*(n + 1)**2/4", "sum_{i=1}^{n} sum_{j=1}^{n} (i*j)", domain={"n": "size"}) == "equal"
-
-
-def test_an_explicit_tolerance_is_not_loosened_by_the_digits_written():
-    # |3.14 − π| = 0.0016 > 0.001: a declared absolute tolerance holds
-    assert verdict("pi", "3.14", kind="number", rtol=0, atol=0.001) == "different"
+    pytest.param("10", "sum_{i=1}^{3} sum_{j=1}^{i} j", {}, "equal", id="nested-sums"),
+    pytest.param("n**2*(n + 1)**2/4", "sum_{i=1}^{n} sum_{j=1}^{n} (i*j)", dict(domain={"n": "size"}), "equal",
+                 id="nested-symbolic-sums"),
+    # |3.14 − π| = 0.0016 > 0.001: a declared absolute tolerance is not loosened by the digits written
+    pytest.param("pi", "3.14", dict(kind="number", rtol=0, atol=0.001), "different", id="declared-tolerance"),
     # without a declared tolerance, a correct rounding to 3 figures is accepted (a part's default)
-    assert verdict("pi", "3.14", kind="number") == "equal"
+    pytest.param("pi", "3.14", dict(kind="number"), "equal", id="default-tolerance"),
+])
+def test_verdicts_worked_out_by_hand(key, answer, options, expected):
+    assert verdict(key, answer, **options) == expected
+
+
+def test_same_number_includes_the_tolerance_boundary_exactly():
+    assert same_number(sp.Integer(1), sp.Rational(105, 100), 0.0, 0.05)
 
 
 # -- significant figures and decimal places (STACK's NumSigFigs / NumDecPlaces) --------------------------

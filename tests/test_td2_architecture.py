@@ -1,8 +1,8 @@
 """td2.III: the sheet's CustomModel, values worked out by hand (and by torch where stated)."""
 
 import pytest
+from helpers import assert_checks_pass
 
-from solver.core.checks import Checks
 from solver.sheets import registry
 
 
@@ -73,11 +73,7 @@ def test_remarks_and_text_answers():
 @pytest.mark.parametrize("ex_id", ["td2.III.1", "td2.III.2a", "td2.III.2b", "td2.III.3a", "td2.III.3b"])
 @pytest.mark.parametrize("seed", [None, 0, 1, 2])
 def test_checks_pass(ex_id, seed):
-    ex = registry.get(ex_id)
-    params = ex.make_params(seed)
-    checks = Checks()
-    ex.check(params, ex.run(params), checks)
-    assert checks.count and checks.ok, checks.failures()
+    assert_checks_pass(ex_id, seed)
 
 
 def test_diagnoses_recognise_typical_mistakes():

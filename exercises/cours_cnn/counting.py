@@ -313,22 +313,12 @@ CONV1X1 = Exercise(
 
 # --- vgg16 --------------------------------------------------------------------------------------------------
 
-VGG_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
-
-
 def _vgg_layers(v):
-    from solver.maths.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Flatten, Linear
+    from solver.maths.vgg import feature_specs
 
-    layers, block, n = [], 1, 1
-    for item in VGG_CONFIG:
-        if item == "M":
-            layers.append(Pool(2, name=f"pool{block}"))
-            block, n = block + 1, 1
-        else:
-            layers.append(Conv(item, 3, padding=1, name=f"conv{block}_{n}"))
-            n += 1
-    return layers + [Flatten(name="flatten"), Linear(4096, name="fc6"), Linear(4096, name="fc7"),
-                     Linear(v["K"], name="fc8")]
+    return feature_specs() + [Flatten(name="flatten"), Linear(4096, name="fc6"), Linear(4096, name="fc7"),
+                              Linear(v["K"], name="fc8")]
 
 
 def _vgg_shape(v):
@@ -422,16 +412,10 @@ def check_vgg(q, sol, checks) -> None:
     import torch.nn.functional as F
 
     from solver.analyze.analyze import gradient_extent
+    from solver.maths.vgg import CONFIG, torch_features
 
     meta = dict(device="meta")
-    layers, c = [], q["c"]
-    for item in VGG_CONFIG:
-        if item == "M":
-            layers.append(torch.nn.MaxPool2d(2))
-        else:
-            layers += [torch.nn.Conv2d(c, item, 3, padding=1, **meta), torch.nn.ReLU()]
-            c = item
-    features = torch.nn.Sequential(*layers)
+    features = torch.nn.Sequential(*torch_features(q["c"], **meta))
     flat = features(torch.zeros(1, q["c"], q["n"], q["n"], **meta)).flatten(1).shape[1]
     head = torch.nn.Sequential(torch.nn.Linear(flat, 4096, **meta), torch.nn.Linear(4096, 4096, **meta),
                                torch.nn.Linear(4096, q["K"], **meta))
@@ -439,7 +423,7 @@ def check_vgg(q, sol, checks) -> None:
 
     def twin(x):  # one channel, one dimension: the same geometry (convs k=3 p=1, pools 2), average pools
         w = torch.ones(1, 1, 3, dtype=x.dtype)
-        for item in VGG_CONFIG:
+        for item in CONFIG:
             x = F.avg_pool1d(x, 2) if item == "M" else F.conv1d(x, w, padding=1)
         return x
     x = torch.ones(1, 1, 320, dtype=torch.float64)

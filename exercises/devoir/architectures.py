@@ -132,7 +132,8 @@ def _torch_mlp(sizes):
 def check_3_2(q, sol, checks) -> None:
     """numel of a torch MLP; the Hessian of a small MLP's loss w.r.t. its flat parameters is P × P."""
     import torch
-    from torch.func import functional_call
+
+    from solver.core.checks import loss_of_flat_parameters
 
     sizes = (q["inputs"], q["h1"], q["h2"], q["classes"])
     numel = sum(p.numel() for p in _torch_mlp(sizes).parameters())
@@ -140,19 +141,8 @@ def check_3_2(q, sol, checks) -> None:
     checks.equal("hessian_shape", tuple(int(v) for v in sol.answers["hessian_shape"]), (numel, numel))
     small = dict(inputs=3, h1=4, h2=3, classes=2)
     net = _torch_mlp(tuple(small.values())).double()
-    names = [n for n, _ in net.named_parameters()]
-    shapes = [p.shape for _, p in net.named_parameters()]
-    flat = torch.cat([p.detach().flatten() for p in net.parameters()])
     x = torch.linspace(-1, 1, 3, dtype=torch.float64).unsqueeze(0)
-
-    def loss(w):
-        params, start = {}, 0
-        for name, shape in zip(names, shapes):
-            size = shape.numel()
-            params[name] = w[start:start + size].view(shape)
-            start += size
-        return functional_call(net, params, (x,)).logsumexp(dim=1).sum()
-
+    loss, flat = loss_of_flat_parameters(net, (x,), lambda out: out.logsumexp(dim=1).sum())
     hessian = torch.autograd.functional.hessian(loss, flat)
     want = int(_mlp_total(small))
     checks.equal("small MLP: hessian is P×P", tuple(hessian.shape), (want, want))

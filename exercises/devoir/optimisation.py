@@ -627,25 +627,15 @@ def _tiny_mlp_loss(gen):
     import torch
     from torch import nn
 
+    from solver.core.checks import loss_of_flat_parameters
+
     net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64))
     X = torch.randn(8, 3, generator=gen, dtype=torch.float64)
     y = torch.randint(0, 2, (8,), generator=gen)
-    names = [n for n, _ in net.named_parameters()]
-    shapes = [p.shape for p in net.parameters()]
-    theta = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
-
-    def loss(flat):
-        params, start = {}, 0
-        for name, shape in zip(names, shapes):
-            size = shape.numel()
-            params[name] = flat[start:start + size].reshape(shape)
-            start += size
-        out = torch.func.functional_call(net, params, (X,))
-        return nn.functional.cross_entropy(out, y)
-    return loss, theta
+    return loss_of_flat_parameters(net, (X,), lambda out: nn.functional.cross_entropy(out, y))
 
 
 def exact_check(q, sol, checks) -> None:

@@ -771,24 +771,25 @@ def _param_parts():
     return tuple(parts)
 
 
-def _shapes_exercise(ex_id, c, n, inputs, alias=()):
+def _per_input_exercise(ex_id, c, n, inputs, alias, title, extra_params=(), **functions):
+    """A question of III.2 or III.3 asked for one input size (c, n): the network's parameters, that input's,
+    `extra_params`, and the question's own title and functions (statement, parts, solve, check...)."""
     return Exercise(
-        id=ex_id, sheet="td2", aliases=alias,
-        title=_shapes_title(c, n),
-        variant_title=lambda q: _shapes_title(q["c"], q["n"]),
-        statement=statement_shapes, parts=_shape_parts(), solve=solve_shapes, check=check_shapes, follow=follow_shapes,
-        params=_geometry_params() + _width_params() + _input_params(c, n), chain=NETWORK, shared_as=inputs,
-        validate=validate, diagnoses=_shape_diagnoses())
+        id=ex_id, sheet="td2", aliases=alias, title=title(c, n), variant_title=lambda q: title(q["c"], q["n"]),
+        params=_geometry_params() + _width_params() + _input_params(c, n) + extra_params, chain=NETWORK,
+        shared_as=inputs, validate=validate, **functions)
+
+
+def _shapes_exercise(ex_id, c, n, inputs, alias=()):
+    return _per_input_exercise(
+        ex_id, c, n, inputs, alias, _shapes_title, statement=statement_shapes, parts=_shape_parts(),
+        solve=solve_shapes, check=check_shapes, follow=follow_shapes, diagnoses=_shape_diagnoses())
 
 
 def _params_exercise(ex_id, c, n, inputs, alias=()):
-    return Exercise(
-        id=ex_id, sheet="td2", aliases=alias,
-        title=_params_title(c, n),
-        variant_title=lambda q: _params_title(q["c"], q["n"]),
-        statement=statement_params, parts=_param_parts(), solve=solve_params, check=check_params, follow=follow_params,
-        params=_geometry_params() + _width_params() + _input_params(c, n) + (CLASSES,), chain=NETWORK,
-        shared_as=inputs, validate=validate, diagnoses=_param_diagnoses())
+    return _per_input_exercise(
+        ex_id, c, n, inputs, alias, _params_title, (CLASSES,), statement=statement_params, parts=_param_parts(),
+        solve=solve_params, check=check_params, follow=follow_params, diagnoses=_param_diagnoses())
 
 
 RF_FIGURE = Figure(Text("Champ récepteur d'une unité de conv4 sur l'entrée.",

@@ -233,21 +233,12 @@ _DOMAIN_1 = {"x": "size", "y": "size", "z": "size", "k": "size", "s": "size", "p
 
 # --- VGG16 (tp-cnn.6 and 7) ------------------------------------------------------------------
 
-VGG16_CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
-
-
 def _vgg16(k=3, fully_convolutional=True, classes=1000):
     """VGG16's layer specs; fc6–fc8 as 7×7, 1×1, 1×1 convolutions when `fully_convolutional`."""
-    from solver.maths.architecture import Conv, Flatten, Linear, Pool
+    from solver.maths.architecture import Conv, Flatten, Linear
+    from solver.maths.vgg import feature_specs
 
-    layers, block, index = [], 1, 1
-    for v in VGG16_CONFIG:
-        if v == "M":
-            layers.append(Pool(2, name=f"pool{block}"))
-            block, index = block + 1, 1
-        else:
-            layers.append(Conv(v, k, padding=(k - 1) // 2, name=f"conv{block}_{index}"))
-            index += 1
+    layers = feature_specs(k)
     if fully_convolutional:
         layers += [Conv(4096, 7, name="fc6"), Conv(4096, 1, name="fc7"), Conv(classes, 1, name="fc8")]
     else:
@@ -347,14 +338,9 @@ def check_6(q, sol, checks) -> None:
     import torch.nn as nn
 
     from solver.core.checks import torch_layer_outputs
+    from solver.maths.vgg import torch_features
 
-    layers, c = [], 3
-    for v in VGG16_CONFIG:
-        if v == "M":
-            layers.append(nn.MaxPool2d(2))
-        else:
-            layers += [nn.Conv2d(c, v, q["k"], padding=(q["k"] - 1) // 2, device="meta"), nn.ReLU()]
-            c = v
+    layers = torch_features(3, q["k"], device="meta")
     layers += [nn.Conv2d(512, 4096, 7, device="meta"), nn.ReLU(), nn.Conv2d(4096, 4096, 1, device="meta"),
                nn.ReLU(), nn.Conv2d(4096, 1000, 1, device="meta")]
     (c, h, w), _ = torch_layer_outputs(layers, (3, q["n"], q["n"]), device="meta")[-1]

@@ -340,24 +340,29 @@ def _pad(layer, geo, x, args, kwargs, out, outs, tracked):
     return [result]
 
 
-def _conv(layer, geo, x, args, kwargs, out, outs, tracked):
+def _conv_args(args, kwargs, x, dilation_at):
+    """weight, bias, kernel sides, stride and dilation of a `conv*d` or `conv_transpose*d` call.
+
+    Both take (input, weight, bias, stride, ...); `dilation_at` is where dilation comes positionally
+    (5 for a convolution, 7 for a transposed one, after output_padding and groups).
+    """
     weight, bias = arg(args, kwargs, 1, "weight"), arg(args, kwargs, 2, "bias")
     n = x.dim() - 2
     kernel = tuple(int(v) for v in weight.shape[2:])
-    dilation = per_dim(arg(args, kwargs, 5, "dilation", 1), n)
-    padding = conv_padding(arg(args, kwargs, 4, "padding", 0), kernel, dilation)
     stride = per_dim(arg(args, kwargs, 3, "stride", 1), n)
+    return weight, bias, kernel, stride, per_dim(arg(args, kwargs, dilation_at, "dilation", 1), n)
+
+
+def _conv(layer, geo, x, args, kwargs, out, outs, tracked):
+    weight, bias, kernel, stride, dilation = _conv_args(args, kwargs, x, 5)
+    padding = conv_padding(arg(args, kwargs, 4, "padding", 0), kernel, dilation)
     result, layer.twin = window_layer(geo, x, kernel, stride, padding, dilation)
     layer.cost = conv_cost(outs[0], weight, bias)
     return [result]
 
 
 def _conv_transpose(layer, geo, x, args, kwargs, out, outs, tracked):
-    weight, bias = arg(args, kwargs, 1, "weight"), arg(args, kwargs, 2, "bias")
-    n = x.dim() - 2
-    kernel = tuple(int(v) for v in weight.shape[2:])
-    stride = per_dim(arg(args, kwargs, 3, "stride", 1), n)
-    dilation = per_dim(arg(args, kwargs, 7, "dilation", 1), n)
+    weight, bias, kernel, stride, dilation = _conv_args(args, kwargs, x, 7)
     layer.cost = transpose_cost(x, outs[0], weight, bias)
     return [transposed_geo(geo, kernel, stride, dilation)]
 

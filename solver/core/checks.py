@@ -109,6 +109,34 @@ def torch_layer_outputs(modules, input_shape, device: str = "cpu") -> list[tuple
     return out
 
 
+def loss_of_flat_parameters(net, inputs: tuple, loss):
+    """A network's loss as a function of all its parameters in one flat vector, for the checks that
+    differentiate twice (Hessians, Hessian-vector products).
+
+    Returns ``(f, theta)``: ``f(w) = loss(net(*inputs))`` with the parameters read from `w` in
+    ``net.parameters()`` order, and `theta` the network's current parameters, flattened and detached.
+
+    >>> import torch
+    >>> net = torch.nn.Linear(2, 1).double()
+    >>> f, theta = loss_of_flat_parameters(net, (torch.ones(1, 2, dtype=torch.float64),), lambda out: out.sum())
+    >>> tuple(theta.shape), torch.func.hessian(f)(theta).abs().max().item()   # linear in w: no curvature
+    ((3,), 0.0)
+    """
+    import torch
+
+    names = [name for name, _ in net.named_parameters()]
+    shapes = [p.shape for p in net.parameters()]
+    theta = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+
+    def f(w):
+        params, start = {}, 0
+        for name, shape in zip(names, shapes):
+            params[name] = w[start:start + shape.numel()].reshape(shape)
+            start += shape.numel()
+        return loss(torch.func.functional_call(net, params, inputs))
+    return f, theta
+
+
 def gradient_support(model, input_shape, index) -> Any:
     """Input pixels on which the output unit `index` (without the batch index) depends.
 

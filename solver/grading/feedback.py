@@ -29,19 +29,22 @@ VERDICT_WORDS = {
 }
 MARKED = Text("noté par l'enseignant", "marked by the teacher")
 WORDS = {
-    "fr": {"file": "fichier", "seed": "graine", "score": "note", "part": "partie", "verdict": "verdict",
-           "points": "points", "answer": "réponse", "read": "lu comme", "diagnosis": "diagnostic",
-           "details": "À revoir", "all": "Détail des parties", "unknown": "Parties inconnues (non notées)",
-           "error": "Fichier non noté", "none": "Toutes les parties répondues sont justes.",
-           "missing": "Sans réponse",
-           "title": "Correction", "sep": " : "},
-    "en": {"file": "file", "seed": "seed", "score": "score", "part": "part", "verdict": "verdict",
-           "points": "points", "answer": "answer", "read": "read as", "diagnosis": "diagnosis",
-           "details": "To look at again", "all": "Every part", "unknown": "Unknown parts (not graded)",
-           "error": "File not graded", "none": "Every part answered is right.",
-           "missing": "No answer",
-           "title": "Feedback", "sep": ": "},
+    "file": Text("fichier", "file"), "seed": Text("graine", "seed"), "score": Text("note", "score"),
+    "part": Text("partie", "part"), "verdict": Text("verdict", "verdict"), "points": Text("points", "points"),
+    "answer": Text("réponse", "answer"), "read": Text("lu comme", "read as"),
+    "diagnosis": Text("diagnostic", "diagnosis"), "details": Text("À revoir", "To look at again"),
+    "all": Text("Détail des parties", "Every part"),
+    "unknown": Text("Parties inconnues (non notées)", "Unknown parts (not graded)"),
+    "error": Text("Fichier non noté", "File not graded"),
+    "none": Text("Toutes les parties répondues sont justes.", "Every part answered is right."),
+    "missing": Text("Sans réponse", "No answer"), "title": Text("Correction", "Feedback"),
+    "sep": Text(" : ", ": "),
 }
+
+
+def _words(lang: str) -> dict:
+    """The report's labels in one language."""
+    return {key: text(lang) for key, text in WORDS.items()}
 
 
 def without_answers(report: Report) -> Report:
@@ -90,7 +93,7 @@ def _verdict(v: Verdict, lang: str) -> str:
 
 def _facts(v: Verdict, lang: str) -> list[tuple[str, str]]:
     """(label, value) lines shown under a part: the answer, how it was read, the mistake named."""
-    w = WORDS[lang]
+    w = _words(lang)
     facts = []
     if v.answer is not None:
         facts.append((w["answer"], _inline(v.answer)))
@@ -117,7 +120,7 @@ def _md_text(text: str) -> str:
 
 
 def _header(report: Report, lang: str) -> list[tuple[str, str]]:
-    w = WORDS[lang]
+    w = _words(lang)
     rows = [(w["file"], report.file)] if report.file else []  # a roster student without a file has none
     if report.seed is not None:
         rows.append((w["seed"], str(report.seed)))
@@ -130,13 +133,13 @@ def flag_texts(report: Report, lang: str) -> list[str]:
     """What the roster noticed about this submission (`roster.FLAGS`), one sentence per flag."""
     from .roster import FLAGS
 
-    sep = WORDS[lang]["sep"]
+    sep = WORDS["sep"](lang)
     return [f"{code}{sep}{FLAGS[code](lang)}" for code in report.flags]
 
 
 def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
     """A student's feedback in Markdown."""
-    w, sep = WORDS[lang], WORDS[lang]["sep"]
+    w, sep = _words(lang), WORDS["sep"](lang)
     lines = [f"# {_md_text(report.student)}", ""]
     lines += [f"- {label}{sep}{_md_code(value) if label == w['file'] else '**' + value + '**'}"
               for label, value in _header(report, lang)]
@@ -163,7 +166,7 @@ def feedback_markdown(report: Report, lang: str, mode: str = DEFAULT_MODE) -> st
 
 def feedback_html(report: Report, lang: str, mode: str = DEFAULT_MODE) -> str:
     """The same feedback as one self-contained HTML page."""
-    w = WORDS[lang]
+    w = _words(lang)
     facts = " · ".join(f"{esc(label)}{esc(w['sep'])}<strong>{esc(value)}</strong>" for label, value in _header(report, lang))
     body: list[str] = [tag("h1", f"{w['title']} — {report.student}"), Html(f'<p class="note">{facts}</p>')]
     body += [Html(f'<p class="flag">{esc(line)}</p>') for line in flag_texts(report, lang)]

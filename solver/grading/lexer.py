@@ -230,13 +230,19 @@ class Lexer:
         j = self.i + k
         return self.text[j] if j < len(self.text) else ""
 
+    def scan(self, accept, limit: int, reason: Text) -> str:
+        """Advance over the characters `accept` takes and return them; more than `limit` is an error."""
+        start = self.i
+        while self.i < len(self.text) and accept(self.text[self.i]):
+            self.i += 1
+        if self.i - start > limit:
+            raise ParseError(start, reason)
+        return self.text[start:self.i]
+
     def name(self) -> None:
         start = self.i
-        while self.i < len(self.text) and self.text[self.i].isascii() and self.text[self.i].isalnum():
-            self.i += 1
-        if self.i - start > 40:
-            raise ParseError(start, Text("nom trop long", "name too long"))
-        self.emit("NAME", self.text[start:self.i], start)
+        text = self.scan(lambda ch: ch.isascii() and ch.isalnum(), 40, Text("nom trop long", "name too long"))
+        self.emit("NAME", text, start)
 
     def greek(self, ch: str) -> None:
         """A Greek letter, with the digits glued to it (``β1``, ``μ0``: one name, as ``beta1``)."""
@@ -271,12 +277,7 @@ class Lexer:
         return self.i < len(self.text) and self.text[self.i] == ch
 
     def digits(self) -> str:
-        start = self.i
-        while self.i < len(self.text) and self.text[self.i].isdigit() and self.text[self.i].isascii():
-            self.i += 1
-        if self.i - start > 1000:
-            raise ParseError(start, Text("nombre trop long", "number too long"))
-        return self.text[start:self.i]
+        return self.scan(lambda ch: ch.isdigit() and ch.isascii(), 1000, Text("nombre trop long", "number too long"))
 
     def groups(self, digits: str) -> str:
         """Thousands groups after `digits`: ``1 010 688``, ``1,010,688`` (int parts)."""

@@ -74,6 +74,15 @@ def _matrix(n_rows: int, n_cols: int, entries: dict, sparse: bool):
     return sp.SparseMatrix._fromrep(DomainMatrix.from_rep(SDM(rows, (n_rows, n_cols), EXRAW)))
 
 
+def _tap_matrix(small, large, kernel, stride, padding, dilation, sparse, transposed):
+    """The matrix of the convolution that takes a `large` map (h, w) to a `small` one, or its transpose
+    (the matrix of the transposed convolution from `small` back to `large`) when `transposed`."""
+    rows, cols = small[0] * small[1], large[0] * large[1]
+    entries = {((c, r) if transposed else (r, c)): kernel[u, v]
+               for r, c, u, v in taps(*small, *large, kernel.rows, kernel.cols, stride, padding, dilation)}
+    return _matrix(cols, rows, entries, sparse) if transposed else _matrix(rows, cols, entries, sparse)
+
+
 def conv_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding: int = 0,
                 dilation: int = 1, sparse: bool = False):
     """The matrix A with ``vec(W ⋆ X) = A · vec(X)`` (row-major), shape (o_h·o_w) × (i_h·i_w).
@@ -89,14 +98,11 @@ def conv_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding: int = 0,
     """
     from solver.maths.layers import conv_output_size
 
-    out_h = int(conv_output_size(in_h, kernel.rows, stride, padding, dilation))
-    out_w = int(conv_output_size(in_w, kernel.cols, stride, padding, dilation))
-    if out_h < 1 or out_w < 1:
+    out = tuple(int(conv_output_size(n, k, stride, padding, dilation))
+                for n, k in ((in_h, kernel.rows), (in_w, kernel.cols)))
+    if min(out) < 1:
         raise ValueError("kernel larger than the padded input")
-    entries = {(r, c): kernel[u, v]
-               for r, c, u, v in taps(out_h, out_w, in_h, in_w, kernel.rows, kernel.cols,
-                                      stride, padding, dilation)}
-    return _matrix(out_h * out_w, in_h * in_w, entries, sparse)
+    return _tap_matrix(out, (in_h, in_w), kernel, stride, padding, dilation, sparse, transposed=False)
 
 
 def conv_transpose_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding: int = 0,
@@ -117,14 +123,11 @@ def conv_transpose_matrix(in_h: int, in_w: int, kernel, stride: int = 1, padding
     """
     from solver.maths.layers import conv_transpose_output_size
 
-    out_h = int(conv_transpose_output_size(in_h, kernel.rows, stride, padding, output_padding, dilation))
-    out_w = int(conv_transpose_output_size(in_w, kernel.cols, stride, padding, output_padding, dilation))
-    if out_h < 1 or out_w < 1:
+    out = tuple(int(conv_transpose_output_size(n, k, stride, padding, output_padding, dilation))
+                for n, k in ((in_h, kernel.rows), (in_w, kernel.cols)))
+    if min(out) < 1:
         raise ValueError("the padding crops the whole output")
-    entries = {(c, r): kernel[u, v]
-               for r, c, u, v in taps(in_h, in_w, out_h, out_w, kernel.rows, kernel.cols,
-                                      stride, padding, dilation)}
-    return _matrix(out_h * out_w, in_h * in_w, entries, sparse)
+    return _tap_matrix((in_h, in_w), out, kernel, stride, padding, dilation, sparse, transposed=True)
 
 
 def conv_transpose2d(X, W, stride: int = 1, padding: int = 0, output_padding: int = 0,
