@@ -74,6 +74,16 @@ _FUNCTIONS = {
     sp.asinh: _unary(np.arcsinh), sp.acosh: _unary(np.arccosh), sp.atanh: _unary(np.arctanh),
     sp.factorial: _unary(lambda x: _factorial(x)),
 }
+# The functions that have a principal complex value numpy computes (for `ComplexEvaluator`).
+_COMPLEX_FUNCTIONS = {
+    sp.exp: _unary(np.exp), sp.log: _unary(np.log), sp.Abs: _unary(np.abs),
+    sp.sin: _unary(np.sin), sp.cos: _unary(np.cos), sp.tan: _unary(np.tan),
+    sp.sinh: _unary(np.sinh), sp.cosh: _unary(np.cosh), sp.tanh: _unary(np.tanh),
+    sp.asin: _unary(np.arcsin), sp.acos: _unary(np.arccos), sp.atan: _unary(np.arctan),
+    sp.asinh: _unary(np.arcsinh), sp.acosh: _unary(np.arccosh), sp.atanh: _unary(np.arctanh),
+    sp.sec: _unary(lambda x: 1 / np.cos(x)), sp.csc: _unary(lambda x: 1 / np.sin(x)),
+    sp.cot: _unary(lambda x: 1 / np.tan(x)),
+}
 _RELATIONS = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.StrictGreaterThan: np.greater,
               sp.GreaterThan: np.greater_equal, sp.Equality: np.equal, sp.Unequality: np.not_equal}
 
@@ -96,6 +106,8 @@ def _hash01(seed: int, indices: list) -> np.ndarray:
 
 class Evaluator:
     """Evaluates SymPy trees on a dict of symbol -> array (all arrays of the same length)."""
+
+    functions = _FUNCTIONS
 
     def __init__(self, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None):
         self.values = dict(values)
@@ -137,7 +149,7 @@ class Evaluator:
             return fn(np.broadcast_arrays(*parts)) if fn else np.logical_not(parts[0])
         if e in (sp.true, sp.false):
             return bool(e)
-        fn = _FUNCTIONS.get(e.func)
+        fn = self.functions.get(e.func)
         if fn is not None:
             return fn([self.ev(a) for a in e.args])
         raise Unsupported(f"cannot evaluate {type(e).__name__}")
@@ -202,6 +214,45 @@ class Evaluator:
             out = np.where(self.ev(cond), self.ev(value), out)
             done = True
         return out if done else math.nan
+
+
+class ComplexEvaluator(Evaluator):
+    """The same walk in complex numbers with principal branches: √(x − 3)·√(x − 5) is real (−√15)
+    at x = 0 though each factor is not. Only Add, Mul, Pow and `_COMPLEX_FUNCTIONS`; any other
+    node raises `Unsupported`."""
+
+    functions = _COMPLEX_FUNCTIONS
+
+    def __init__(self, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None):
+        super().__init__({s: np.asarray(v, dtype=complex) for s, v in values.items()}, bases)
+
+    def ev(self, e):
+        if e is sp.I:
+            return 1j
+        if isinstance(e, (sp.Indexed, sp.Sum, sp.Piecewise)) or type(e) in _RELATIONS:
+            raise Unsupported(f"no complex value for {type(e).__name__}")
+        return super().ev(e)
+
+    def number(self, e):
+        if e.is_infinite or e is sp.nan:
+            return complex(super().number(e))
+        return complex(e)
+
+    def power(self, e):
+        return np.power(np.asarray(self.ev(e.base), dtype=complex), np.asarray(self.ev(e.exp), dtype=complex))
+
+
+def real_where_complex(expr, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None) -> np.ndarray:
+    """`expr` at every point by complex arithmetic, kept where the result is real (NaN elsewhere).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> real_where_complex(sp.sqrt(x - 3) * sp.sqrt(x - 5), {x: np.array([0.0, 4.0])}).round(6).tolist()
+    [-3.872983, nan]
+    """
+    n = len(next(iter(values.values()))) if values else 1
+    out = np.broadcast_to(np.asarray(ComplexEvaluator(values, bases)(realise(expr)), dtype=complex), (n,))
+    real = np.isfinite(out) & (np.abs(out.imag) <= 1e-9 * np.maximum(1.0, np.abs(out.real)))
+    return np.where(real, out.real, np.nan)
 
 
 def realise(expr):
