@@ -300,8 +300,10 @@ def _sampled(key, value, part) -> bool | None:
     kinds = {s: domain_of(s, domain) for s in symbols}
     exhaustive = key.has(*_EXHAUSTIVE) or value.has(*_EXHAUSTIVE) or key.has(sp.Sum) or value.has(sp.Sum)
     bases = {n: k for n, k in domain.items()}
+    bounds = frozenset(b for e in (key, value) for total in e.atoms(sp.Sum) for limit in total.limits
+                       for bound in limit[1:] for b in bound.free_symbols)
     for box in (1.0, 10.0):  # a key nowhere real near 0 gets a second, wider box
-        points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611), box)
+        points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611), box, bounds)
         k = evaluate(key, points, bases)
         v = evaluate(value, points, bases)
         _complex_fill(key, value, points, bases, k, v)

@@ -18,6 +18,7 @@ know raises `Unsupported`: the caller then cannot decide by sampling.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import signal
@@ -33,6 +34,7 @@ MAX_SUM_TERMS = 200
 GRID_POINTS = 4096
 RANDOM_POINTS = 256
 INTEGER_KINDS = ("size", "natural", "integer", "index", "odd")
+SMALL_SIZE = 12
 
 
 class Unsupported(ValueError):
@@ -90,6 +92,30 @@ _RELATIONS = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.StrictG
 
 def _seed(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+def _entries(seed: int, kind: str, indices: list):
+    """The pseudo-random entries of an indexed base at `indices` (NaN where one is not whole),
+    drawn from the base's declared kind."""
+    idx = [_snap(np.asarray(i, dtype=float)) for i in indices]
+    whole = np.logical_and.reduce([np.asarray(i == np.rint(i)) for i in idx]) if idx else True
+    u = _hash01(seed, [np.where(np.isfinite(i), i, 0) for i in idx])
+    value = {"positive": 0.1 + 2.9 * u, "probability": 0.02 + 0.96 * u}.get(kind, 4.0 * u - 2.0)
+    return np.where(whole, value, np.nan)
+
+
+@functools.lru_cache(maxsize=65536)
+def _entry(seed: int, kind: str, indices: tuple) -> float:
+    """One entry (`_entries` at scalar indices), kept: a sum evaluates it for every key and answer."""
+    return float(_entries(seed, kind, list(indices)))
+
+
+@functools.lru_cache(maxsize=256)
+def _label(label) -> tuple[str, int]:
+    """An indexed base's name and the seed of its entries (printed and hashed once: a sum
+    evaluates its entries thousands of times)."""
+    name = str(label)
+    return name, _seed(name)
 
 
 def _hash01(seed: int, indices: list) -> np.ndarray:
@@ -171,13 +197,13 @@ class Evaluator:
         return np.power(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
 
     def indexed(self, e):
-        name = str(e.base.label)
-        idx = [_snap(np.asarray(self.ev(i), dtype=float)) for i in e.indices]
-        whole = np.logical_and.reduce([np.asarray(i == np.rint(i)) for i in idx]) if idx else True
-        u = _hash01(_seed(name), [np.where(np.isfinite(i), i, 0) for i in idx])
+        name, seed = _label(e.base.label)
         kind = self.bases.get(name, "real").split(":")[0]
-        value = {"positive": 0.1 + 2.9 * u, "probability": 0.02 + 0.96 * u}.get(kind, 4.0 * u - 2.0)
-        return np.where(whole, value, np.nan)
+        idx = [self.ev(i) for i in e.indices]
+        try:  # scalar indices (a sum's own variables): one entry, met again and again
+            return _entry(seed, kind, tuple(idx))
+        except TypeError:  # indices that vary from point to point (arrays are not hashable)
+            return _entries(seed, kind, idx)
 
     def sum(self, e):
         """A sum, nested sums included (SymPy keeps ``Σ_i Σ_j`` as one Sum with two limits,
@@ -338,10 +364,11 @@ def time_budget(seconds: float):
 
 
 def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
-                  rng: np.random.Generator, box: float = 1.0) -> dict:
+                  rng: np.random.Generator, box: float = 1.0, small: frozenset = frozenset()) -> dict:
     """Points where two expressions are compared: an integer grid (when `exhaustive`, for
     floor/ceil/mod/indices) plus random points, each symbol drawn from its domain (real
-    domains scaled by `box`)."""
+    domains scaled by `box`; sizes of the symbols in `small`, a sum's bounds, up to `SMALL_SIZE`
+    only: a double sum to 40 would take 1600 terms at every point, to 12 it takes 144)."""
     ints = [s for s in symbols if kinds[s] in INTEGER_KINDS]
     columns: dict = {}
     n_grid = 0
@@ -359,9 +386,9 @@ def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
         n_grid = len(next(iter(columns.values())))
     n = n_grid + RANDOM_POINTS
     for s in symbols:
-        wide = _draw(kinds[s], s, RANDOM_POINTS, rng, box)
+        wide = _draw(kinds[s], s, RANDOM_POINTS, rng, box, s in small)
         columns[s] = np.concatenate([columns[s], wide]) if s in columns else (
-            np.concatenate([_draw(kinds[s], s, n_grid, rng, box), wide]) if n_grid else wide)
+            np.concatenate([_draw(kinds[s], s, n_grid, rng, box, s in small), wide]) if n_grid else wide)
     if not symbols:
         return {}
     assert all(len(c) == n for c in columns.values())
@@ -396,9 +423,9 @@ def _reals(n: int, rng: np.random.Generator, box: float, positive: bool) -> np.n
     return values * box
 
 
-def _draw(kind: str, symbol, n: int, rng: np.random.Generator, box: float = 1.0) -> np.ndarray:
+def _draw(kind: str, symbol, n: int, rng: np.random.Generator, box: float = 1.0, small: bool = False) -> np.ndarray:
     if kind in ("size", "index", "odd"):
-        values = rng.integers(1, 41, n)
+        values = rng.integers(1, (SMALL_SIZE if small else 40) + 1, n)
     elif kind == "natural":
         values = rng.integers(0, 12, n)
     elif kind == "integer":
