@@ -5,7 +5,10 @@
 Per-answer times are measured in-process (`check_answer`, keys already solved) on the solutions'
 own answers and on typical wrong ones (mal-rules), for every exercise. The batch is a folder of
 `--students` submissions (every 20th file broken) graded by `tdsolver grade`'s code path,
-worker processes included; the figure is answers graded per second, wall clock. The hostile
+worker processes included; the figure is answers graded per second, wall clock, and the CPU
+seconds the main process and its workers used (on a machine other jobs load, wall-clock figures
+grow with the load; CPU figures hardly do: the CPU medians and answers per CPU second are the
+comparable ones, with `uptime`'s load printed beside them). The hostile
 batch is one file of every kind of abuse the loader and the writers must survive
 (`write_hostile`, also used by tests/test_abuse.py) among as many normal files; its figures are
 the wall time and the main process's peak memory (ru_maxrss).
@@ -30,13 +33,15 @@ PARTS = ["td2.II.1/o", "td2.III.3a/conv1", "td2.III.3a/conv2", "td2.III.3a/fc1",
          "cours-intro.forward/o1", "cours-intro.ce-loss/loss", "td2.I.3/A", "devoir.1.4/log_softmax", "td2.IV/dY_dW"]
 
 
-def per_answer() -> dict[str, list[float]]:
+def per_answer() -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall-clock and CPU seconds per answer, by part kind."""
     from solver.grading.check import check_answer, solved
     from solver.grading.diagnose import as_sympy
     from solver.render.values import plain
     from solver.sheets import registry
 
     times: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
     for ex in registry.all_exercises():
         _, params, sol = solved(ex.id, None)
         answers = [(p, plain(sol.answers[p.id])) for p in ex.parts if p.kind != "text"]
@@ -48,10 +53,11 @@ def per_answer() -> dict[str, list[float]]:
             if wrong is not None:
                 answers.append((ex.part(d.part), plain(as_sympy(wrong))))
         for part, text in answers:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             check_answer(ex.id, None, part.id, text)
+            cpu.setdefault(part.kind, []).append(time.thread_time() - start_cpu)
             times.setdefault(part.kind, []).append(time.perf_counter() - start)
-    return times
+    return times, cpu
 
 
 def make_batch(folder: Path, students: int) -> int:
@@ -148,7 +154,8 @@ def hostile(students: int, jobs: int) -> tuple[int, float, float]:
     return students + len(kinds), elapsed, peak
 
 
-def batch(students: int, jobs: int) -> tuple[int, float]:
+def batch(students: int, jobs: int) -> tuple[int, float, float]:
+    """Grade `students` files: (answers, wall seconds, CPU seconds of this process and its workers)."""
     from solver.grading.output import write_outputs
     from solver.grading.submission import grade_paths
 
@@ -156,12 +163,18 @@ def batch(students: int, jobs: int) -> tuple[int, float]:
         folder = Path(tmp) / "subs"
         folder.mkdir()
         make_batch(folder, students)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), _cpu_seconds()
         reports = grade_paths([str(folder)], jobs=jobs)
         write_outputs(Path(tmp) / "out", reports, "en")
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - start_cpu
         graded = sum(len(r.parts) for r in reports)
-    return graded, elapsed
+    return graded, elapsed, cpu
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its workers that ended."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main() -> None:
@@ -169,15 +182,17 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4))
     args = parser.parse_args()
-    times = per_answer()
-    print(f"{'kind':<8} {'answers':>7} {'median ms':>10} {'p95 ms':>8}")
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    times, cpu = per_answer()
+    print(f"{'kind':<8} {'answers':>7} {'median ms':>10} {'p95 ms':>8} {'CPU median ms':>14}")
     for kind in sorted(times):
         values = sorted(times[kind])
         p95 = values[min(len(values) - 1, int(0.95 * len(values)))]
-        print(f"{kind:<8} {len(values):>7} {1000 * statistics.median(values):>10.2f} {1000 * p95:>8.2f}")
-    graded, elapsed = batch(args.students, args.jobs)
+        print(f"{kind:<8} {len(values):>7} {1000 * statistics.median(values):>10.2f} {1000 * p95:>8.2f} "
+              f"{1000 * statistics.median(cpu[kind]):>14.2f}")
+    graded, elapsed, used = batch(args.students, args.jobs)
     print(f"batch: {args.students} submissions, {graded} answers in {elapsed:.2f} s with {args.jobs} "
-          f"worker(s): {graded / elapsed:.0f} answers/s")
+          f"worker(s): {graded / elapsed:.0f} answers/s; {used:.2f} CPU s: {graded / used:.0f} answers per CPU s")
     files, elapsed, peak = hostile(args.students, args.jobs)
     print(f"hostile batch: {files} files ({len(HOSTILE) + len(MADE)} hostile) in {elapsed:.2f} s; "
           f"main process peak memory {peak:.0f} MB")

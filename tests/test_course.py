@@ -7,6 +7,8 @@ Expected values are computed here, by hand or with torch, never taken from the s
 import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -168,6 +170,27 @@ def test_environment_variable_selects_the_course(course):
 def test_show_of_a_model_exercise_imports_neither_torch_nor_sympy(course):
     heavy, (out,) = cli_in_fresh_interpreter(["--course", str(course), "show", "exam.lenet", "--seed", "2"])
     assert heavy == set() and "conv1 = nn.Conv2d(1, 6, 5)" in out
+
+
+def test_a_model_exercise_graded_with_the_default_timeout_gets_a_real_verdict(course, tmp_path):
+    """Importing torch and tracing the network is the worker's warm-up, not the first answer's time;
+    the main process never loads torch (its workers are forked)."""
+    # LeNet on 1×32×32: conv1 6·(1·5·5) + 6 = 156, bn1 2·6 = 12, conv2 16·(6·5·5) + 16 = 2416,
+    # fc1 on 16·5·5 = 400 inputs: 400·120 + 120 = 48120, fc2 120·10 + 10 = 1210
+    total = 156 + 12 + 2416 + 48120 + 1210
+    (tmp_path / "carl.yaml").write_text(json.dumps({"student": "carl", "answers": {
+        "exam.lenet/conv1.shape": "6x28x28", "exam.lenet/total.params": str(total), "exam.1/o": "9"}}))
+    code = ("import json, sys, cli\n"
+            "from click.testing import CliRunner\n"
+            f"r = CliRunner().invoke(cli.main, ['--course', {str(course)!r}, 'grade', {str(tmp_path / 'carl.yaml')!r},"
+            " '--json'])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "print(json.dumps([{p['id']: p['verdict'] for p in json.loads(r.output)['parts']},"
+            " 'torch' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    verdicts, torch_in_main = json.loads(out.stdout)
+    assert [verdicts[k] for k in ("exam.lenet/conv1.shape", "exam.lenet/total.params", "exam.1/o")] == ["correct"] * 3
+    assert not torch_in_main
 
 
 def test_solve_gives_the_values_torch_measures(course):

@@ -275,3 +275,27 @@ def test_a_symbolic_fallback_inside_a_batch_line_keeps_the_lines_deadline():
             while True:
                 pass
     assert time.monotonic() - start < 2.0
+
+
+# -- values that are real only through complex steps; exact formulas compared exactly ----------------
+@pytest.mark.parametrize("answer, key, verdict", [
+    # at x = 0: √(−3)·√(−5) = i√3·i√5 = −√15, while √((0 − 3)(0 − 5)) = +√15
+    ("sqrt((x-3)*(x-5))", "sqrt(x-3)*sqrt(x-5)", "different"),
+    ("-sqrt((x-3)*(x-5))", "sqrt(x-3)*sqrt(x-5)", "different"),  # +√15 for x ≥ 5
+    ("sqrt(x-3)*sqrt(x-5)", "sqrt(x-3)*sqrt(x-5)", "equal"),
+    # (∛x)³ is x for x < 0 too, through the principal cube root
+    ("x", "(x^(1/3))^3", "equal"),
+])
+def test_a_key_real_through_complex_steps_is_compared_there(answer, key, verdict):
+    assert answer_test(key, answer)["verdict"] == verdict
+
+
+@pytest.mark.parametrize("answer, key, verdict", [
+    # 196078431373·51 = 10 000 000 000 023, so 196078431373/10¹² − 10/51 = 23/(51·10¹²) ≠ 0
+    ("2^((1/5.1)*t)", "2^(0.196078431373*t)", "different"),
+    ("2^(10*t/51)", "2^((1/5.1)*t)", "equal"),  # 1/5.1 = 10/51 exactly
+    ("exp(t/3)", "exp(0.333333333333333*t)", "different"),
+    ("exp(333333333333333*t/10^15)", "exp(0.333333333333333*t)", "equal"),
+])
+def test_exact_formulas_are_compared_exactly(answer, key, verdict):
+    assert answer_test(key, answer)["verdict"] == verdict

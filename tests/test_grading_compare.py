@@ -311,3 +311,27 @@ def test_a_rounding_that_also_matches_a_mistake_is_not_accepted():
     assert check_answer("cours-intro.sgd-step", None, "bo1", "1,4001262").verdict == "correct"
     # a rounding that no known mistake shares stays accepted: ce-loss = -ln(0.873823...) = 0.134877...
     assert check_answer("cours-intro.ce-loss", None, "loss", "0,13").verdict == "correct"
+
+
+def test_a_sum_over_indexed_entries_is_the_sum_of_those_entries():
+    """Entries met at a sum's own (scalar) index and at indices that vary by point are the same draw."""
+    import numpy as np
+
+    from solver.grading.evaluate import evaluate
+
+    x = sp.IndexedBase("x")
+    j, n = sp.Symbol("j", integer=True), sp.Symbol("n", integer=True, positive=True)
+    at = {n: np.array([3.0, 3.0])}
+    total = evaluate(sp.Sum(x[j] ** 2, (j, 1, n)), at)
+    by_hand = sum(evaluate(x[sp.Integer(m)] ** 2, at) for m in (1, 2, 3))
+    assert np.allclose(total, by_hand)
+    varying = evaluate(x[n], {n: np.array([1.0, 3.0])})  # an index that is an array
+    assert np.allclose(varying, [evaluate(x[sp.Integer(1)], at)[0], evaluate(x[sp.Integer(3)], at)[0]])
+
+
+def test_a_double_sum_mistake_is_diagnosed_within_the_default_budget():
+    """devoir.2's mixture without its weights π_k: Σ_k σ(w_kᵀx) instead of Σ_k π_k σ(w_kᵀx)."""
+    forgot_weights = "Sum(1/(1 + exp(-Sum(w[k, l]*x[l], (l, 1, d)))), (k, 1, K))"
+    with CheckerPool(jobs=1) as pool:
+        verdict = pool.run([("devoir.2", None, "p", forgot_weights)])[0]
+    assert (verdict.verdict, verdict.diagnosis) == ("incorrect", "missing-mixing-weights")

@@ -120,3 +120,50 @@ def test_max_score_is_the_whole_sheet_alone_or_in_a_batch(tmp_path):
     assert alone["max_score"] == batch["one.yaml"]["max_score"] == automatic
     assert alone["sheet"] == "td2" and alone["score"] == 1
     assert batch["other.yaml"]["sheet"] == "cours-intro, td2"
+
+
+def test_two_files_for_one_student_are_both_graded_and_flagged(klass, tmp_path):
+    table = {s["student"].split("@")[0]: s for s in json.loads((klass / "keys.json").read_text("utf-8"))["students"]}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    first = submission(klass, table["alice"]["file"])
+    first["answers"]["td2.II.1/o"] = str(output_size(table["alice"]["seed"]))
+    second = dict(first, answers={"td2.II.1/o": str(output_size(table["alice"]["seed"]) + 1)})
+    (subs / "alice-a.yaml").write_text(yaml.safe_dump(first), encoding="utf-8")
+    (subs / "alice-b.yaml").write_text(yaml.safe_dump(second), encoding="utf-8")
+    (subs / "bob.yaml").write_text(yaml.safe_dump(submission(klass, table["bob"]["file"])), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("grade", str(subs), "--keys", str(klass / "keys.json"), "--out", str(out), "--json", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    alice = {Path(r["file"]).name: r for r in json.loads(result.output) if r["student"] == "alice@ecole.fr"}
+    assert set(alice) == {"alice-a.yaml", "alice-b.yaml"}
+    assert all(r["flags"] == ["duplicate-submission"] for r in alice.values())
+    verdicts = {name: next(p["verdict"] for p in r["parts"] if p["id"] == "td2.II.1/o") for name, r in alice.items()}
+    assert verdicts == {"alice-a.yaml": "correct", "alice-b.yaml": "incorrect"}
+    # the gradebook keeps a row per file, told apart by the file column
+    rows = [r for r in csv.DictReader((out / "gradebook.csv").open(encoding="utf-8")) if r["student"] == "alice@ecole.fr"]
+    assert sorted(Path(r["file"]).name for r in rows) == ["alice-a.yaml", "alice-b.yaml"]
+    assert {r["flags"] for r in rows} == {"duplicate-submission"}
+    # Moodle's import gets one row for her, with no total: the teacher decides which file counts
+    moodle = list(csv.reader((out / "moodle_grades.csv").open(encoding="utf-8")))
+    assert [row for row in moodle if row[0] == "alice@ecole.fr"] == [["alice@ecole.fr", ""]]
+    assert [row[1] != "" for row in moodle if row[0] == "bob@ecole.fr"] == [True]
+    for entry in json.loads((out / "grades.json").read_text(encoding="utf-8")):
+        if entry["student"] == "alice@ecole.fr":
+            assert "several submissions for this student" in (out / entry["feedback_file"]).read_text("utf-8")
+            gradescope = json.loads((out / entry["results_file"]).read_text(encoding="utf-8"))
+            assert "duplicate-submission" in gradescope["output"]
+            assert "several submissions for this student" in gradescope["output"]
+
+
+def test_gradescope_results_show_the_flags_in_the_chosen_language():
+    from solver.grading.output import gradescope_json
+    from solver.grading.verdict import Report
+
+    report = Report("alice", "a.yaml", seed=3, flags=("seed-mismatch", "unknown-parts"))
+    fr = json.loads(gradescope_json(report, "fr"))["output"].splitlines()
+    en = json.loads(gradescope_json(report, "en"))["output"].splitlines()
+    assert len(fr) == len(en) == 2
+    assert fr[0].startswith("- seed-mismatch") and "graine du fichier diffère" in fr[0]
+    assert en[1].startswith("- unknown-parts") and "unknown parts were ignored" in en[1]
+    assert "output" not in json.loads(gradescope_json(Report("bob", "b.yaml"), "en"))

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from solver.core import layouts
 from solver.core.text import Text
@@ -44,6 +45,7 @@ from .evaluate import (
     Unsupported,
     domain_of,
     evaluate,
+    real_where_complex,
     realise,
     sample_points,
     time_budget,
@@ -303,10 +305,13 @@ def _sampled(key, value, part) -> bool | None:
     kinds = {s: domain_of(s, domain) for s in symbols}
     exhaustive = key.has(*_EXHAUSTIVE) or value.has(*_EXHAUSTIVE) or key.has(sp.Sum) or value.has(sp.Sum)
     bases = {n: k for n, k in domain.items()}
+    bounds = frozenset(b for e in (key, value) for total in e.atoms(sp.Sum) for limit in total.limits
+                       for bound in limit[1:] for b in bound.free_symbols)
     for box in (1.0, 10.0):  # a key nowhere real near 0 gets a second, wider box
-        points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611), box)
+        points = sample_points(symbols, kinds, exhaustive, np.random.default_rng(20240611), box, bounds)
         k = evaluate(key, points, bases)
         v = evaluate(value, points, bases)
+        _complex_fill(key, value, points, bases, k, v)
         valid = np.isfinite(k)
         if symbols and all(kinds[s] in INTEGER_KINDS for s in symbols) and not key.has(sp.Indexed):
             valid = _count_domain(k, valid)
@@ -321,7 +326,53 @@ def _sampled(key, value, part) -> bool | None:
         return False  # the answer is not real (or infinite) where the key is
     both = valid & ~undefined
     close = np.isclose(v, k, rtol=rtol, atol=max(part.atol, 1e-12 * max(1.0, scale)))
-    return bool(np.all(close[both]))
+    if not np.all(close[both]):
+        return False
+    return _confirm_exact(key, value, points, both)
+
+
+def _complex_fill(key, value, points, bases, k: np.ndarray, v: np.ndarray) -> None:
+    """Where the key has no real value step by step, compute it in complex numbers: a point where
+    the result is real counts (√(x − 3)·√(x − 5) is −√15 at x = 0, not √15). `k` and `v` are
+    filled in place; a node without a complex value leaves them as they are."""
+    gaps = ~np.isfinite(k)
+    if not gaps.any() or not points:
+        return
+    there = {s: column[gaps] for s, column in points.items()}
+    try:
+        k_there = real_where_complex(key, there, bases)
+        v_there = np.where(np.isfinite(v[gaps]), v[gaps], real_where_complex(value, there, bases))
+    except (Unsupported, TypeError, ValueError):
+        return
+    k[gaps], v[gaps] = k_there, v_there
+
+
+def _confirm_exact(key, value, points, both: np.ndarray) -> bool:
+    """Exact formulas found equal in floats, one with a coefficient beyond `FLOAT_EXACT`, are
+    evaluated again at a few of the points with `PRECISION` digits: 2^(t/5.1) is not
+    2^(0.196078431373·t), though the two agree to 12 digits (an exact key is compared exactly).
+    Within `SIMPLIFY_SECONDS`; what cannot be evaluated so keeps the float verdict."""
+    if key.has(sp.Float, sp.Indexed, sp.Sum, sp.Piecewise, AppliedUndef) or value.has(
+            sp.Float, sp.Indexed, sp.Sum, sp.Piecewise, AppliedUndef):
+        return True
+    if not any(max(abs(r.p), r.q) > FLOAT_EXACT for e in (key, value) for r in e.atoms(sp.Rational)):
+        return True
+    rows = np.flatnonzero(both)[:CONFIRM_POINTS]
+    try:
+        with time_budget(SIMPLIFY_SECONDS):
+            for row in rows:
+                at = {s: sp.Rational(float(column[row])) for s, column in points.items()}
+                a, b = (sp.N(e.subs(at), PRECISION) for e in (key, value))
+                if not (a.is_number and b.is_number):
+                    return True
+                if abs(a - b) > EXACT_RTOL * max(1, abs(a)):
+                    return False
+    except (OutOfTime, TypeError, ValueError):
+        return True
+    return True
+
+
+CONFIRM_POINTS = 3
 
 
 # Points where the key is real and the answer is not: a removable singularity of the answer

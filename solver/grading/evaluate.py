@@ -18,6 +18,7 @@ know raises `Unsupported`: the caller then cannot decide by sampling.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import signal
@@ -33,6 +34,7 @@ MAX_SUM_TERMS = 200
 GRID_POINTS = 4096
 RANDOM_POINTS = 256
 INTEGER_KINDS = ("size", "natural", "integer", "index", "odd")
+SMALL_SIZE = 12
 
 
 class Unsupported(ValueError):
@@ -74,12 +76,46 @@ _FUNCTIONS = {
     sp.asinh: _unary(np.arcsinh), sp.acosh: _unary(np.arccosh), sp.atanh: _unary(np.arctanh),
     sp.factorial: _unary(lambda x: _factorial(x)),
 }
+# The functions that have a principal complex value numpy computes (for `ComplexEvaluator`).
+_COMPLEX_FUNCTIONS = {
+    sp.exp: _unary(np.exp), sp.log: _unary(np.log), sp.Abs: _unary(np.abs),
+    sp.sin: _unary(np.sin), sp.cos: _unary(np.cos), sp.tan: _unary(np.tan),
+    sp.sinh: _unary(np.sinh), sp.cosh: _unary(np.cosh), sp.tanh: _unary(np.tanh),
+    sp.asin: _unary(np.arcsin), sp.acos: _unary(np.arccos), sp.atan: _unary(np.arctan),
+    sp.asinh: _unary(np.arcsinh), sp.acosh: _unary(np.arccosh), sp.atanh: _unary(np.arctanh),
+    sp.sec: _unary(lambda x: 1 / np.cos(x)), sp.csc: _unary(lambda x: 1 / np.sin(x)),
+    sp.cot: _unary(lambda x: 1 / np.tan(x)),
+}
 _RELATIONS = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal, sp.StrictGreaterThan: np.greater,
               sp.GreaterThan: np.greater_equal, sp.Equality: np.equal, sp.Unequality: np.not_equal}
 
 
 def _seed(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+
+
+def _entries(seed: int, kind: str, indices: list):
+    """The pseudo-random entries of an indexed base at `indices` (NaN where one is not whole),
+    drawn from the base's declared kind."""
+    idx = [_snap(np.asarray(i, dtype=float)) for i in indices]
+    whole = np.logical_and.reduce([np.asarray(i == np.rint(i)) for i in idx]) if idx else True
+    u = _hash01(seed, [np.where(np.isfinite(i), i, 0) for i in idx])
+    value = {"positive": 0.1 + 2.9 * u, "probability": 0.02 + 0.96 * u}.get(kind, 4.0 * u - 2.0)
+    return np.where(whole, value, np.nan)
+
+
+@functools.lru_cache(maxsize=65536)
+def _entry(seed: int, kind: str, indices: tuple) -> float:
+    """One entry (`_entries` at scalar indices), kept: a sum evaluates it for every key and answer."""
+    return float(_entries(seed, kind, list(indices)))
+
+
+@functools.lru_cache(maxsize=256)
+def _label(label) -> tuple[str, int]:
+    """An indexed base's name and the seed of its entries (printed and hashed once: a sum
+    evaluates its entries thousands of times)."""
+    name = str(label)
+    return name, _seed(name)
 
 
 def _hash01(seed: int, indices: list) -> np.ndarray:
@@ -96,6 +132,8 @@ def _hash01(seed: int, indices: list) -> np.ndarray:
 
 class Evaluator:
     """Evaluates SymPy trees on a dict of symbol -> array (all arrays of the same length)."""
+
+    functions = _FUNCTIONS
 
     def __init__(self, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None):
         self.values = dict(values)
@@ -137,7 +175,7 @@ class Evaluator:
             return fn(np.broadcast_arrays(*parts)) if fn else np.logical_not(parts[0])
         if e in (sp.true, sp.false):
             return bool(e)
-        fn = _FUNCTIONS.get(e.func)
+        fn = self.functions.get(e.func)
         if fn is not None:
             return fn([self.ev(a) for a in e.args])
         raise Unsupported(f"cannot evaluate {type(e).__name__}")
@@ -159,13 +197,13 @@ class Evaluator:
         return np.power(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
 
     def indexed(self, e):
-        name = str(e.base.label)
-        idx = [_snap(np.asarray(self.ev(i), dtype=float)) for i in e.indices]
-        whole = np.logical_and.reduce([np.asarray(i == np.rint(i)) for i in idx]) if idx else True
-        u = _hash01(_seed(name), [np.where(np.isfinite(i), i, 0) for i in idx])
+        name, seed = _label(e.base.label)
         kind = self.bases.get(name, "real").split(":")[0]
-        value = {"positive": 0.1 + 2.9 * u, "probability": 0.02 + 0.96 * u}.get(kind, 4.0 * u - 2.0)
-        return np.where(whole, value, np.nan)
+        idx = [self.ev(i) for i in e.indices]
+        try:  # scalar indices (a sum's own variables): one entry, met again and again
+            return _entry(seed, kind, tuple(idx))
+        except TypeError:  # indices that vary from point to point (arrays are not hashable)
+            return _entries(seed, kind, idx)
 
     def sum(self, e):
         """A sum, nested sums included (SymPy keeps ``Σ_i Σ_j`` as one Sum with two limits,
@@ -202,6 +240,45 @@ class Evaluator:
             out = np.where(self.ev(cond), self.ev(value), out)
             done = True
         return out if done else math.nan
+
+
+class ComplexEvaluator(Evaluator):
+    """The same walk in complex numbers with principal branches: √(x − 3)·√(x − 5) is real (−√15)
+    at x = 0 though each factor is not. Only Add, Mul, Pow and `_COMPLEX_FUNCTIONS`; any other
+    node raises `Unsupported`."""
+
+    functions = _COMPLEX_FUNCTIONS
+
+    def __init__(self, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None):
+        super().__init__({s: np.asarray(v, dtype=complex) for s, v in values.items()}, bases)
+
+    def ev(self, e):
+        if e is sp.I:
+            return 1j
+        if isinstance(e, (sp.Indexed, sp.Sum, sp.Piecewise)) or type(e) in _RELATIONS:
+            raise Unsupported(f"no complex value for {type(e).__name__}")
+        return super().ev(e)
+
+    def number(self, e):
+        if e.is_infinite or e is sp.nan:
+            return complex(super().number(e))
+        return complex(e)
+
+    def power(self, e):
+        return np.power(np.asarray(self.ev(e.base), dtype=complex), np.asarray(self.ev(e.exp), dtype=complex))
+
+
+def real_where_complex(expr, values: Mapping[Any, np.ndarray], bases: Mapping[str, str] | None = None) -> np.ndarray:
+    """`expr` at every point by complex arithmetic, kept where the result is real (NaN elsewhere).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> real_where_complex(sp.sqrt(x - 3) * sp.sqrt(x - 5), {x: np.array([0.0, 4.0])}).round(6).tolist()
+    [-3.872983, nan]
+    """
+    n = len(next(iter(values.values()))) if values else 1
+    out = np.broadcast_to(np.asarray(ComplexEvaluator(values, bases)(realise(expr)), dtype=complex), (n,))
+    real = np.isfinite(out) & (np.abs(out.imag) <= 1e-9 * np.maximum(1.0, np.abs(out.real)))
+    return np.where(real, out.real, np.nan)
 
 
 def realise(expr):
@@ -287,10 +364,11 @@ def time_budget(seconds: float):
 
 
 def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
-                  rng: np.random.Generator, box: float = 1.0) -> dict:
+                  rng: np.random.Generator, box: float = 1.0, small: frozenset = frozenset()) -> dict:
     """Points where two expressions are compared: an integer grid (when `exhaustive`, for
     floor/ceil/mod/indices) plus random points, each symbol drawn from its domain (real
-    domains scaled by `box`)."""
+    domains scaled by `box`; sizes of the symbols in `small`, a sum's bounds, up to `SMALL_SIZE`
+    only: a double sum to 40 would take 1600 terms at every point, to 12 it takes 144)."""
     ints = [s for s in symbols if kinds[s] in INTEGER_KINDS]
     columns: dict = {}
     n_grid = 0
@@ -308,9 +386,9 @@ def sample_points(symbols: list, kinds: Mapping[Any, str], exhaustive: bool,
         n_grid = len(next(iter(columns.values())))
     n = n_grid + RANDOM_POINTS
     for s in symbols:
-        wide = _draw(kinds[s], s, RANDOM_POINTS, rng, box)
+        wide = _draw(kinds[s], s, RANDOM_POINTS, rng, box, s in small)
         columns[s] = np.concatenate([columns[s], wide]) if s in columns else (
-            np.concatenate([_draw(kinds[s], s, n_grid, rng, box), wide]) if n_grid else wide)
+            np.concatenate([_draw(kinds[s], s, n_grid, rng, box, s in small), wide]) if n_grid else wide)
     if not symbols:
         return {}
     assert all(len(c) == n for c in columns.values())
@@ -345,9 +423,9 @@ def _reals(n: int, rng: np.random.Generator, box: float, positive: bool) -> np.n
     return values * box
 
 
-def _draw(kind: str, symbol, n: int, rng: np.random.Generator, box: float = 1.0) -> np.ndarray:
+def _draw(kind: str, symbol, n: int, rng: np.random.Generator, box: float = 1.0, small: bool = False) -> np.ndarray:
     if kind in ("size", "index", "odd"):
-        values = rng.integers(1, 41, n)
+        values = rng.integers(1, (SMALL_SIZE if small else 40) + 1, n)
     elif kind == "natural":
         values = rng.integers(0, 12, n)
     elif kind == "integer":

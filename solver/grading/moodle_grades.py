@@ -5,7 +5,8 @@ one, else its ``id``, else the student's name as graded. A cell that a spreadshe
 formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading quote.
 Totals are written with a decimal point, which Moodle's import reads in every language. A file
 that could not be graded gets an empty total: Moodle's import leaves an empty cell unchanged
-instead of writing 0.
+instead of writing 0. A student with several files in the batch (flag ``duplicate-submission``)
+gets one row with an empty total: which file counts is the teacher's decision.
 """
 
 from __future__ import annotations
@@ -62,10 +63,15 @@ def moodle_grades_csv(reports, roster=None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([column, "total"])
+    duplicates = set()
     for report in reports:
         stem = os.path.splitext(os.path.basename(report.file))[0]
         entry = by_name.get(report.student) or by_file.get(stem) or {}
         ident = str(entry.get(column) or "").strip() or report.student
-        total = "" if report.error else str(_num(report.score))
+        duplicate = "duplicate-submission" in getattr(report, "flags", ())
+        if duplicate and ident in duplicates:
+            continue
+        duplicates.update([ident] if duplicate else [])
+        total = "" if report.error or duplicate else str(_num(report.score))
         writer.writerow([csv_cell(ident), total])
     return out.getvalue()

@@ -32,7 +32,7 @@ from solver.core.text import Text
 from solver.grading.moodle_grades import moodle_grades_csv
 
 from .escape import csv_cell, markdown
-from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, public_reports
+from .feedback import DEFAULT_MODE, feedback_html, feedback_markdown, flag_texts, public_reports
 from .manual import Override
 from .report import write_report
 from .verdict import Report, _num, graded_automatically
@@ -238,7 +238,8 @@ def grades_json(reports: Sequence[Report], lang: str, stems: Sequence[str] | Non
 
 def gradescope_json(report: Report, lang: str) -> str:
     """Gradescope's autograder results (manual parts listed with no score); the outputs are
-    Markdown with the student's text escaped."""
+    Markdown with the student's text escaped. The top-level ``output`` (shown to the student)
+    lists the submission's flags (`roster.FLAGS`, in `lang`) and why a file was not graded."""
     tests = []
     for v in report.parts:
         test = {"name": markdown(v.id), "score": _num(v.score) if v.score is not None else 0,
@@ -247,8 +248,11 @@ def gradescope_json(report: Report, lang: str) -> str:
         tests.append(test)
     data = {"score": _num(report.score), "max_score": _num(report.max_score), "output_format": "md",
             "test_output_format": "md", "tests": tests}
+    lines = [f"- {markdown(line)}" for line in flag_texts(report, lang)]
     if report.error:
-        data["output"] = markdown(report.error(lang))
+        lines.append(markdown(report.error(lang)))
+    if lines:
+        data["output"] = "\n".join(lines)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

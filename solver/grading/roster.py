@@ -30,6 +30,10 @@ FLAGS = {
     "no-submission": Text("aucune copie rendue", "no submission handed in"),
     "unknown-parts": Text("des parties inconnues ont été ignorées", "unknown parts were ignored"),
     "unreadable-file": Text("fichier illisible : non noté", "file could not be read: not graded"),
+    "duplicate-submission": Text("plusieurs copies pour cet étudiant dans le lot : chacune est notée, l'enseignant "
+                                 "choisit (aucune note exportée vers Moodle)", "several submissions for this "
+                                 "student in the batch: each is graded, the teacher chooses (no grade exported "
+                                 "to Moodle)"),
 }
 
 
@@ -95,20 +99,23 @@ def file_flags(sub: Submission) -> tuple[str, ...]:
 
 def assign(submissions: Sequence[Submission], roster: Roster | None) -> list[Submission]:
     """Every submission with its seed, sheet and flags decided (the roster's seed wins), then one
-    empty submission per roster student who handed nothing in (flag ``no-submission``)."""
+    empty submission per roster student who handed nothing in (flag ``no-submission``). Two files
+    or more matched to one student are all graded and all flagged ``duplicate-submission``."""
     if roster is None:
         return [replace(s, flags=file_flags(s)) for s in submissions]
-    out, seen = [], set()
+    out, seen = [], []
     for sub in submissions:
         entry = roster.find(sub)  # an unreadable file is matched by its stem
         if entry is None:
             out.append(replace(sub, flags=(() if sub.error else ("not-in-roster",)) + file_flags(sub)))
             continue
-        seen.add(entry["student"])
+        seen.append(entry["student"])
         flag = () if sub.seed == entry["seed"] or sub.error else \
             ("seed-from-roster",) if sub.seed is None else ("seed-mismatch",)
         out.append(replace(sub, student=entry["student"], seed=entry["seed"], sheet=sub.sheet or roster.sheet,
                            flags=flag + file_flags(sub)))
+    twice = {name for name in seen if seen.count(name) > 1}
+    out = [replace(s, flags=("duplicate-submission",) + s.flags) if s.student in twice else s for s in out]
     for entry in roster.students:
         if entry["student"] not in seen:
             out.append(Submission(file="", student=entry["student"], seed=entry["seed"], sheet=roster.sheet,

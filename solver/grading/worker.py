@@ -13,6 +13,12 @@ caches cleared, the exercise solved) while Python calls are counted; past `work_
 calls it is ``unknown``. The same answer stops at the same count on every run; the wall-clock
 `timeout` stays as the last guard (C code that never returns to Python).
 
+Before its first answer, and again after a restart, each worker is warmed up: it solves once every
+exercise the answers belong to (`CheckerPool.run`), outside any time budget, so that what an
+exercise loads once per process (torch, a model exercise's network traced) is never charged to a
+student's answer. This happens in the forked worker: the main process never loads torch, and a
+process with torch loaded is never forked.
+
 >>> with CheckerPool(jobs=1) as pool:
 ...     [v.verdict for v in pool.run([("td2.II.1", None, "o", "floor((i+2p-k)/s)+1")])]
 ['correct']
@@ -94,6 +100,9 @@ def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> N
             return
         if task is None:
             return
+        if task[0] == "warm":
+            conn.send(_warm_up(task[1]))
+            continue
         given_up = task[0] == "unknown"
         args = task[1:5] if given_up else task[:4]
         try:
@@ -107,6 +116,19 @@ def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> N
         except Exception as exc:  # the process boundary: report the engine's error, do not die
             verdict = _crashed(args, exc)
         conn.send(verdict)
+
+
+def _warm_up(pairs) -> tuple:
+    """Solve each (exercise id, seed) once, untimed (its cost is the process's, not an answer's);
+    an exercise that fails here fails again, and is reported, when an answer is checked."""
+    from . import check
+
+    for exercise_id, seed in pairs:
+        try:
+            check.solved(exercise_id, seed)
+        except Exception:  # noqa: BLE001  (reported by the answer's own check)
+            pass
+    return ("warm", len(pairs))
 
 
 def _die_with(parent: int) -> None:
@@ -276,6 +298,7 @@ class CheckerPool:
         context = multiprocessing.get_context("fork")
         self.workers = [_Worker(context, memory_mb, timeout) for _ in range(max(1, jobs))]
         self.restarts = 0
+        self.warm_pairs: tuple = ()  # (exercise id, seed) each worker solves before its answers
 
     def __enter__(self) -> "CheckerPool":
         return self
@@ -291,8 +314,11 @@ class CheckerPool:
         """Check every task; the verdicts in the order of the tasks."""
         results: list[Verdict | None] = [None] * len(tasks)
         pending = deque(range(len(tasks)))
-        idle = list(self.workers)
+        idle: list = []
         busy: dict = {}
+        self.warm_pairs = _first_seeds(tasks)
+        for w in self.workers:
+            self._warm(w, idle, busy)
         done = 0
         while pending or busy:
             while pending and idle:
@@ -304,11 +330,15 @@ class CheckerPool:
             wait_for = max(0.0, min(w.deadline for w in busy.values()) - now)
             for conn in wait(list(busy), timeout=wait_for):
                 w = busy.pop(conn)
+                if w.task_index is None:  # its warm-up is over
+                    self._warmed(w, idle)
+                    continue
                 try:
                     results[w.task_index] = conn.recv()
+                    idle.append(w)
                 except (EOFError, OSError):
                     results[w.task_index] = self._give_up(w, tasks[w.task_index], DIED_REASON)
-                idle.append(w)
+                    self._warm(w, idle, busy)
                 done += 1
                 if progress:
                     progress(done)
@@ -316,12 +346,34 @@ class CheckerPool:
             for conn, w in list(busy.items()):
                 if now >= w.deadline:
                     del busy[conn]
+                    if w.task_index is None:  # a warm-up that does not end: go on without it
+                        w.restart()
+                        idle.append(w)
+                        continue
                     results[w.task_index] = self._give_up(w, tasks[w.task_index], TIME_REASON)
-                    idle.append(w)
+                    self._warm(w, idle, busy)
                     done += 1
                     if progress:
                         progress(done)
         return results  # type: ignore[return-value]
+
+    def _warm(self, w: _Worker, idle: list, busy: dict) -> None:
+        """Start `w`'s warm-up (see the module docstring), untimed up to `WARM_SECONDS`; the other
+        workers go on checking answers meanwhile."""
+        if not self.warm_pairs:
+            idle.append(w)
+            return
+        w.task_index, w.deadline = None, time.monotonic() + WARM_SECONDS
+        w.conn.send(("warm", self.warm_pairs))
+        busy[w.conn] = w
+
+    @staticmethod
+    def _warmed(w: _Worker, idle: list) -> None:
+        try:
+            w.conn.recv()
+        except (EOFError, OSError):
+            w.restart()
+        idle.append(w)
 
     def _give_up(self, w: _Worker, task: Task, reason: Text) -> Verdict:
         """Kill the stuck worker, start a fresh one, and let it write the `unknown` verdict."""
@@ -337,6 +389,21 @@ class CheckerPool:
                 w.restart()
         return Verdict(id=f"{task[0]}/{task[2]}", verdict="unknown", score=0.0, max_score=1.0,
                        feedback=Text("Réponse non vérifiée : ", "Answer not checked: ") + reason)
+
+
+WARM_SECONDS = 120.0
+
+
+def _first_seeds(tasks: Sequence[Task]) -> tuple:
+    """(exercise id, seed) of the first task of each exercise, in the tasks' order.
+
+    >>> _first_seeds([("a", 1, "x", "1"), ("a", 2, "y", "2"), ("b", None, "z", "3")])
+    (('a', 1), ('b', None))
+    """
+    first: dict = {}
+    for task in tasks:
+        first.setdefault(task[0], task[1])
+    return tuple(first.items())
 
 
 def cpu_count() -> int:
