@@ -21,8 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import model_mistakes as mistakes
-from .core import Diagnosis, Exercise, Part, Solution, Step
+from .core import Exercise, Part, Solution, Step
 from .errors import WorkError
+from .mistakes import mistake
 from .params import Param
 from .sheetfile import bilingual, check_fields, load_yaml, sheet_error
 from .text import Text
@@ -570,7 +571,7 @@ def _diagnoses(spec: ModelSpec, part_id: str) -> list:
     codes = mistakes.CODES[quantity] if layer != "total" else \
         ("missing-bias", "running-stats-as-params", "flatten-wrong-shape") if quantity == "params" else \
         ("params-instead-of-mult-adds",)
-    return [Diagnosis(code, part_id, _wrong(spec, layer, quantity, code), mistakes.FEEDBACK[code]) for code in codes]
+    return [mistake(code, part_id, _wrong(spec, layer, quantity, code)) for code in codes]
 
 
 def _wrong(spec: ModelSpec, layer: str, quantity: str, code: str):

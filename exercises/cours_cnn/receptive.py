@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -143,19 +144,15 @@ STACKED = Exercise(
                 domain={"C": "size"})),
     solve=solve_stacked, check=check_stacked, draw=_draw_stacked,
     diagnoses=(
-        Diagnosis("sum-of-kernels", "rf", _stack_wrong("rf", "sum-of-kernels"), Text(
-            "Deux couches successives se chevauchent : chaque couche n'ajoute que $k - 1$ pixels.",
-            "Successive layers overlap: each layer only adds $k - 1$ pixels.")),
-        Diagnosis("off-by-one", "rf", lambda q: __import__("sympy").Integer(q["L"] * (q["k"] - 1)), Text(
+        mistake("sum-of-kernels", "rf", _stack_wrong("rf", "sum-of-kernels")),
+        mistake("off-by-one", "rf", lambda q: __import__("sympy").Integer(q["L"] * (q["k"] - 1)), Text(
             "Un pixel seul a un champ de 1 : $r = L(k - 1) + 1$.", "A single pixel has a field of 1: $r = L(k - 1) + 1$.")),
-        Diagnosis("missing-bias", "params_3x3", _stack_wrong("params_3x3", "missing-bias"), Text(
-            "Chaque filtre a aussi un biais : $C$ de plus par couche.", "Every filter also has a bias: $C$ more per layer.")),
-        Diagnosis("channels-ignored", "params_3x3", _stack_wrong("params_3x3", "channels-ignored"), Text(
+        mistake("missing-bias", "params_3x3", _stack_wrong("params_3x3", "missing-bias")),
+        mistake("channels-ignored", "params_3x3", _stack_wrong("params_3x3", "channels-ignored"), Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres : $C^2 k^2$ poids.",
             "A filter covers the $C$ input channels, and there are $C$ filters: $C^2 k^2$ weights.")),
-        Diagnosis("missing-bias", "params_7x7", _stack_wrong("params_7x7", "missing-bias"), Text(
-            "Chaque filtre a aussi un biais : $+C$.", "Every filter also has a bias: $+C$.")),
-        Diagnosis("channels-ignored", "params_7x7", _stack_wrong("params_7x7", "channels-ignored"), Text(
+        mistake("missing-bias", "params_7x7", _stack_wrong("params_7x7", "missing-bias")),
+        mistake("channels-ignored", "params_7x7", _stack_wrong("params_7x7", "channels-ignored"), Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres.",
             "A filter covers the $C$ input channels, and there are $C$ filters.")),
     ))
@@ -232,10 +229,8 @@ DEPTH = Exercise(
                 domain={"L": "size", "k": "size"}),),
     solve=solve_depth, check=check_depth,
     diagnoses=(
-        Diagnosis("sum-of-kernels", "rf", _depth_wrong(lambda L, k: L * k), Text(
-            "Les fenêtres de deux couches se chevauchent : chaque couche n'ajoute que $k - 1$.",
-            "The windows of two layers overlap: each layer only adds $k - 1$.")),
-        Diagnosis("off-by-one", "rf", _depth_wrong(lambda L, k: L * (k - 1)), Text(
+        mistake("sum-of-kernels", "rf", _depth_wrong(lambda L, k: L * k)),
+        mistake("off-by-one", "rf", _depth_wrong(lambda L, k: L * (k - 1)), Text(
             "Partez de $r_0 = 1$ (un pixel).", "Start from $r_0 = 1$ (one pixel).")),
         Diagnosis("product-of-kernels", "rf", _depth_wrong(lambda L, k: k ** L), Text(
             "Au pas 1 le champ croît linéairement, pas géométriquement.",
@@ -353,16 +348,14 @@ DILATION = Exercise(
         Diagnosis("dilation-times-kernel", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * x["k"]), Text(
             "Les trous sont entre les coefficients : $k - 1$ intervalles de $d$, plus 1.",
             "The holes are between taps: $k - 1$ gaps of $d$, plus 1.")),
-        Diagnosis("missing-plus-one", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * (x["k"] - 1)), Text(
+        mistake("missing-plus-one", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * (x["k"] - 1)), Text(
             "Comptez aussi la cellule du premier coefficient : $+1$.", "Also count the first tap's cell: $+1$.")),
         Diagnosis("dilation-ignored", "o", _dil_wrong("o", lambda sp, x: sp.floor(
             (x["i"] + 2 * x["p"] - x["k"]) / x["s"]) + 1), Text(
             "La dilatation agrandit le noyau : utilisez $k_{eff}$ dans la règle de taille.",
             "Dilation enlarges the kernel: use $k_{eff}$ in the size rule.")),
-        Diagnosis("ceil-instead-of-floor", "o", _dil_wrong("o", lambda sp, x: sp.ceiling(
-            (x["i"] + 2 * x["p"] - x["d"] * (x["k"] - 1) - 1) / x["s"]) + 1), Text(
-            "Une position qui dépasse de l'entrée n'est pas calculée : partie entière inférieure.",
-            "A position sticking out of the input is not computed: round down.")),
+        mistake("ceil-instead-of-floor", "o", _dil_wrong("o", lambda sp, x: sp.ceiling(
+            (x["i"] + 2 * x["p"] - x["d"] * (x["k"] - 1) - 1) / x["s"]) + 1)),
     ))
 
 EXERCISES = (STACKED, DEPTH, DILATION)

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from solver.core import Chain, Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.written import decimal_string
 from solver.params import Param
 from solver.text import Text
@@ -267,13 +268,9 @@ def _log_wrong(base=None, sign=-1):
 
 
 LOSS_DIAGNOSES = (
-    Diagnosis("log10-instead-of-ln", "loss", _log_wrong(10),
-              Text("La perte utilise le logarithme népérien $\\ln$, pas $\\log_{10}$.",
-                   "The loss uses the natural logarithm $\\ln$, not $\\log_{10}$.")),
-    Diagnosis("log2-instead-of-ln", "loss", _log_wrong(2),
-              Text("La perte utilise le logarithme népérien $\\ln$, pas $\\log_2$.",
-                   "The loss uses the natural logarithm $\\ln$, not $\\log_2$.")),
-    Diagnosis("sign-error", "loss", _log_wrong(None, sign=1),
+    mistake("log10-instead-of-ln", "loss", _log_wrong(10)),
+    mistake("log2-instead-of-ln", "loss", _log_wrong(2)),
+    mistake("sign-error", "loss", _log_wrong(None, sign=1),
               Text("Il manque le signe moins : $E = -\\ln o_1 > 0$ puisque $o_1 < 1$.",
                    "The minus sign is missing: $E = -\\ln o_1 > 0$ since $o_1 < 1$.")),
 )
@@ -321,7 +318,7 @@ def _grad_wrong(pid: str, sign: int = 1, derivative: bool = True, drop_input: bo
 def _backprop_diagnoses():
     out = []
     for pid in GRADIENT_IDS:
-        out.append(Diagnosis("sign-error", pid, _grad_wrong(pid, sign=-1),
+        out.append(mistake("sign-error", pid, _grad_wrong(pid, sign=-1),
                              Text("Signe inversé : $\\partial E/\\partial o_1 = -1/o_1$ est négatif.",
                                   "Wrong sign: $\\partial E/\\partial o_1 = -1/o_1$ is negative.")))
         out.append(Diagnosis("missing-sigmoid-derivative", pid, _grad_wrong(pid, derivative=False),
@@ -401,7 +398,7 @@ def _sgd_wrong(pid: str, **mistake):
 def _sgd_diagnoses():
     out = []
     for pid in (*GRADIENT_IDS, "loss_after"):
-        out.append(Diagnosis("sign-error", pid, _sgd_wrong(pid, sign=1),
+        out.append(mistake("sign-error", pid, _sgd_wrong(pid, sign=1),
                              Text("La descente de gradient soustrait : $\\theta \\leftarrow \\theta - \\eta\\, "
                                   "\\partial E/\\partial\\theta$ (ici le pas a été ajouté, la perte monte).",
                                   "Gradient descent subtracts: $\\theta \\leftarrow \\theta - \\eta\\, "

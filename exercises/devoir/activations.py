@@ -8,6 +8,7 @@ from functools import lru_cache
 from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
 from solver.figures import Figure, illustrative
+from solver.mistakes import mistake
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -228,7 +229,7 @@ SWISH = Exercise(
     solve=swish_solve,
     check=swish_check,
     diagnoses=(
-        Diagnosis("sign-error", "relu_beta", _minus_oo,
+        mistake("sign-error", "relu_beta", _minus_oo,
                   Text("En $\\beta \\to -\\infty$ on obtient $\\min(0, x)$, pas la ReLU.",
                        "As $\\beta \\to -\\infty$ one gets $\\min(0, x)$, not ReLU.")),
         Diagnosis("swapped-limits", "relu_beta", _h_const(0),
@@ -456,7 +457,7 @@ KINK = Exercise(
     draw=kink_draw,
     validate=kink_validate,
     diagnoses=(
-        Diagnosis("sign-error", "h", _kink_wrong(sign=-1),
+        mistake("sign-error", "h", _kink_wrong(sign=-1),
                   Text("$-b\\,\\mathrm{relu}(\\beta - x)$ a une pente $+b$ à gauche : le signe de $b$ est inversé.",
                        "$-b\\,\\mathrm{relu}(\\beta - x)$ has slope $+b$ on the left: the sign of $b$ is flipped.")),
         Diagnosis("swapped-kinks", "h", _kink_wrong(swap=True),
@@ -778,7 +779,7 @@ LOGSM = Exercise(
         Diagnosis("missing-minus", "log_softmax", _logsm_wrong("missing-minus"),
                   Text("$\\ln(a/b) = \\ln a - \\ln b$ : c'est une différence, pas un produit.",
                        "$\\ln(a/b) = \\ln a - \\ln b$: a difference, not a product.")),
-        Diagnosis("sign-error", "log_softmax", _logsm_wrong("sign-error"),
+        mistake("sign-error", "log_softmax", _logsm_wrong("sign-error"),
                   Text("Le logarithme du dénominateur se soustrait.",
                        "The logarithm of the denominator is subtracted.")),
         Diagnosis("missing-max-term", "log_softmax", _logsm_wrong("missing-max-term"),

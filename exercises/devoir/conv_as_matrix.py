@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.params import Param
 from solver.text import Text
 
@@ -709,35 +710,35 @@ EXERCISES = (
         draw=conv_draw,
         validate=conv_validate,
         diagnoses=(
-            Diagnosis("flipped-kernel", "Z", _conv_wrong(("Z", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "Z", _conv_wrong(("Z", "flipped-kernel")), Text(
                 "Noyau retourné : c'est la convolution au sens mathématique ; la couche (comme `conv2d`) "
                 "calcule une corrélation croisée, sans retourner $W$.",
                 "Flipped kernel: that is the mathematical convolution; the layer (like `conv2d`) "
                 "computes a cross-correlation, without flipping $W$.")),
-            Diagnosis("no-padding", "Z", _conv_wrong(("Z", "no-padding")), Text(
+            mistake("no-padding", "Z", _conv_wrong(("Z", "no-padding")), Text(
                 "Le remplissage a été oublié : entourez $X$ de $p$ zéros avant de faire glisser le noyau.",
                 "The padding was forgotten: surround $X$ with $p$ zeros before sliding the kernel.")),
             Diagnosis("no-stride", "Z", _conv_wrong(("Z", "no-stride")), Text(
                 "Le noyau avance de $s$ cases, pas d'une seule : gardez une position sur $s$.",
                 "The kernel moves by $s$ cells, not one: keep one position out of $s$.")),
-            Diagnosis("transposed", "A", _conv_wrong(("A", "transposed")), Text(
+            mistake("transposed", "A", _conv_wrong(("A", "transposed")), Text(
                 "C'est $A^\\top$ : la bonne matrice si l'on écrit des vecteurs lignes "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). Avec "
                 "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ a une ligne par sortie.",
                 "This is $A^\\top$: the right matrix when writing row vectors "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). With "
                 "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ has one row per output.")),
-            Diagnosis("flipped-kernel", "A", _conv_wrong(("A", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "A", _conv_wrong(("A", "flipped-kernel")), Text(
                 "Les coefficients sont ceux du noyau retourné (vraie convolution) ; la couche ne retourne "
                 "pas $W$.",
                 "The entries are those of the flipped kernel (true convolution); the layer does not "
                 "flip $W$.")),
-            Diagnosis("no-padding", "A", _conv_wrong(("A", "no-padding")), Text(
+            mistake("no-padding", "A", _conv_wrong(("A", "no-padding")), Text(
                 "Matrice d'une convolution sans remplissage : les zéros de bord changent la taille de "
                 "$Z$ et les positions lues.",
                 "Matrix of a convolution without padding: the border zeros change the size of $Z$ "
                 "and the cells read.")),
-            Diagnosis("column-major", "A", _conv_wrong(("A", "column-major")), Text(
+            mistake("column-major", "A", _conv_wrong(("A", "column-major")), Text(
                 "Aplatissement colonne par colonne : l'énoncé aplatit ligne par ligne "
                 "($x_{0,0}, x_{0,1}, x_{0,2}, x_{1,0}, \\dots$).",
                 "Column-by-column flattening: the sheet flattens row by row "
@@ -766,7 +767,7 @@ EXERCISES = (
         draw=tconv_draw,
         validate=tconv_validate,
         diagnoses=(
-            Diagnosis("flipped-kernel", "O", _tconv_wrong(("O", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "O", _tconv_wrong(("O", "flipped-kernel")), Text(
                 "Noyau retourné : `conv_transpose2d` dépose $x_{a,b} W$ tel quel, sans retourner $W$.",
                 "Flipped kernel: `conv_transpose2d` lays $x_{a,b} W$ as it is, without flipping $W$.")),
             Diagnosis("forward-conv", "O", _tconv_wrong(("O", "forward-conv")), Text(
@@ -779,17 +780,17 @@ EXERCISES = (
                 "chaque bord ; il n'ajoute pas de zéros.",
                 "In a transposed convolution, padding $p$ removes $p$ rows and columns from each "
                 "border; it does not add zeros.")),
-            Diagnosis("transposed", "A", _tconv_wrong(("A", "transposed")), Text(
+            mistake("transposed", "A", _tconv_wrong(("A", "transposed")), Text(
                 "C'est $B = A^\\top$, la matrice de la convolution ordinaire (ou la convention en "
                 "vecteurs lignes) ; avec $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ a une "
                 "ligne par sortie.",
                 "This is $B = A^\\top$, the matrix of the ordinary convolution (or the row-vector "
                 "convention); with $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ has one row "
                 "per output.")),
-            Diagnosis("flipped-kernel", "A", _tconv_wrong(("A", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "A", _tconv_wrong(("A", "flipped-kernel")), Text(
                 "Les coefficients sont ceux du noyau retourné ; `conv_transpose2d` ne retourne pas $W$.",
                 "The entries are those of the flipped kernel; `conv_transpose2d` does not flip $W$.")),
-            Diagnosis("column-major", "A", _tconv_wrong(("A", "column-major")), Text(
+            mistake("column-major", "A", _tconv_wrong(("A", "column-major")), Text(
                 "Aplatissement colonne par colonne : on aplatit ligne par ligne, comme à la question "
                 "précédente.",
                 "Column-by-column flattening: maps are flattened row by row, as in the previous "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -296,7 +297,7 @@ def _missing_stride(q):
 
 
 DIAGNOSES = (
-    Diagnosis("flipped-kernel", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + k - 1 - u, s * j + k - 1 - v]),
+    mistake("flipped-kernel", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + k - 1 - u, s * j + k - 1 - v]),
               Text("C'est la réponse pour la vraie convolution (noyau retourné) ; une couche calcule une "
                    "corrélation croisée : $X_{si+u,\\, sj+v}$.",
                    "This is the answer for the true convolution (flipped kernel); a layer computes a "
@@ -306,7 +307,7 @@ DIAGNOSES = (
                    "croisée valide), les indices s'ajoutent : $X_{si+u,\\, sj+v}$.",
                    "Indexing of the \"full\" convolution (flipped kernel); for a layer (valid "
                    "cross-correlation) the indices add up: $X_{si+u,\\, sj+v}$.")),
-    Diagnosis("transposed", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + v, s * j + u]),
+    mistake("transposed", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + v, s * j + u]),
               Text("$u$ décale les lignes et $v$ les colonnes : $X_{si+u,\\, sj+v}$.",
                    "$u$ shifts the rows and $v$ the columns: $X_{si+u,\\, sj+v}$.")),
     Diagnosis("missing-offset", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i, s * j]),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from solver.core import Diagnosis, Exercise, Part, Solution, Step
+from solver.core import Exercise, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -197,17 +198,9 @@ EXERCISES = (Exercise(
     draw=draw,
     validate=validate,
     diagnoses=(
-        Diagnosis("ceil-instead-of-floor", "o", _wrong(_ceil),
-                  Text("Arrondi vers le haut : une position qui dépasse de l'entrée n'est pas calculée.",
-                       "Rounded up: a position that sticks out of the input is not computed.")),
-        Diagnosis("missing-plus-one", "o", _wrong(_floor, plus_one=False),
-                  Text("Il manque la première position ($t = 0$) : ajoutez 1.",
-                       "The first position ($t = 0$) is missing: add 1.")),
-        Diagnosis("missing-floor", "o", _wrong(None),
-                  Text("Sans partie entière, le résultat n'est pas toujours un entier.",
-                       "Without the floor, the result is not always an integer.")),
-        Diagnosis("padding-one-side", "o", _wrong(_floor, pad_sides=1),
-                  Text("Le remplissage $p$ s'applique des deux côtés : $i + 2p$.",
-                       "Padding $p$ is applied on both sides: $i + 2p$.")),
+        mistake("ceil-instead-of-floor", "o", _wrong(_ceil)),
+        mistake("missing-plus-one", "o", _wrong(_floor, plus_one=False)),
+        mistake("missing-floor", "o", _wrong(None)),
+        mistake("padding-one-side", "o", _wrong(_floor, pad_sides=1)),
     ),
 ),)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from solver.core import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.errors import ParamError
+from solver.mistakes import mistake
 from solver.params import SYMBOLIC, Param
 from solver.text import Text
 
@@ -229,20 +230,13 @@ DIAGNOSES_1 = (
     Diagnosis("depth-equals-input", "output_shape", _wrong_1("depth"),
               Text("Un filtre traverse toute la profondeur et produit une seule carte : profondeur 1.",
                    "One filter spans the whole depth and produces a single map: depth 1.")),
-    Diagnosis("ceil-instead-of-floor", "output_shape", _wrong_1("ceil"),
-              Text("Arrondi vers le haut : une position qui dépasse de l'entrée n'est pas calculée.",
-                   "Rounded up: a position that sticks out of the input is not computed.")),
-    Diagnosis("missing-plus-one", "output_shape", _wrong_1("no-plus-one"),
-              Text("Il manque la première position du noyau : ajoutez 1.",
-                   "The kernel's first position is missing: add 1.")),
-    Diagnosis("missing-bias", "weights", _wrong_1("no-bias"),
-              Text("Le filtre a aussi un biais.", "The filter also has a bias.")),
+    mistake("ceil-instead-of-floor", "output_shape", _wrong_1("ceil")),
+    mistake("missing-plus-one", "output_shape", _wrong_1("no-plus-one")),
+    mistake("missing-bias", "weights", _wrong_1("no-bias")),
     Diagnosis("missing-depth", "weights", _wrong_1("no-depth"),
               Text("Le noyau couvre les $z$ canaux : $k^2 z$ poids.", "The kernel covers the $z$ channels: "
                    "$k^2 z$ weights.")),
-    Diagnosis("missing-bias", "fc_weights", _wrong_1("fc-no-bias"),
-              Text("Chaque sortie de la couche dense a aussi un biais.", "Each output of the dense layer also has "
-                   "a bias.")),
+    mistake("missing-bias", "fc_weights", _wrong_1("fc-no-bias")),
     Diagnosis("fc-one-output", "fc_weights", _wrong_1("fc-one-output"),
               Text("Il faut une rangée de poids par sortie : $x' y'$ sorties.",
                    "One row of weights is needed per output: $x' y'$ outputs.")),
@@ -488,13 +482,11 @@ DIAGNOSES_7 = (
     Diagnosis("pixel-only", "rf_conv1", lambda q: _int(1),
               Text("Un neurone de conv1 dépend de toute la fenêtre $k \\times k$ de son filtre.",
                    "A conv1 neuron depends on the whole $k \\times k$ window of its filter.")),
-    Diagnosis("area-instead-of-side", "rf_conv1", lambda q: _int(q["k"] ** 2),
+    mistake("area-instead-of-side", "rf_conv1", lambda q: _int(q["k"] ** 2),
               Text("Le champ récepteur se donne par son côté, pas par son nombre de pixels.",
                    "The receptive field is given by its side, not its number of pixels.")),
-    Diagnosis("sum-of-kernels", "rf_conv2", lambda q: _int(2 * q["k"]),
-              Text("Les fenêtres se recouvrent : la seconde couche n'ajoute que $k - 1$ pixels.",
-                   "Windows overlap: the second layer adds only $k - 1$ pixels.")),
-    Diagnosis("area-instead-of-side", "rf_conv2", lambda q: _int((2 * q["k"] - 1) ** 2),
+    mistake("sum-of-kernels", "rf_conv2", lambda q: _int(2 * q["k"])),
+    mistake("area-instead-of-side", "rf_conv2", lambda q: _int((2 * q["k"] - 1) ** 2),
               Text("Le champ récepteur se donne par son côté, pas par son nombre de pixels.",
                    "The receptive field is given by its side, not its number of pixels.")),
     Diagnosis("kernel-product", "rf_conv2", lambda q: _int(q["k"] ** 2),
@@ -841,15 +833,10 @@ def _wrong_10_custom(part, kind):
 _FB = {
     "no-padding": Text("Les convolutions gardent la taille (remplissage $(k-1)/2$) : seule le pooling la divise.",
                        "The convolutions keep the size (padding $(k-1)/2$): only pooling divides it."),
-    "missing-bias": Text("Chaque filtre ou neurone a aussi un biais.", "Each filter or neuron also has a bias."),
     "pool-stride-one": Text("Le pooling $f \\times f$ a un pas de $f$ : il divise la taille par $f$.",
                             "The $f \\times f$ pooling has stride $f$: it divides the size by $f$."),
-    "missing-in-channels": Text("Un filtre couvre toute la profondeur de son entrée : $k^2 C_{in}$ poids.",
-                                "A filter spans the whole depth of its input: $k^2 C_{in}$ weights."),
     "channels-from-input": Text("La profondeur de sortie est le nombre de filtres de la couche.",
                                 "The output depth is the layer's number of filters."),
-    "pool-kernel-weights": Text("Un max-pooling ne fait que prendre un maximum : aucun poids appris.",
-                                "A max-pooling only takes a maximum: no learned weight."),
     "pool-with-bias": Text("Un max-pooling n'a pas de biais : aucun paramètre.",
                            "A max-pooling has no bias: no parameter."),
     "flatten-size": Text("C'est la taille de l'entrée de la couche ; sa sortie a un élément par neurone.",
@@ -865,21 +852,21 @@ def _diagnoses_10():
     for name in LAYERS_10:
         shape, params = f"{name}.shape", f"{name}.params"
         if name.startswith(("conv", "pool")):
-            out.append(Diagnosis("no-padding", shape, _wrong_10(shape, padding=0), _FB["no-padding"]))
-            out.append(Diagnosis("pool-stride-one", shape, _wrong_10(shape, pool_stride=1), _FB["pool-stride-one"]))
+            out.append(mistake("no-padding", shape, _wrong_10(shape, padding=0), _FB["no-padding"]))
+            out.append(mistake("pool-stride-one", shape, _wrong_10(shape, pool_stride=1), _FB["pool-stride-one"]))
         if name.startswith("conv"):
             out.append(Diagnosis("channels-from-input", shape, _wrong_10_custom(shape, "channels-from-input"),
                                  _FB["channels-from-input"]))
-            out.append(Diagnosis("missing-bias", params, _wrong_10(params, bias=False), _FB["missing-bias"]))
-            out.append(Diagnosis("missing-in-channels", params, _wrong_10_custom(params, "missing-in-channels"),
-                                 _FB["missing-in-channels"]))
+            out.append(mistake("missing-bias", params, _wrong_10(params, bias=False)))
+            out.append(mistake("missing-in-channels", params, _wrong_10_custom(params, "missing-in-channels")))
         if name.startswith("pool"):
-            for code in ("pool-kernel-weights", "pool-with-bias"):
-                out.append(Diagnosis(code, params, _wrong_10_custom(params, code), _FB[code]))
+            out.append(mistake("pool-kernel-weights", params, _wrong_10_custom(params, "pool-kernel-weights")))
+            out.append(Diagnosis("pool-with-bias", params, _wrong_10_custom(params, "pool-with-bias"),
+                                 _FB["pool-with-bias"]))
         if name.startswith("fc"):
             out.append(Diagnosis("flatten-size", shape, _wrong_10_custom(shape, "flatten-size"), _FB["flatten-size"]))
-            out.append(Diagnosis("missing-bias", params, _wrong_10(params, bias=False), _FB["missing-bias"]))
-            out.append(Diagnosis("no-padding", params, _wrong_10(params, padding=0), _FB["no-padding"]))
+            out.append(mistake("missing-bias", params, _wrong_10(params, bias=False)))
+            out.append(mistake("no-padding", params, _wrong_10(params, padding=0), _FB["no-padding"]))
             if name == "fc4":
                 out.append(Diagnosis("channels-only", params, _wrong_10_custom(params, "channels-only"),
                                      _FB["channels-only"]))
@@ -1024,8 +1011,8 @@ def _conv_only_total(q):
 
 
 DIAGNOSES_11 = (
-    Diagnosis("missing-bias", "total", _total_wrong(bias=False), _FB["missing-bias"]),
-    Diagnosis("no-padding", "total", _total_wrong(padding=0), _FB["no-padding"]),
+    mistake("missing-bias", "total", _total_wrong(bias=False)),
+    mistake("no-padding", "total", _total_wrong(padding=0), _FB["no-padding"]),
     Diagnosis("conv-only", "total", _conv_only_total,
               Text("Les couches entièrement connectées ont aussi des poids (et ce sont les plus nombreux).",
                    "The fully connected layers have weights too (and they are the most numerous).")),
