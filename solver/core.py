@@ -224,7 +224,7 @@ class Exercise:
             p.check_bounds(values[p.name])
         if self.validate is not None:
             self.validate(values)
-        return Params(values, seed)
+        return Params(values, seed, {p.name: p.assume for p in self.params if p.assume})
 
     def _draw(self, seed: int) -> dict:
         rng = random.Random(f"{self.id}/{seed}")
