@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from solver.core import Chain, Exercise, Part, Solution
+from solver.draw import fraction, matrix
 from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
@@ -60,8 +61,7 @@ def validate(values) -> None:
 def draw_image(rng) -> dict:
     """The lecture's image and filter of a variant; `n` and `k` are their sides (padding-example's data)."""
     n = rng.randint(5, 7)
-    X = tuple(tuple(rng.randint(0, 255) for _ in range(n)) for _ in range(n))
-    W = tuple(tuple(Fraction(rng.randint(-100, 100), 100) for _ in range(3)) for _ in range(3))
+    X, W = matrix(rng, n, n, 0, 255), matrix(rng, 3, 3, -100, 100, denominator=100)
     return {"X": X, "W": W, "n": n, "k": len(W)}
 
 
@@ -69,7 +69,7 @@ IMAGE = Chain("cours-intro.image", ("X", "W", "n", "k"), draw_image)
 
 
 def draw(rng, shared) -> dict:
-    return {"b": rng.choice((Fraction(0), Fraction(rng.randint(-20, 20), 10)))}
+    return {"b": rng.choice((Fraction(0), fraction(rng, -20, 20, 10)))}
 
 
 def check(q, sol, checks) -> None:

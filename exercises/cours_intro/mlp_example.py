@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from solver.core import Chain, Diagnosis, Exercise, Part, Solution, Step
+from solver.draw import fraction, matrix
 from solver.errors import ParamError
 from solver.mistakes import mistake
 from solver.written import decimal_string
@@ -25,12 +26,12 @@ TARGET = (1, 0)
 
 def _tenth(rng) -> Fraction:
     """A multiple of 0.1 in [−1, 1]."""
-    return Fraction(rng.randint(-10, 10), 10)
+    return fraction(rng, -10, 10, 10)
 
 
 def _row(n: int, step: int):
     def draw(rng):
-        return (tuple(Fraction(rng.randint(-step, step), step) for _ in range(n)),)
+        return matrix(rng, 1, n, -step, step, denominator=step)
     return draw
 
 
@@ -134,13 +135,14 @@ def _input(q):
     return tuple(sp.Rational(Fraction(v).numerator, Fraction(v).denominator) for v in _flat(q["x"]))
 
 
-def _run(q, derivative: bool = True):
-    """Forward pass and backpropagation for the known output neuron (target 1)."""
+def _run(q, **rules):
+    """Forward pass and backpropagation for the known output neuron (target 1); `rules` may swap
+    `solver.mlp.backward`'s δ rules for mal-rules."""
     from solver.mlp import backward, forward
 
     layers = _layers(q)
     fw = forward(layers, _input(q))
-    return layers, fw, backward(layers, fw, TARGET[:1], derivative=derivative)
+    return layers, fw, backward(layers, fw, TARGET[:1], **rules)
 
 
 def _o2_remark() -> Step:
@@ -305,13 +307,22 @@ def follow_backprop(q, part: str, earlier):
     return number(backward(layers, forward(layers, _input(q)), TARGET[:1], given=earlier).grads[part])
 
 
-def _grad_wrong(pid: str, sign: int = 1, derivative: bool = True, drop_input: bool = False):
+def _grad_wrong(pid: str, sign: int = 1, drop_input: bool = False, **rules):
     def wrong(q):
         from solver.mlp import number
 
-        _, _, bw = _run(q, derivative=derivative)
+        _, _, bw = _run(q, **rules)
         key = "b" + pid[1:].split("_")[0] if drop_input else pid
         return number(sign * bw.grads[key])
+    return wrong
+
+
+def _without_sigmoid_slope(pid: str):
+    """The gradient of `pid` with σ'(z) left out of every δ (`solver.mlp`'s mal-rules of its δ rules)."""
+    def wrong(q):
+        from solver import mlp
+
+        return _grad_wrong(pid, output=mlp.output_delta_without_slope, hidden=mlp.hidden_delta_without_slope)(q)
     return wrong
 
 
@@ -321,7 +332,7 @@ def _backprop_diagnoses():
         out.append(mistake("sign-error", pid, _grad_wrong(pid, sign=-1),
                              Text("Signe inversé : $\\partial E/\\partial o_1 = -1/o_1$ est négatif.",
                                   "Wrong sign: $\\partial E/\\partial o_1 = -1/o_1$ is negative.")))
-        out.append(Diagnosis("missing-sigmoid-derivative", pid, _grad_wrong(pid, derivative=False),
+        out.append(Diagnosis("missing-sigmoid-derivative", pid, _without_sigmoid_slope(pid),
                              Text("Il manque la dérivée de la sigmoïde $\\sigma'(z) = a(1 - a)$ dans la chaîne.",
                                   "The sigmoid's derivative $\\sigma'(z) = a(1 - a)$ is missing from the chain.")))
         if pid.startswith("w"):

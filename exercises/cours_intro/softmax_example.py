@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
+from solver.draw import matrix
 from solver.errors import ParamError
 from solver.params import Param
 from solver.text import Text
@@ -37,7 +38,7 @@ def validate(values) -> None:
 
 
 def draw(rng) -> dict:
-    return {"a": (tuple(rng.randint(-5, 6) for _ in range(4)),)}
+    return {"a": matrix(rng, 1, 4, -5, 6)}
 
 
 def _exact(q):

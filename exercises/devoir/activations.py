@@ -6,6 +6,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from solver.core import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.draw import fraction
 from solver.errors import ParamError
 from solver.figures import Figure, illustrative
 from solver.mistakes import mistake
@@ -344,10 +345,9 @@ def kink_validate(values) -> None:
 
 
 def kink_draw(rng) -> dict:
-    beta = Fraction(rng.randint(-6, 2), rng.choice((1, 2)))
-    alpha = beta + Fraction(rng.randint(1, 8), rng.choice((1, 2)))
-    return {"a": Fraction(rng.randint(1, 6), rng.choice((1, 2))),
-            "b": Fraction(rng.choice((-1, 1)) * rng.randint(1, 6), rng.choice((1, 2))),
+    beta = fraction(rng, -6, 2, (1, 2))
+    alpha = beta + fraction(rng, 1, 8, (1, 2))
+    return {"a": fraction(rng, 1, 6, (1, 2)), "b": fraction(rng, 1, 6, (1, 2), signed=True),
             "alpha": alpha, "beta": beta}
 
 
@@ -558,7 +558,7 @@ def shift_solve(q) -> Solution:
 
 
 def shift_draw(rng) -> dict:
-    return {"d": rng.randint(2, 6), "c": Fraction(rng.randint(-400, 400), rng.choice((1, 4)))}
+    return {"d": rng.randint(2, 6), "c": fraction(rng, -400, 400, (1, 4))}
 
 
 def shift_check(q, sol, checks) -> None:

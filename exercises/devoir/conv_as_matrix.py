@@ -9,7 +9,9 @@ plain text, ``w_{u,v}`` in LaTeX.
 from __future__ import annotations
 
 from solver.core import Diagnosis, Exercise, Part, Solution, Step
+from solver.draw import input_side
 from solver.errors import ParamError
+from solver.layers import effective_kernel
 from solver.mistakes import mistake
 from solver.params import Param
 from solver.text import Text
@@ -347,7 +349,7 @@ def _conv_remarks(q, A):
 
 
 def conv_validate(values) -> None:
-    span = values["d"] * (values["k"] - 1) + 1
+    span = effective_kernel(values["k"], values["d"])
     padded = values["i"] + 2 * values["p"]
     if span > padded:
         raise ParamError(Text(
@@ -359,8 +361,7 @@ def conv_draw(rng) -> dict:
     k = rng.randint(1, 3)
     s = rng.randint(1, 3)
     p = rng.randint(0, 1)
-    i = rng.randint(max(2, k - 2 * p), 5)
-    return {"i": i, "k": k, "s": s, "p": p, "d": 1}
+    return {"i": input_side(rng, k, p, low=2, high=5), "k": k, "s": s, "p": p, "d": 1}
 
 
 def conv_check(q, sol, checks) -> None:
@@ -386,21 +387,21 @@ def _conv_wrong(kind):
 
         i, k, s, p, d = (q[n] for n in CONV)
         W, X = _kernel(k), _input(i)
-        part, mistake = kind
+        part, slip = kind
         right = correlate2d(X, W, s, p, d) if part == "Z" else conv_matrix(i, i, W, s, p, d)
-        if mistake == "flipped-kernel":
+        if slip == "flipped-kernel":
             W = flip(W)
-        elif mistake == "no-padding":
-            if p == 0 or d * (k - 1) + 1 > i:
+        elif slip == "no-padding":
+            if p == 0 or effective_kernel(k, d) > i:
                 return None
             p = 0
-        elif mistake == "no-stride":
+        elif slip == "no-stride":
             s = 1
         if part == "Z":
             return _unless_same(correlate2d(X, W, s, p, d), right)
-        if mistake == "transposed":
+        if slip == "transposed":
             return _unless_same(right.T, right)
-        if mistake == "column-major":
+        if slip == "column-major":
             o = int(right.rows ** 0.5)
             return _unless_same(to_column_major(right, o, o, i, i), right)
         return _unless_same(conv_matrix(i, i, W, s, p, d), right)
@@ -486,7 +487,7 @@ def _tconv_o_steps(q, O):
     bind = _bind(q, names)
     size = conv_transpose_output_size(sz["i"], sz["k"], sz["s"], sz["p"], sz["op"] if op else 0, dd)
     o = O.rows
-    overlap = s < d * (k - 1) + 1
+    overlap = s < effective_kernel(k, d)
     steps = [
         Step(Text(
             "Convention de PyTorch (`conv_transpose2d`) : chaque entrée $x_{a,b}$ dépose la copie "
@@ -656,22 +657,22 @@ def _tconv_wrong(kind):
 
         i, k, s, p, op, d = (q[n] for n in TCONV)
         W, X = _kernel(k), _input(i)
-        part, mistake = kind
+        part, slip = kind
         if part == "O":
             right = conv_transpose2d(X, W, s, p, op, d)
-            if mistake == "flipped-kernel":
+            if slip == "flipped-kernel":
                 return _unless_same(conv_transpose2d(X, flip(W), s, p, op, d), right)
-            if mistake == "forward-conv":
-                if d * (k - 1) + 1 > i + 2 * p:
+            if slip == "forward-conv":
+                if effective_kernel(k, d) > i + 2 * p:
                     return None
                 return _unless_same(correlate2d(X, W, s, p, d), right)
             if p == 0:   # padding-added: zeros added around instead of cells cropped
                 return None
             return _unless_same(pad(conv_transpose2d(X, W, s, 0, op, d), p), right)
         right = conv_transpose_matrix(i, i, W, s, p, op, d)
-        if mistake == "transposed":
+        if slip == "transposed":
             return _unless_same(right.T, right)
-        if mistake == "flipped-kernel":
+        if slip == "flipped-kernel":
             return _unless_same(conv_transpose_matrix(i, i, flip(W), s, p, op, d), right)
         o = int(round(right.rows ** 0.5))
         return _unless_same(to_column_major(right, o, o, i, i), right)

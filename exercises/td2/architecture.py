@@ -99,7 +99,7 @@ INPUT_A, INPUT_B = {"c": "c_a", "n": "n_a"}, {"c": "c_b", "n": "n_b"}
 
 
 CLASSES = Param("C", "int", SYMBOLIC, Text("nombre de classes (num_classes)", "number of classes (num_classes)"),
-                minimum=1, symbolic_ok=True)
+                minimum=1, symbolic_ok=True, assume="size")
 
 
 def _channels(c: int) -> Text:
@@ -135,7 +135,7 @@ def layers(q, *, same=True, stride1=None, bias=True):
 
     pad = "same" if same else "valid"
     s1 = q["s1"] if stride1 is None else stride1
-    classes = q.sym("C", integer=True, positive=True) if "C" in q else 10
+    classes = q.sym("C") if "C" in q else 10
     f = [q[name] for name in WIDTHS]
     return [Conv(f[0], q["k1"], s1, pad, bias=bias, name="conv1"),
             Conv(f[1], q["k2"], 1, pad, bias=bias, name="conv2"),

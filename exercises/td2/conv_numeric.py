@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from solver.core import Exercise, Part, Solution, Step
+from solver.draw import matrix
 from solver.errors import ParamError
 from solver.figures import Figure
 from solver.params import Param
@@ -77,9 +78,7 @@ def validate(values) -> None:
 
 def draw(rng) -> dict:
     n = rng.randint(4, 6)
-    M = tuple(tuple(rng.randint(0, 5) for _ in range(n)) for _ in range(n))
-    K = tuple(tuple(rng.randint(0, 5) for _ in range(3)) for _ in range(3))
-    return {"M": M, "K": K}
+    return {"M": matrix(rng, n, n, 0, 5), "K": matrix(rng, 3, 3, 0, 5)}
 
 
 def check(q, sol, checks) -> None:

@@ -71,19 +71,9 @@ def _order_remark() -> Step:
 NAMES_1 = ("x", "y", "z", "k", "p", "s")
 
 
-def _symbols_1():
-    import sympy as sp
-
-    pos = dict(integer=True, positive=True)
-    out = {n: sp.Symbol(n, **pos) for n in NAMES_1}
-    out["p"] = sp.Symbol("p", integer=True, nonnegative=True)
-    return out
-
-
 def _values_1(q):
     """Every parameter as its value or its symbol."""
-    x = _symbols_1()
-    return {n: (x[n] if q.is_symbolic(n) else q[n]) for n in NAMES_1}
+    return {n: (q.symbol(n) if q.is_symbolic(n) else q[n]) for n in NAMES_1}
 
 
 def _trace_1(q, bias=True):
@@ -116,8 +106,8 @@ def solve_1(q) -> Solution:
     from solver.chain import Chain, derive
     from solver.layers import conv_output_size, conv_params, linear_params
 
-    x = _symbols_1()
-    bind = {x[n]: q[n] for n in NAMES_1 if not q.is_symbolic(n)}
+    x = dict(zip(NAMES_1, q.symbols(*NAMES_1)))
+    bind = q.bindings(*NAMES_1)
     w_out, h_out = sp.Symbol("x'"), sp.Symbol("y'")
     sides = {w_out: conv_output_size(x["x"], x["k"], x["s"], x["p"]),
              h_out: conv_output_size(x["y"], x["k"], x["s"], x["p"])}
@@ -188,9 +178,8 @@ def check_1(q, sol, checks) -> None:
                  for p in (0, 1) for s in (1, 2, 3) if k <= min(x, y) + 2 * p]
     else:
         cases = [tuple(q[n] for n in NAMES_1)]
-    x_ = _symbols_1()
     for x, y, z, k, p, s in cases:
-        bind = {x_["x"]: x, x_["y"]: y, x_["z"]: z, x_["k"]: k, x_["p"]: p, x_["s"]: s}
+        bind = dict(zip(q.symbols(*NAMES_1), (x, y, z, k, p, s)))
         conv = nn.Conv2d(z, 1, k, stride=s, padding=p)
         (c, h, w), numel = torch_layer_outputs([conv], (z, x, y))[0]
         label = f"(x,y,z,k,p,s)={(x, y, z, k, p, s)}"
@@ -1024,7 +1013,8 @@ EXERCISES = (
              title=Text("Un filtre de convolution : taille et poids", "One convolution filter: size and weights"),
              statement=statement_1, solve=solve_1, check=check_1, draw=draw_1, validate=validate_1,
              diagnoses=DIAGNOSES_1,
-             params=tuple(Param(n, "int", SYMBOLIC, doc, minimum=0 if n == "p" else 1, symbolic_ok=True)
+             params=tuple(Param(n, "int", SYMBOLIC, doc, minimum=0 if n == "p" else 1, symbolic_ok=True,
+                                assume="natural" if n == "p" else "size")
                           for n, doc in zip(NAMES_1, (
                               Text("largeur de l'entrée", "input width"), Text("hauteur de l'entrée", "input height"),
                               Text("profondeur de l'entrée", "input depth"), Text("côté du noyau", "kernel side"),
