@@ -141,9 +141,15 @@ def _perturbed(rounding: str | None = "floor", plus: int = 1, sides: int = 2):
     return wrong
 
 
-def _size(name: str, doc: Text, default=SYMBOLIC, minimum: int = 1, assume: str = "size") -> Param:
+def _side(name: str, doc: Text, default=SYMBOLIC, minimum: int = 1, assume: str = "size") -> Param:
     return Param(name, "int", default, doc, minimum=minimum, symbolic_ok=True, assume=assume)
 
+
+PARAMS = (_side("i", Text("côté de l'entrée", "input side")),
+          _side("k", Text("côté du noyau", "kernel side")),
+          _side("s", Text("pas (stride)", "stride")),
+          _side("p", Text("remplissage par côté", "padding per side"), minimum=0, assume="natural"),
+          _side("d", Text("dilatation", "dilation"), default=1))
 
 EXERCISES = (Exercise(
     id="td2.II.1",
@@ -151,13 +157,9 @@ EXERCISES = (Exercise(
     aliases=("conv-output-size",),
     title=Text("Taille de sortie d'une convolution", "Output size of a convolution"),
     statement=statement,
-    params=(_size("i", Text("côté de l'entrée", "input side")),
-            _size("k", Text("côté du noyau", "kernel side")),
-            _size("s", Text("pas (stride)", "stride")),
-            _size("p", Text("remplissage par côté", "padding per side"), minimum=0, assume="natural"),
-            _size("d", Text("dilatation", "dilation"), default=1)),
+    params=PARAMS,
     parts=(Part("o", "expr", Text("côté $o$ de la sortie", "side $o$ of the output"),
-                domain={"i": "size", "k": "size", "s": "size", "p": "natural", "d": "size"}),),
+                domain={p.name: p.assume for p in PARAMS}),),
     solve=solve,
     check=check,
     draw=draw,

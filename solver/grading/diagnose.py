@@ -1,8 +1,10 @@
 """Name the mistake behind a wrong answer: the exercise's mal-rules, then generic ones.
 
-An exercise's `Diagnosis(code, part, wrong(params), feedback)` gives the value a student making
-that mistake would write; the answer is compared with it by the same comparison as with the key.
-Generic mal-rules apply to every part of a kind (codes are stable, never depend on the variant):
+An exercise's mal-rule (`solver.mistakes.mistake(code, part, wrong)`, a `Diagnosis`) gives the value
+a student making that mistake would write; the answer is compared with it by the same comparison as
+with the key. Generic mal-rules apply to every part of a kind (codes are stable, never depend on the
+variant; their feedback is the catalogue's, `solver.mistakes.CATALOGUE`, except the two directions of
+``off-by-one`` and ``percent``):
 
 - ``sign-error`` (int, number, expr, matrix): the opposite of the key;
 - ``off-by-one`` (int, and integer-valued expr): the key ± 1;
