@@ -91,7 +91,8 @@ class Diagnosis:
     """A typical wrong answer of a part, computed from the parameters (a mal-rule).
 
     `code` is stable (never depends on the variant); `wrong(params)` returns the value a
-    student making this mistake would give, or None where the mistake does not apply.
+    student making this mistake would give, or None where the mistake does not apply. Exercises
+    build it with `solver.mistakes.mistake`, which takes the catalogue's default feedback.
     """
 
     code: str
