@@ -11,6 +11,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numeral
+from solver.derive.mistakes import mistake
 
 
 def _pick(*values):
@@ -107,9 +108,7 @@ def check_mlp(q, sol, checks) -> None:
 def _mlp_diagnoses():
     out = []
     for part in MLP_PARTS + ("total",):
-        out.append(Diagnosis("missing-bias", part, _wrong_from(_mlp_layers, _mlp_shape, part, MLP_PARTS, bias=False),
-                             Text("Chaque neurone a aussi un biais : $n_{out}(n_{in} + 1)$.",
-                                  "Every neuron also has a bias: $n_{out}(n_{in} + 1)$.")))
+        out.append(mistake("missing-bias", part, _wrong_from(_mlp_layers, _mlp_shape, part, MLP_PARTS, bias=False)))
         if part in ("fc1", "total"):
             out.append(Diagnosis("side-not-squared", part, _wrong_from(
                 _mlp_layers, lambda v: (1, 1, v["n"]), part, MLP_PARTS), Text(
@@ -191,9 +190,8 @@ RGB = Exercise(
     parts=(Part("fc1", "int", Text("paramètres de la couche dense", "parameters of the dense layer")),),
     solve=solve_rgb, check=check_rgb,
     diagnoses=(
-        Diagnosis("missing-bias", "fc1", _wrong_from(_rgb_layers, _rgb_shape, "fc1", (), bias=False), Text(
-            "Chaque neurone a aussi un biais : $+n$.", "Every neuron also has a bias: $+n$.")),
-        Diagnosis("channels-ignored", "fc1", lambda q: None if q["c"] == 1 else _wrong_from(
+        mistake("missing-bias", "fc1", _wrong_from(_rgb_layers, _rgb_shape, "fc1", (), bias=False)),
+        mistake("channels-ignored", "fc1", lambda q: None if q["c"] == 1 else _wrong_from(
             _rgb_layers, lambda v: (1, v["height"], v["width"]), "fc1", ())(q), Text(
             "Une image couleur a une valeur par canal et par pixel : $W \\cdot H \\cdot C$ entrées.",
             "A colour image has one value per channel and pixel: $W \\cdot H \\cdot C$ inputs.")),
@@ -298,13 +296,11 @@ CONV1X1 = Exercise(
                                                  "parameters of the bottleneck (three layers)"))),
     solve=solve_1x1, check=check_1x1, validate=validate_1x1,
     diagnoses=(
-        Diagnosis("missing-bias", "params_direct", _wrong_from(_direct_layers, _shape_1x1, "direct", (), bias=False),
-                  Text("Chaque filtre a aussi un biais : $+C$.", "Every filter also has a bias: $+C$.")),
-        Diagnosis("channels-ignored", "params_direct", lambda q: __import__("sympy").Integer(
+        mistake("missing-bias", "params_direct", _wrong_from(_direct_layers, _shape_1x1, "direct", (), bias=False)),
+        mistake("channels-ignored", "params_direct", lambda q: __import__("sympy").Integer(
             q["C"] * (q["k"] ** 2 + 1)), Text("Un filtre couvre tous les canaux d'entrée : $C \\cdot k^2$ poids.",
                                               "A filter covers every input channel: $C \\cdot k^2$ weights.")),
-        Diagnosis("missing-bias", "params_bottleneck", _neck_total(bias=False), Text(
-            "Chaque filtre des trois couches a aussi un biais.", "Every filter of the three layers also has a bias.")),
+        mistake("missing-bias", "params_bottleneck", _neck_total(bias=False)),
         Diagnosis("missing-expansion", "params_bottleneck", _neck_total(drop_expand=True), Text(
             "N'oubliez pas la dernière convolution $1\\times1$ qui restaure les canaux.",
             "Do not forget the last $1\\times1$ convolution that restores the channels.")),
@@ -472,8 +468,7 @@ VGG = Exercise(
                                   "receptive field of a neuron after pool5"))),
     solve=solve_vgg, check=check_vgg, validate=validate_vgg,
     diagnoses=(
-        Diagnosis("missing-bias", "params", _vgg_params("missing-bias"), Text(
-            "Chaque filtre et chaque neurone a un biais.", "Every filter and every neuron has a bias.")),
+        mistake("missing-bias", "params", _vgg_params("missing-bias")),
         Diagnosis("convs-only", "params", _vgg_params("convs-only"), Text(
             "Les trois couches denses ont aussi des paramètres, et ce sont souvent les plus nombreux (fc6 sur une "
             "image 224 × 224).",
@@ -481,7 +476,7 @@ VGG = Exercise(
         Diagnosis("last-conv", "rf", _vgg_rf("last-conv"), Text(
             "C'est le champ de conv5_3 ; pool5 l'agrandit encore de $(2 - 1) \\cdot 16$.",
             "That is conv5_3's field; pool5 widens it by another $(2 - 1) \\cdot 16$.")),
-        Diagnosis("no-jump", "rf", _vgg_rf("no-jump"), Text(
+        mistake("no-jump", "rf", _vgg_rf("no-jump"), Text(
             "Après chaque pooling un pas dans la carte vaut deux fois plus de pixels : multipliez $(k - 1)$ par le "
             "saut $j$.", "After each pooling one step in the map is worth twice as many pixels: multiply $(k - 1)$ "
             "by the jump $j$.")),
@@ -600,14 +595,13 @@ def _lenet_partial(part):
 
 
 def _lenet_diagnoses():
-    out = [Diagnosis("missing-bias", part, _wrong_from(_lenet_layers, _lenet_shape, part, LENET_PARTS, bias=False),
-                     Text("Chaque filtre et chaque neurone a aussi un biais.", "Every filter and neuron also has a "
-                          "bias.")) for part in LENET_PARTS + ("total",)]
+    out = [mistake("missing-bias", part, _wrong_from(_lenet_layers, _lenet_shape, part, LENET_PARTS, bias=False))
+           for part in LENET_PARTS + ("total",)]
     out += [Diagnosis("partial-connection", part, _lenet_partial(part), Text(
         "C'est la table de connexions partielle du LeNet-5 original ; la question compte C3 relié à toutes les "
         "cartes de S2.", "That is the original LeNet-5's partial connection table; the question counts C3 "
         "connected to every map of S2.")) for part in ("conv3", "total")]
-    out.append(Diagnosis("input-channels-ignored", "conv3", lambda q: __import__("sympy").Integer(
+    out.append(mistake("input-channels-ignored", "conv3", lambda q: __import__("sympy").Integer(
         q["c3"] * (q["k"] ** 2 + 1)), Text("Un filtre de C3 couvre les cartes de S2 : $C_{in} k^2$ poids.",
                                            "A C3 filter covers the maps of S2: $C_{in} k^2$ weights.")))
     return tuple(out)

@@ -7,6 +7,9 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.draw import input_side
+from solver.derive.mistakes import mistake
+from solver.maths.layers import effective_kernel
 
 
 def _pick(*values):
@@ -18,7 +21,7 @@ def _support_1d(depth: int, k: int, d: int = 1) -> int:
     import torch
     import torch.nn.functional as F
 
-    span = d * (k - 1) + 1
+    span = effective_kernel(k, d)
     n = depth * (span - 1) + 3
     x = torch.ones(1, 1, n, dtype=torch.float64, requires_grad=True)
     y, w = x, torch.ones(1, 1, k, dtype=torch.float64)
@@ -34,7 +37,7 @@ def _support_1d(depth: int, k: int, d: int = 1) -> int:
 def _stack_layers(q, kernel, count, name="conv"):
     from solver.maths.architecture import Conv
 
-    c = q.sym("C", integer=True, positive=True)
+    c = q.sym("C")
     return [Conv(c, kernel, padding=kernel // 2, name=f"{name}{n + 1}" if count > 1 else name)
             for n in range(count)]
 
@@ -58,7 +61,7 @@ def solve_stacked(q) -> Solution:
     from solver.derive.architecture_steps import explain_params, explain_receptive_fields
     from solver.maths.architecture import trace
 
-    c = q.sym("C", integer=True, positive=True)
+    c = q.sym("C")
     rows = trace((c, 32, 32), _stack_layers(q, q["k"], q["L"]))
     big = rows[-1].rf
     single = trace((c, 32, 32), _stack_layers(q, big, 1, name=f"single{big}x{big}"))
@@ -83,11 +86,10 @@ def solve_stacked(q) -> Solution:
 
 
 def check_stacked(q, sol, checks) -> None:
-    import sympy as sp
     import torch
 
     checks.equal("rf (gradient support)", int(sol.answers["rf"]), _support_1d(q["L"], q["k"]))
-    c_sym = sp.Symbol("C", integer=True, positive=True)
+    c_sym = q.symbol("C")
     for c in ([q["C"]] if not q.is_symbolic("C") else [1, 3, 16]):
         count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
         stack = sum(count(torch.nn.Conv2d(c, c, q["k"], device="meta")) for _ in range(q["L"]))
@@ -101,7 +103,7 @@ def _stack_wrong(part, mode):
     def wrong(q):
         import sympy as sp
 
-        c = q.sym("C", integer=True, positive=True)
+        c = q.sym("C")
         L, k = q["L"], q["k"]
         big = L * (k - 1) + 1
         if part == "rf":
@@ -135,7 +137,7 @@ STACKED = Exercise(
                   minimum=1, maximum=20),
             Param("k", "int", 3, Text("côté des petits noyaux", "side of the small kernels"), minimum=1, maximum=11),
             Param("C", "int", SYMBOLIC, Text("nombre de canaux", "number of channels"), minimum=1,
-                  symbolic_ok=True)),
+                  symbolic_ok=True, assume="size")),
     parts=(Part("rf", "int", Text("champ récepteur après l'empilement", "receptive field after the stack")),
            Part("params_3x3", "expr", Text("paramètres de l'empilement (en $C$)", "parameters of the stack (in $C$)"),
                 domain={"C": "size"}),
@@ -144,19 +146,15 @@ STACKED = Exercise(
                 domain={"C": "size"})),
     solve=solve_stacked, check=check_stacked, draw=_draw_stacked,
     diagnoses=(
-        Diagnosis("sum-of-kernels", "rf", _stack_wrong("rf", "sum-of-kernels"), Text(
-            "Deux couches successives se chevauchent : chaque couche n'ajoute que $k - 1$ pixels.",
-            "Successive layers overlap: each layer only adds $k - 1$ pixels.")),
-        Diagnosis("off-by-one", "rf", lambda q: __import__("sympy").Integer(q["L"] * (q["k"] - 1)), Text(
+        mistake("sum-of-kernels", "rf", _stack_wrong("rf", "sum-of-kernels")),
+        mistake("off-by-one", "rf", lambda q: __import__("sympy").Integer(q["L"] * (q["k"] - 1)), Text(
             "Un pixel seul a un champ de 1 : $r = L(k - 1) + 1$.", "A single pixel has a field of 1: $r = L(k - 1) + 1$.")),
-        Diagnosis("missing-bias", "params_3x3", _stack_wrong("params_3x3", "missing-bias"), Text(
-            "Chaque filtre a aussi un biais : $C$ de plus par couche.", "Every filter also has a bias: $C$ more per layer.")),
-        Diagnosis("channels-ignored", "params_3x3", _stack_wrong("params_3x3", "channels-ignored"), Text(
+        mistake("missing-bias", "params_3x3", _stack_wrong("params_3x3", "missing-bias")),
+        mistake("channels-ignored", "params_3x3", _stack_wrong("params_3x3", "channels-ignored"), Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres : $C^2 k^2$ poids.",
             "A filter covers the $C$ input channels, and there are $C$ filters: $C^2 k^2$ weights.")),
-        Diagnosis("missing-bias", "params_7x7", _stack_wrong("params_7x7", "missing-bias"), Text(
-            "Chaque filtre a aussi un biais : $+C$.", "Every filter also has a bias: $+C$.")),
-        Diagnosis("channels-ignored", "params_7x7", _stack_wrong("params_7x7", "channels-ignored"), Text(
+        mistake("missing-bias", "params_7x7", _stack_wrong("params_7x7", "missing-bias")),
+        mistake("channels-ignored", "params_7x7", _stack_wrong("params_7x7", "channels-ignored"), Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres.",
             "A filter covers the $C$ input channels, and there are $C$ filters.")),
     ))
@@ -177,9 +175,8 @@ def solve_depth(q) -> Solution:
 
     from solver.derive.chain import Chain, derive
 
-    L = q.sym("L", integer=True, positive=True)
-    k = q.sym("k", integer=True, positive=True)
-    Ls, ks = sp.Symbol("L", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
+    L, k = q.bind("L", "k")
+    Ls, ks = q.symbols("L", "k")
     l = sp.Symbol("l", integer=True, positive=True)
     bind = {s: v for s, v in ((Ls, L), (ks, k)) if not isinstance(v, sp.Symbol)}
     total = 1 + sp.Sum(ks - 1, (l, 1, Ls))
@@ -200,9 +197,7 @@ def solve_depth(q) -> Solution:
 
 
 def check_depth(q, sol, checks) -> None:
-    import sympy as sp
-
-    Ls, ks = sp.Symbol("L", integer=True, positive=True), sp.Symbol("k", integer=True, positive=True)
+    Ls, ks = q.symbols("L", "k")
     depths = [q["L"]] if not q.is_symbolic("L") else [1, 2, 3, 5]
     kernels = [q["k"]] if not q.is_symbolic("k") else [1, 2, 3, 5]
     for L in depths:
@@ -215,8 +210,7 @@ def _depth_wrong(f):
     def wrong(q):
         import sympy as sp
 
-        L = q.sym("L", integer=True, positive=True)
-        k = q.sym("k", integer=True, positive=True)
+        L, k = q.bind("L", "k")
         return sp.expand(f(L, k))
     return wrong
 
@@ -226,17 +220,15 @@ DEPTH = Exercise(
     title=Text("Champ récepteur en fonction de la profondeur", "Receptive field as a function of depth"),
     statement=statement_depth,
     params=(Param("L", "int", SYMBOLIC, Text("nombre de couches", "number of layers"), draw=_pick(2, 3, 4, 6, 10),
-                  minimum=1, symbolic_ok=True),
+                  minimum=1, symbolic_ok=True, assume="size"),
             Param("k", "int", SYMBOLIC, Text("côté des noyaux", "kernel side"), draw=_pick(3, 5, 7), minimum=1,
-                  symbolic_ok=True)),
+                  symbolic_ok=True, assume="size")),
     parts=(Part("rf", "expr", Text("champ récepteur (en $L$, $k$)", "receptive field (in $L$, $k$)"),
                 domain={"L": "size", "k": "size"}),),
     solve=solve_depth, check=check_depth,
     diagnoses=(
-        Diagnosis("sum-of-kernels", "rf", _depth_wrong(lambda L, k: L * k), Text(
-            "Les fenêtres de deux couches se chevauchent : chaque couche n'ajoute que $k - 1$.",
-            "The windows of two layers overlap: each layer only adds $k - 1$.")),
-        Diagnosis("off-by-one", "rf", _depth_wrong(lambda L, k: L * (k - 1)), Text(
+        mistake("sum-of-kernels", "rf", _depth_wrong(lambda L, k: L * k)),
+        mistake("off-by-one", "rf", _depth_wrong(lambda L, k: L * (k - 1)), Text(
             "Partez de $r_0 = 1$ (un pixel).", "Start from $r_0 = 1$ (one pixel).")),
         Diagnosis("product-of-kernels", "rf", _depth_wrong(lambda L, k: k ** L), Text(
             "Au pas 1 le champ croît linéairement, pas géométriquement.",
@@ -247,14 +239,6 @@ DEPTH = Exercise(
 # --- dilation --------------------------------------------------------------------------------------------
 
 DIL = ("i", "k", "s", "p", "d")
-
-
-def _dil_symbols():
-    import sympy as sp
-
-    pos = dict(integer=True, positive=True)
-    return {"i": sp.Symbol("i", **pos), "k": sp.Symbol("k", **pos), "s": sp.Symbol("s", **pos),
-            "p": sp.Symbol("p", integer=True, nonnegative=True), "d": sp.Symbol("d", **pos)}
 
 
 def statement_dilation(q) -> Text:
@@ -274,8 +258,8 @@ def solve_dilation(q) -> Solution:
     from solver.derive.chain import derive
     from solver.maths.layers import conv_output_size, effective_kernel
 
-    x = _dil_symbols()
-    bind = {x[n]: q[n] for n in DIL if not q.is_symbolic(n)}
+    x = dict(zip(DIL, q.symbols(*DIL)))
+    bind = q.bindings(*DIL)
     k_eff = effective_kernel(x["k"], x["d"])
     o = conv_output_size(x["i"], x["k"], x["s"], x["p"], x["d"])
     steps = (
@@ -293,7 +277,7 @@ def solve_dilation(q) -> Solution:
 def validate_dilation(values) -> None:
     if any(values[n] is SYMBOLIC for n in DIL):
         return
-    span = values["d"] * (values["k"] - 1) + 1
+    span = effective_kernel(values["k"], values["d"])
     if span > values["i"] + 2 * values["p"]:
         raise ParamError(Text(f"le noyau dilaté couvre {span} cellules, plus que l'entrée remplie",
                               f"the dilated kernel spans {span} cells, more than the padded input"))
@@ -302,21 +286,20 @@ def validate_dilation(values) -> None:
 def draw_dilation(rng) -> dict:
     k, d = rng.choice((2, 3, 3, 5)), rng.choice((2, 2, 3, 4))
     p, s = rng.randint(0, d * (k - 1) // 2 + 1), rng.choice((1, 1, 2))
-    return {"i": rng.randint(max(1, d * (k - 1) + 1 - 2 * p), 40), "k": k, "s": s, "p": p, "d": d}
+    return {"i": input_side(rng, k, p, d), "k": k, "s": s, "p": p, "d": d}
 
 
 def check_dilation(q, sol, checks) -> None:
     import torch
     import torch.nn.functional as F
 
-    x = _dil_symbols()
     if any(q.is_symbolic(n) for n in DIL):
         cases = [(i, k, s, p, d) for i in (7, 10, 13) for k in (2, 3) for s in (1, 2) for p in (0, 1)
                  for d in (1, 2, 3) if d * (k - 1) < i + 2 * p]
     else:
         cases = [tuple(q[n] for n in DIL)]
     for i, k, s, p, d in cases:
-        at = {x["i"]: i, x["k"]: k, x["s"]: s, x["p"]: p, x["d"]: d}
+        at = dict(zip(q.symbols(*DIL), (i, k, s, p, d)))
         w = torch.zeros(1, 1, k, dtype=torch.float64)
         w[0, 0, 0] = w[0, 0, -1] = 1  # first and last taps: the span the kernel covers
         impulse = F.conv_transpose1d(torch.ones(1, 1, 1, dtype=torch.float64), w, dilation=d)
@@ -329,9 +312,7 @@ def _dil_wrong(part, f):
     def wrong(q):
         import sympy as sp
 
-        x = _dil_symbols()
-        bind = {x[n]: q[n] for n in DIL if not q.is_symbolic(n)}
-        return f(sp, x).xreplace(bind)
+        return f(sp, dict(zip(DIL, q.symbols(*DIL)))).xreplace(q.bindings(*DIL))
     return wrong
 
 
@@ -340,11 +321,15 @@ DILATION = Exercise(
     title=Text("Convolution dilatée : côté effectif et taille de sortie", "Dilated convolution: effective side and "
                "output size"),
     statement=statement_dilation,
-    params=(Param("i", "int", SYMBOLIC, Text("côté de l'entrée", "input side"), minimum=1, symbolic_ok=True),
-            Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True),
-            Param("s", "int", SYMBOLIC, Text("pas", "stride"), minimum=1, symbolic_ok=True),
-            Param("p", "int", SYMBOLIC, Text("remplissage par côté", "padding per side"), minimum=0, symbolic_ok=True),
-            Param("d", "int", SYMBOLIC, Text("dilatation", "dilation"), minimum=1, symbolic_ok=True)),
+    params=(Param("i", "int", SYMBOLIC, Text("côté de l'entrée", "input side"), minimum=1, symbolic_ok=True,
+                  assume="size"),
+            Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True,
+                  assume="size"),
+            Param("s", "int", SYMBOLIC, Text("pas", "stride"), minimum=1, symbolic_ok=True, assume="size"),
+            Param("p", "int", SYMBOLIC, Text("remplissage par côté", "padding per side"), minimum=0, symbolic_ok=True,
+                  assume="natural"),
+            Param("d", "int", SYMBOLIC, Text("dilatation", "dilation"), minimum=1, symbolic_ok=True,
+                  assume="size")),
     parts=(Part("k_eff", "expr", Text("côté effectif du noyau", "effective kernel side"),
                 domain={"k": "size", "d": "size"}),
            Part("o", "expr", Text("côté de la sortie", "output side"),
@@ -354,16 +339,14 @@ DILATION = Exercise(
         Diagnosis("dilation-times-kernel", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * x["k"]), Text(
             "Les trous sont entre les coefficients : $k - 1$ intervalles de $d$, plus 1.",
             "The holes are between taps: $k - 1$ gaps of $d$, plus 1.")),
-        Diagnosis("missing-plus-one", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * (x["k"] - 1)), Text(
+        mistake("missing-plus-one", "k_eff", _dil_wrong("k_eff", lambda sp, x: x["d"] * (x["k"] - 1)), Text(
             "Comptez aussi la cellule du premier coefficient : $+1$.", "Also count the first tap's cell: $+1$.")),
         Diagnosis("dilation-ignored", "o", _dil_wrong("o", lambda sp, x: sp.floor(
             (x["i"] + 2 * x["p"] - x["k"]) / x["s"]) + 1), Text(
             "La dilatation agrandit le noyau : utilisez $k_{eff}$ dans la règle de taille.",
             "Dilation enlarges the kernel: use $k_{eff}$ in the size rule.")),
-        Diagnosis("ceil-instead-of-floor", "o", _dil_wrong("o", lambda sp, x: sp.ceiling(
-            (x["i"] + 2 * x["p"] - x["d"] * (x["k"] - 1) - 1) / x["s"]) + 1), Text(
-            "Une position qui dépasse de l'entrée n'est pas calculée : partie entière inférieure.",
-            "A position sticking out of the input is not computed: round down.")),
+        mistake("ceil-instead-of-floor", "o", _dil_wrong("o", lambda sp, x: sp.ceiling(
+            (x["i"] + 2 * x["p"] - x["d"] * (x["k"] - 1) - 1) / x["s"]) + 1)),
     ))
 
 EXERCISES = (STACKED, DEPTH, DILATION)

@@ -10,6 +10,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 from .conv_example import IMAGE, LECTURE_FILTER, LECTURE_IMAGE
 
@@ -79,8 +80,7 @@ def _mlp_wrong(kind):
 
 
 DIAGNOSES_MLP = (
-    Diagnosis("missing-bias", "params", _mlp_wrong("missing-bias"),
-              Text("Chaque neurone a aussi un biais.", "Each neuron also has a bias.")),
+    mistake("missing-bias", "params", _mlp_wrong("missing-bias")),
     Diagnosis("hidden-only", "params", _mlp_wrong("hidden-only"),
               Text("La couche de sortie a aussi des poids et des biais.", "The output layer has weights and biases "
                    "too.")),
@@ -151,8 +151,7 @@ def _image_wrong(kind):
 
 
 DIAGNOSES_IMAGE = (
-    Diagnosis("missing-bias", "params", _image_wrong("missing-bias"),
-              Text("Chaque neurone a aussi un biais.", "Each neuron also has a bias.")),
+    mistake("missing-bias", "params", _image_wrong("missing-bias")),
     Diagnosis("one-neuron", "params", _image_wrong("one-neuron"),
               Text("C'est le compte d'un seul neurone ; multipliez par le nombre de neurones.",
                    "That is the count of a single neuron; multiply by the number of neurons.")),
@@ -287,27 +286,19 @@ def _sizes_custom(part, kind):
 
 def _diagnoses_sizes():
     fb = {
-        "same-padding": Text("Sans remplissage, une convolution $k \\times k$ retire $k - 1$ pixels par dimension.",
-                             "Without padding a $k \\times k$ convolution removes $k - 1$ pixels per dimension."),
         "pool-stride-one": Text("MaxPool2d(m, m) a un pas $m$ : il divise la taille par $m$.",
                                 "MaxPool2d(m, m) has stride $m$: it divides the size by $m$."),
-        "missing-bias": Text("Chaque filtre a aussi un biais.", "Each filter also has a bias."),
-        "missing-in-channels": Text("Un filtre couvre tous les canaux d'entrée : $C_{in} k^2$ poids.",
-                                    "A filter spans all input channels: $C_{in} k^2$ weights."),
-        "pool-kernel-weights": Text("Le max-pooling n'a aucun paramètre.", "Max-pooling has no parameter."),
     }
     out = []
     for n in LAYERS:
         shape, params = f"{n}.shape", f"{n}.params"
-        out.append(Diagnosis("same-padding", shape, _sizes_wrong(shape, padding="same"), fb["same-padding"]))
+        out.append(mistake("same-padding", shape, _sizes_wrong(shape, padding="same")))
         if n == "layer3":
-            out.append(Diagnosis("pool-stride-one", shape, _sizes_wrong(shape, pool_stride=1), fb["pool-stride-one"]))
-            out.append(Diagnosis("pool-kernel-weights", params, _sizes_custom(params, "pool-kernel-weights"),
-                                 fb["pool-kernel-weights"]))
+            out.append(mistake("pool-stride-one", shape, _sizes_wrong(shape, pool_stride=1), fb["pool-stride-one"]))
+            out.append(mistake("pool-kernel-weights", params, _sizes_custom(params, "pool-kernel-weights")))
         else:
-            out.append(Diagnosis("missing-bias", params, _sizes_wrong(params, bias=False), fb["missing-bias"]))
-            out.append(Diagnosis("missing-in-channels", params, _sizes_custom(params, "missing-in-channels"),
-                                 fb["missing-in-channels"]))
+            out.append(mistake("missing-bias", params, _sizes_wrong(params, bias=False)))
+            out.append(mistake("missing-in-channels", params, _sizes_custom(params, "missing-in-channels")))
     return tuple(out)
 
 
@@ -402,17 +393,15 @@ def _padding_wrong(kind):
 
 
 DIAGNOSES_PADDING = (
-    Diagnosis("padding-one-side", "padded_size", _padding_wrong("padding-one-side"),
+    mistake("padding-one-side", "padded_size", _padding_wrong("padding-one-side"),
               Text("Le remplissage s'ajoute des deux côtés : $n + 2p$.", "Padding is added on both sides: $n + 2p$.")),
-    Diagnosis("area-instead-of-side", "padded_size", _padding_wrong("area-instead-of-side"),
+    mistake("area-instead-of-side", "padded_size", _padding_wrong("area-instead-of-side"),
               Text("On demande le côté de l'image remplie, pas son nombre de pixels.",
                    "The side of the padded image is asked, not its number of pixels.")),
-    Diagnosis("ignored-padding", "output_size", _padding_wrong("ignored-padding"),
+    mistake("ignored-padding", "output_size", _padding_wrong("ignored-padding"),
               Text("Le filtre glisse sur l'image remplie, de côté $n + 2p$.",
                    "The filter slides over the padded image, of side $n + 2p$.")),
-    Diagnosis("missing-plus-one", "output_size", _padding_wrong("missing-plus-one"),
-              Text("Il manque la première position du filtre : ajoutez 1.",
-                   "The filter's first position is missing: add 1.")),
+    mistake("missing-plus-one", "output_size", _padding_wrong("missing-plus-one")),
 )
 
 

@@ -8,6 +8,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Exercise, Part, Solution
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.draw import fraction, matrix
 
 LECTURE_IMAGE = ((146, 99, 147, 249, 176, 190), (212, 135, 152, 140, 50, 97),
                  (105, 127, 232, 179, 105, 31), (139, 54, 24, 149, 90, 241),
@@ -60,8 +61,7 @@ def validate(values) -> None:
 def draw_image(rng) -> dict:
     """The lecture's image and filter of a variant; `n` and `k` are their sides (padding-example's data)."""
     n = rng.randint(5, 7)
-    X = tuple(tuple(rng.randint(0, 255) for _ in range(n)) for _ in range(n))
-    W = tuple(tuple(Fraction(rng.randint(-100, 100), 100) for _ in range(3)) for _ in range(3))
+    X, W = matrix(rng, n, n, 0, 255), matrix(rng, 3, 3, -100, 100, denominator=100)
     return {"X": X, "W": W, "n": n, "k": len(W)}
 
 
@@ -69,7 +69,7 @@ IMAGE = Chain("cours-intro.image", ("X", "W", "n", "k"), draw_image)
 
 
 def draw(rng, shared) -> dict:
-    return {"b": rng.choice((Fraction(0), Fraction(rng.randint(-20, 20), 10)))}
+    return {"b": rng.choice((Fraction(0), fraction(rng, -20, 20, 10)))}
 
 
 def check(q, sol, checks) -> None:

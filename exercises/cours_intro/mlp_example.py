@@ -14,6 +14,8 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numeral, numerals
+from solver.derive.draw import fraction, matrix
+from solver.derive.mistakes import mistake
 
 SHEET = "cours-intro"
 GRADIENT_IDS = ("wo1_1", "wo1_2", "bo1", "wh1_1", "wh1_2", "wh1_3", "bh1", "wh2_1", "wh2_2", "wh2_3", "bh2")
@@ -23,12 +25,12 @@ TARGET = (1, 0)
 
 def _tenth(rng) -> Fraction:
     """A multiple of 0.1 in [−1, 1]."""
-    return Fraction(rng.randint(-10, 10), 10)
+    return fraction(rng, -10, 10, 10)
 
 
 def _row(n: int, step: int):
     def draw(rng):
-        return (tuple(Fraction(rng.randint(-step, step), step) for _ in range(n)),)
+        return matrix(rng, 1, n, -step, step, denominator=step)
     return draw
 
 
@@ -47,6 +49,7 @@ PARAMS = (
     Param("x", "matrix", ((Fraction(3, 20), Fraction(1, 4), Fraction(-1, 2)),),
           Text("entrée $x$ (3 valeurs)", "input $x$ (3 values)"), draw=_row(3, 20)),
 )
+
 WORKED_EXAMPLE = Chain("cours-intro.mlp", tuple(p.name for p in PARAMS),
                        lambda rng: {p.name: p.draw(rng) for p in PARAMS})
 ETA = Param("eta", "number", Fraction(1, 1000), Text("pas d'apprentissage $\\eta$", "learning rate $\\eta$"),
@@ -134,13 +137,14 @@ def _input(q):
     return tuple(sp.Rational(Fraction(v).numerator, Fraction(v).denominator) for v in _flat(q["x"]))
 
 
-def _run(q, derivative: bool = True):
-    """Forward pass and backpropagation for the known output neuron (target 1)."""
+def _run(q, **rules):
+    """Forward pass and backpropagation for the known output neuron (target 1); `rules` may swap
+    `solver.derive.mlp.backward`'s δ rules for mal-rules."""
     from solver.derive.mlp import backward, forward
 
     layers = _layers(q)
     fw = forward(layers, _input(q))
-    return layers, fw, backward(layers, fw, TARGET[:1], derivative=derivative)
+    return layers, fw, backward(layers, fw, TARGET[:1], **rules)
 
 
 def _o2_remark() -> Step:
@@ -268,13 +272,9 @@ def _log_wrong(base=None, sign=-1):
 
 
 LOSS_DIAGNOSES = (
-    Diagnosis("log10-instead-of-ln", "loss", _log_wrong(10),
-              Text("La perte utilise le logarithme népérien $\\ln$, pas $\\log_{10}$.",
-                   "The loss uses the natural logarithm $\\ln$, not $\\log_{10}$.")),
-    Diagnosis("log2-instead-of-ln", "loss", _log_wrong(2),
-              Text("La perte utilise le logarithme népérien $\\ln$, pas $\\log_2$.",
-                   "The loss uses the natural logarithm $\\ln$, not $\\log_2$.")),
-    Diagnosis("sign-error", "loss", _log_wrong(None, sign=1),
+    mistake("log10-instead-of-ln", "loss", _log_wrong(10)),
+    mistake("log2-instead-of-ln", "loss", _log_wrong(2)),
+    mistake("sign-error", "loss", _log_wrong(None, sign=1),
               Text("Il manque le signe moins : $E = -\\ln o_1 > 0$ puisque $o_1 < 1$.",
                    "The minus sign is missing: $E = -\\ln o_1 > 0$ since $o_1 < 1$.")),
 )
@@ -309,23 +309,32 @@ def follow_backprop(q, part: str, earlier):
     return number(backward(layers, forward(layers, _input(q)), TARGET[:1], given=earlier).grads[part])
 
 
-def _grad_wrong(pid: str, sign: int = 1, derivative: bool = True, drop_input: bool = False):
+def _grad_wrong(pid: str, sign: int = 1, drop_input: bool = False, **rules):
     def wrong(q):
         from solver.derive.mlp import number
 
-        _, _, bw = _run(q, derivative=derivative)
+        _, _, bw = _run(q, **rules)
         key = "b" + pid[1:].split("_")[0] if drop_input else pid
         return number(sign * bw.grads[key])
+    return wrong
+
+
+def _without_sigmoid_slope(pid: str):
+    """The gradient of `pid` with σ'(z) left out of every δ (`solver.derive.mlp`'s mal-rules of its δ rules)."""
+    def wrong(q):
+        from solver.derive import mlp
+
+        return _grad_wrong(pid, output=mlp.output_delta_without_slope, hidden=mlp.hidden_delta_without_slope)(q)
     return wrong
 
 
 def _backprop_diagnoses():
     out = []
     for pid in GRADIENT_IDS:
-        out.append(Diagnosis("sign-error", pid, _grad_wrong(pid, sign=-1),
+        out.append(mistake("sign-error", pid, _grad_wrong(pid, sign=-1),
                              Text("Signe inversé : $\\partial E/\\partial o_1 = -1/o_1$ est négatif.",
                                   "Wrong sign: $\\partial E/\\partial o_1 = -1/o_1$ is negative.")))
-        out.append(Diagnosis("missing-sigmoid-derivative", pid, _grad_wrong(pid, derivative=False),
+        out.append(Diagnosis("missing-sigmoid-derivative", pid, _without_sigmoid_slope(pid),
                              Text("Il manque la dérivée de la sigmoïde $\\sigma'(z) = a(1 - a)$ dans la chaîne.",
                                   "The sigmoid's derivative $\\sigma'(z) = a(1 - a)$ is missing from the chain.")))
         if pid.startswith("w"):
@@ -403,7 +412,7 @@ def _sgd_wrong(pid: str, **mistake):
 def _sgd_diagnoses():
     out = []
     for pid in (*GRADIENT_IDS, "loss_after"):
-        out.append(Diagnosis("sign-error", pid, _sgd_wrong(pid, sign=1),
+        out.append(mistake("sign-error", pid, _sgd_wrong(pid, sign=1),
                              Text("La descente de gradient soustrait : $\\theta \\leftarrow \\theta - \\eta\\, "
                                   "\\partial E/\\partial\\theta$ (ici le pas a été ajouté, la perte monte).",
                                   "Gradient descent subtracts: $\\theta \\leftarrow \\theta - \\eta\\, "

@@ -6,6 +6,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numerals
+from solver.derive.draw import matrix
 
 
 def _scores(q) -> tuple:
@@ -30,7 +31,7 @@ def validate(values) -> None:
 
 
 def draw(rng) -> dict:
-    return {"a": (tuple(rng.randint(-5, 6) for _ in range(4)),)}
+    return {"a": matrix(rng, 1, 4, -5, 6)}
 
 
 def _exact(q):

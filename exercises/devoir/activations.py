@@ -9,6 +9,8 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.draw import fraction
+from solver.derive.mistakes import mistake
 from solver.sheets.figures import Figure, illustrative
 
 # ---------------------------------------------------------------------------------------------
@@ -228,7 +230,7 @@ SWISH = Exercise(
     solve=swish_solve,
     check=swish_check,
     diagnoses=(
-        Diagnosis("sign-error", "relu_beta", _minus_oo,
+        mistake("sign-error", "relu_beta", _minus_oo,
                   Text("En $\\beta \\to -\\infty$ on obtient $\\min(0, x)$, pas la ReLU.",
                        "As $\\beta \\to -\\infty$ one gets $\\min(0, x)$, not ReLU.")),
         Diagnosis("swapped-limits", "relu_beta", _h_const(0),
@@ -343,10 +345,9 @@ def kink_validate(values) -> None:
 
 
 def kink_draw(rng) -> dict:
-    beta = Fraction(rng.randint(-6, 2), rng.choice((1, 2)))
-    alpha = beta + Fraction(rng.randint(1, 8), rng.choice((1, 2)))
-    return {"a": Fraction(rng.randint(1, 6), rng.choice((1, 2))),
-            "b": Fraction(rng.choice((-1, 1)) * rng.randint(1, 6), rng.choice((1, 2))),
+    beta = fraction(rng, -6, 2, (1, 2))
+    alpha = beta + fraction(rng, 1, 8, (1, 2))
+    return {"a": fraction(rng, 1, 6, (1, 2)), "b": fraction(rng, 1, 6, (1, 2), signed=True),
             "alpha": alpha, "beta": beta}
 
 
@@ -456,7 +457,7 @@ KINK = Exercise(
     draw=kink_draw,
     validate=kink_validate,
     diagnoses=(
-        Diagnosis("sign-error", "h", _kink_wrong(sign=-1),
+        mistake("sign-error", "h", _kink_wrong(sign=-1),
                   Text("$-b\\,\\mathrm{relu}(\\beta - x)$ a une pente $+b$ à gauche : le signe de $b$ est inversé.",
                        "$-b\\,\\mathrm{relu}(\\beta - x)$ has slope $+b$ on the left: the sign of $b$ is flipped.")),
         Diagnosis("swapped-kinks", "h", _kink_wrong(swap=True),
@@ -557,7 +558,7 @@ def shift_solve(q) -> Solution:
 
 
 def shift_draw(rng) -> dict:
-    return {"d": rng.randint(2, 6), "c": Fraction(rng.randint(-400, 400), rng.choice((1, 4)))}
+    return {"d": rng.randint(2, 6), "c": fraction(rng, -400, 400, (1, 4))}
 
 
 def shift_check(q, sol, checks) -> None:
@@ -778,7 +779,7 @@ LOGSM = Exercise(
         Diagnosis("missing-minus", "log_softmax", _logsm_wrong("missing-minus"),
                   Text("$\\ln(a/b) = \\ln a - \\ln b$ : c'est une différence, pas un produit.",
                        "$\\ln(a/b) = \\ln a - \\ln b$: a difference, not a product.")),
-        Diagnosis("sign-error", "log_softmax", _logsm_wrong("sign-error"),
+        mistake("sign-error", "log_softmax", _logsm_wrong("sign-error"),
                   Text("Le logarithme du dénominateur se soustrait.",
                        "The logarithm of the denominator is subtracted.")),
         Diagnosis("missing-max-term", "log_softmax", _logsm_wrong("missing-max-term"),

@@ -12,6 +12,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numeral
+from solver.derive.mistakes import mistake
 from solver.sheets.figures import Figure, receptive_field
 
 SHEET = "devoir"
@@ -149,13 +150,12 @@ def check_3_2(q, sol, checks) -> None:
 
 
 DIAGNOSES_3_2 = (
-    Diagnosis("missing-bias", "params", lambda q: _int(_mlp_total(q, bias=False)),
-              Text("Les biais comptent aussi : un par neurone.", "Biases count too: one per neuron.")),
+    mistake("missing-bias", "params", lambda q: _int(_mlp_total(q, bias=False))),
     Diagnosis("hidden-layers-only", "params",
               lambda q: _int(_mlp_total(q) - q["classes"] * (q["h2"] + 1)),
               Text("La couche de sortie a aussi des poids et des biais.",
                    "The output layer has weights and biases too.")),
-    Diagnosis("missing-bias", "hessian_shape",
+    mistake("missing-bias", "hessian_shape",
               lambda q: _shape_of(_mlp_total(q, bias=False), _mlp_total(q, bias=False)),
               Text("La hessienne porte sur tous les paramètres, biais compris.",
                    "The Hessian is over every parameter, biases included.")),
@@ -283,20 +283,14 @@ def _minus_k(name):
 
 
 def _diagnoses_4_1():
-    same = Text("Aucun remplissage : chaque convolution $k \\times k$ réduit le côté de $k - 1$ pixels, elle ne "
-                "garde pas la taille.",
-                "No padding: each $k \\times k$ convolution shortens the side by $k - 1$ pixels, it does not "
-                "keep the size.")
     minus_k = Text("Une convolution sans remplissage retire $k - 1$ pixels, pas $k$ ($o = i - k + 1$).",
                    "An unpadded convolution removes $k - 1$ pixels, not $k$ ($o = i - k + 1$).")
-    stride1 = Text("Le pooling a un pas égal à sa fenêtre : il divise le côté.",
-                   "The pooling's stride equals its window: it divides the side.")
     out = []
     for name in SIDES_4_1:
-        out.append(Diagnosis("same-padding", name, _side_wrong(name, padding="same"), same))
-        out.append(Diagnosis("off-by-one", name, _minus_k(name), minus_k))
+        out.append(mistake("same-padding", name, _side_wrong(name, padding="same")))
+        out.append(mistake("off-by-one", name, _minus_k(name), minus_k))
         if name in ("pool", "conv3"):
-            out.append(Diagnosis("pool-stride-one", name, _side_wrong(name, pool_stride=1), stride1))
+            out.append(mistake("pool-stride-one", name, _side_wrong(name, pool_stride=1)))
     return tuple(out)
 
 
@@ -427,10 +421,10 @@ DIAGNOSES_4_2 = (
     Diagnosis("single-kernel", "min_size", lambda q: _int(q["k"]),
               Text("Une image de côté $k$ passe la première convolution mais pas la seconde.",
                    "An image of side $k$ goes through the first convolution but not the second.")),
-    Diagnosis("sum-of-kernels", "min_size", lambda q: _int(2 * q["k"]),
+    mistake("sum-of-kernels", "min_size", lambda q: _int(2 * q["k"]),
               Text("Deux convolutions $k \\times k$ enchaînées voient $2k - 1$ pixels, pas $2k$.",
                    "Two chained $k \\times k$ convolutions see $2k - 1$ pixels, not $2k$.")),
-    Diagnosis("off-by-one", "min_size", lambda q: _int(2 * (q["k"] - 1)),
+    mistake("off-by-one", "min_size", lambda q: _int(2 * (q["k"] - 1)),
               Text("Avec $n = 2(k - 1)$ la seconde convolution n'a plus aucune position : il faut un pixel de plus.",
                    "With $n = 2(k - 1)$ the second convolution has no position left: one more pixel is needed.")),
     Diagnosis("mlp-any-size", "mlp_variable", lambda q: "yes",
@@ -531,12 +525,10 @@ def _stack_side_wrong(pad_sides):
 
 
 DIAGNOSES_5_1 = (
-    Diagnosis("ignored-padding", "output_size", _stack_side_wrong(0),
+    mistake("ignored-padding", "output_size", _stack_side_wrong(0),
               Text("Le remplissage de $p$ zéros de chaque côté compense la perte de $k - 1$ pixels.",
                    "The padding of $p$ zeros on each side compensates the loss of $k - 1$ pixels.")),
-    Diagnosis("padding-one-side", "output_size", _stack_side_wrong(1),
-              Text("Le remplissage s'applique des deux côtés : $i + 2p$.",
-                   "Padding is applied on both sides: $i + 2p$.")),
+    mistake("padding-one-side", "output_size", _stack_side_wrong(1)),
     Diagnosis("wrong-same", "same", lambda q: _yes_no(q["k"] != 2 * q["p"] + 1),
               Text("Comparez le côté de sortie calculé avec celui de l'entrée.",
                    "Compare the computed output side with the input's.")),
@@ -638,10 +630,8 @@ def check_5_3(q, sol, checks) -> None:
 
 
 DIAGNOSES_5_3 = (
-    Diagnosis("sum-of-kernels", "rf", lambda q: _int(q["L"] * q["k"]),
-              Text("Les fenêtres successives se recouvrent : chaque couche n'ajoute que $k - 1$ pixels.",
-                   "Successive windows overlap: each layer adds only $k - 1$ pixels.")),
-    Diagnosis("missing-plus-one", "rf", lambda q: _int(q["L"] * (q["k"] - 1)),
+    mistake("sum-of-kernels", "rf", lambda q: _int(q["L"] * q["k"])),
+    mistake("missing-plus-one", "rf", lambda q: _int(q["L"] * (q["k"] - 1)),
               Text("On part d'un pixel ($r_0 = 1$) : $r = 1 + L(k - 1)$.",
                    "Start from one pixel ($r_0 = 1$): $r = 1 + L(k - 1)$.")),
     Diagnosis("single-layer", "rf", lambda q: _int(q["k"]),

@@ -12,6 +12,9 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.draw import input_side
+from solver.derive.mistakes import mistake
+from solver.maths.layers import effective_kernel
 
 SHOW = 16  # largest number of rows or columns of a matrix written out in a step
 
@@ -204,7 +207,7 @@ def _with_output(q, o):
     """The params with the output side added (for the entry-formula helper)."""
     from solver.core.params import Params
 
-    return Params({**q.values, "_o": o}, q.seed)
+    return Params({**q.values, "_o": o}, q.seed, q.assume)
 
 
 def _remark_sheet_formula() -> Step:
@@ -346,7 +349,7 @@ def _conv_remarks(q, A):
 
 
 def conv_validate(values) -> None:
-    span = values["d"] * (values["k"] - 1) + 1
+    span = effective_kernel(values["k"], values["d"])
     padded = values["i"] + 2 * values["p"]
     if span > padded:
         raise ParamError(Text(
@@ -358,8 +361,7 @@ def conv_draw(rng) -> dict:
     k = rng.randint(1, 3)
     s = rng.randint(1, 3)
     p = rng.randint(0, 1)
-    i = rng.randint(max(2, k - 2 * p), 5)
-    return {"i": i, "k": k, "s": s, "p": p, "d": 1}
+    return {"i": input_side(rng, k, p, low=2, high=5), "k": k, "s": s, "p": p, "d": 1}
 
 
 def conv_check(q, sol, checks) -> None:
@@ -385,21 +387,21 @@ def _conv_wrong(kind):
 
         i, k, s, p, d = (q[n] for n in CONV)
         W, X = _kernel(k), _input(i)
-        part, mistake = kind
+        part, slip = kind
         right = correlate2d(X, W, s, p, d) if part == "Z" else conv_matrix(i, i, W, s, p, d)
-        if mistake == "flipped-kernel":
+        if slip == "flipped-kernel":
             W = flip(W)
-        elif mistake == "no-padding":
-            if p == 0 or d * (k - 1) + 1 > i:
+        elif slip == "no-padding":
+            if p == 0 or effective_kernel(k, d) > i:
                 return None
             p = 0
-        elif mistake == "no-stride":
+        elif slip == "no-stride":
             s = 1
         if part == "Z":
             return _unless_same(correlate2d(X, W, s, p, d), right)
-        if mistake == "transposed":
+        if slip == "transposed":
             return _unless_same(right.T, right)
-        if mistake == "column-major":
+        if slip == "column-major":
             o = int(right.rows ** 0.5)
             return _unless_same(to_column_major(right, o, o, i, i), right)
         return _unless_same(conv_matrix(i, i, W, s, p, d), right)
@@ -485,7 +487,7 @@ def _tconv_o_steps(q, O):
     bind = _bind(q, names)
     size = conv_transpose_output_size(sz["i"], sz["k"], sz["s"], sz["p"], sz["op"] if op else 0, dd)
     o = O.rows
-    overlap = s < d * (k - 1) + 1
+    overlap = s < effective_kernel(k, d)
     steps = [
         Step(Text(
             "Convention de PyTorch (`conv_transpose2d`) : chaque entrée $x_{a,b}$ dépose la copie "
@@ -655,22 +657,22 @@ def _tconv_wrong(kind):
 
         i, k, s, p, op, d = (q[n] for n in TCONV)
         W, X = _kernel(k), _input(i)
-        part, mistake = kind
+        part, slip = kind
         if part == "O":
             right = conv_transpose2d(X, W, s, p, op, d)
-            if mistake == "flipped-kernel":
+            if slip == "flipped-kernel":
                 return _unless_same(conv_transpose2d(X, flip(W), s, p, op, d), right)
-            if mistake == "forward-conv":
-                if d * (k - 1) + 1 > i + 2 * p:
+            if slip == "forward-conv":
+                if effective_kernel(k, d) > i + 2 * p:
                     return None
                 return _unless_same(correlate2d(X, W, s, p, d), right)
             if p == 0:   # padding-added: zeros added around instead of cells cropped
                 return None
             return _unless_same(pad(conv_transpose2d(X, W, s, 0, op, d), p), right)
         right = conv_transpose_matrix(i, i, W, s, p, op, d)
-        if mistake == "transposed":
+        if slip == "transposed":
             return _unless_same(right.T, right)
-        if mistake == "flipped-kernel":
+        if slip == "flipped-kernel":
             return _unless_same(conv_transpose_matrix(i, i, flip(W), s, p, op, d), right)
         o = int(round(right.rows ** 0.5))
         return _unless_same(to_column_major(right, o, o, i, i), right)
@@ -709,35 +711,35 @@ EXERCISES = (
         draw=conv_draw,
         validate=conv_validate,
         diagnoses=(
-            Diagnosis("flipped-kernel", "Z", _conv_wrong(("Z", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "Z", _conv_wrong(("Z", "flipped-kernel")), Text(
                 "Noyau retourné : c'est la convolution au sens mathématique ; la couche (comme `conv2d`) "
                 "calcule une corrélation croisée, sans retourner $W$.",
                 "Flipped kernel: that is the mathematical convolution; the layer (like `conv2d`) "
                 "computes a cross-correlation, without flipping $W$.")),
-            Diagnosis("no-padding", "Z", _conv_wrong(("Z", "no-padding")), Text(
+            mistake("no-padding", "Z", _conv_wrong(("Z", "no-padding")), Text(
                 "Le remplissage a été oublié : entourez $X$ de $p$ zéros avant de faire glisser le noyau.",
                 "The padding was forgotten: surround $X$ with $p$ zeros before sliding the kernel.")),
             Diagnosis("no-stride", "Z", _conv_wrong(("Z", "no-stride")), Text(
                 "Le noyau avance de $s$ cases, pas d'une seule : gardez une position sur $s$.",
                 "The kernel moves by $s$ cells, not one: keep one position out of $s$.")),
-            Diagnosis("transposed", "A", _conv_wrong(("A", "transposed")), Text(
+            mistake("transposed", "A", _conv_wrong(("A", "transposed")), Text(
                 "C'est $A^\\top$ : la bonne matrice si l'on écrit des vecteurs lignes "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). Avec "
                 "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ a une ligne par sortie.",
                 "This is $A^\\top$: the right matrix when writing row vectors "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). With "
                 "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ has one row per output.")),
-            Diagnosis("flipped-kernel", "A", _conv_wrong(("A", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "A", _conv_wrong(("A", "flipped-kernel")), Text(
                 "Les coefficients sont ceux du noyau retourné (vraie convolution) ; la couche ne retourne "
                 "pas $W$.",
                 "The entries are those of the flipped kernel (true convolution); the layer does not "
                 "flip $W$.")),
-            Diagnosis("no-padding", "A", _conv_wrong(("A", "no-padding")), Text(
+            mistake("no-padding", "A", _conv_wrong(("A", "no-padding")), Text(
                 "Matrice d'une convolution sans remplissage : les zéros de bord changent la taille de "
                 "$Z$ et les positions lues.",
                 "Matrix of a convolution without padding: the border zeros change the size of $Z$ "
                 "and the cells read.")),
-            Diagnosis("column-major", "A", _conv_wrong(("A", "column-major")), Text(
+            mistake("column-major", "A", _conv_wrong(("A", "column-major")), Text(
                 "Aplatissement colonne par colonne : l'énoncé aplatit ligne par ligne "
                 "($x_{0,0}, x_{0,1}, x_{0,2}, x_{1,0}, \\dots$).",
                 "Column-by-column flattening: the sheet flattens row by row "
@@ -766,7 +768,7 @@ EXERCISES = (
         draw=tconv_draw,
         validate=tconv_validate,
         diagnoses=(
-            Diagnosis("flipped-kernel", "O", _tconv_wrong(("O", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "O", _tconv_wrong(("O", "flipped-kernel")), Text(
                 "Noyau retourné : `conv_transpose2d` dépose $x_{a,b} W$ tel quel, sans retourner $W$.",
                 "Flipped kernel: `conv_transpose2d` lays $x_{a,b} W$ as it is, without flipping $W$.")),
             Diagnosis("forward-conv", "O", _tconv_wrong(("O", "forward-conv")), Text(
@@ -779,17 +781,17 @@ EXERCISES = (
                 "chaque bord ; il n'ajoute pas de zéros.",
                 "In a transposed convolution, padding $p$ removes $p$ rows and columns from each "
                 "border; it does not add zeros.")),
-            Diagnosis("transposed", "A", _tconv_wrong(("A", "transposed")), Text(
+            mistake("transposed", "A", _tconv_wrong(("A", "transposed")), Text(
                 "C'est $B = A^\\top$, la matrice de la convolution ordinaire (ou la convention en "
                 "vecteurs lignes) ; avec $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ a une "
                 "ligne par sortie.",
                 "This is $B = A^\\top$, the matrix of the ordinary convolution (or the row-vector "
                 "convention); with $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ has one row "
                 "per output.")),
-            Diagnosis("flipped-kernel", "A", _tconv_wrong(("A", "flipped-kernel")), Text(
+            mistake("flipped-kernel", "A", _tconv_wrong(("A", "flipped-kernel")), Text(
                 "Les coefficients sont ceux du noyau retourné ; `conv_transpose2d` ne retourne pas $W$.",
                 "The entries are those of the flipped kernel; `conv_transpose2d` does not flip $W$.")),
-            Diagnosis("column-major", "A", _tconv_wrong(("A", "column-major")), Text(
+            mistake("column-major", "A", _tconv_wrong(("A", "column-major")), Text(
                 "Aplatissement colonne par colonne : on aplatit ligne par ligne, comme à la question "
                 "précédente.",
                 "Column-by-column flattening: maps are flattened row by row, as in the previous "

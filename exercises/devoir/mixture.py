@@ -8,18 +8,18 @@ from solver.core.text import Text
 
 
 def _symbols():
-    """π_k (mixing weights), w_{k,l} (weights of component k), x_l (input), indices and sizes."""
+    """π_k (mixing weights), w_{k,l} (weights of component k), x_l (input), indices and the label y
+    (the sizes K and d are the parameters' symbols, `q.symbol`)."""
     import sympy as sp
 
     pos = dict(integer=True, positive=True)
     return {"pi": sp.IndexedBase("pi", real=True), "w": sp.IndexedBase("w", real=True),
             "x": sp.IndexedBase("x", real=True), "k": sp.Symbol("k", **pos), "l": sp.Symbol("l", **pos),
-            "K": sp.Symbol("K", **pos), "d": sp.Symbol("d", **pos), "y": sp.Symbol("y", integer=True)}
+            "y": sp.Symbol("y", integer=True)}
 
 
 def _sizes(q):
-    s = _symbols()
-    return (s["K"] if q.is_symbolic("K") else q["K"]), (s["d"] if q.is_symbolic("d") else q["d"])
+    return q.bind("K", "d")
 
 
 def _score(k, d):
@@ -124,9 +124,9 @@ def _numeric_answer(expr, q, K, d, pis, W, xs):
     s = _symbols()
     bind = {}
     if q.is_symbolic("K"):
-        bind[s["K"]] = K
+        bind[q.symbol("K")] = K
     if q.is_symbolic("d"):
-        bind[s["d"]] = d
+        bind[q.symbol("d")] = d
     e = expr.xreplace(bind).doit()
     values = {s["pi"][k + 1]: pis[k] for k in range(K)}
     values.update({s["x"][l + 1]: xs[l] for l in range(d)})
@@ -186,9 +186,9 @@ EXERCISES = (Exercise(
                "Mixture of logistic regressions as a neural network"),
     statement=statement,
     params=(Param("K", "int", SYMBOLIC, Text("nombre de composantes", "number of components"), minimum=1,
-                  maximum=12, symbolic_ok=True),
+                  maximum=12, symbolic_ok=True, assume="size"),
             Param("d", "int", SYMBOLIC, Text("dimension de l'entrée", "input dimension"), minimum=1, maximum=12,
-                  symbolic_ok=True)),
+                  symbolic_ok=True, assume="size")),
     parts=(Part("p", "expr",
                 Text("$p(y = 1 \\mid x)$ avec `pi[k]`, `w[k, l]`, `x[l]` et `sigma` (sommes sur $k = 1..K$, "
                      "$l = 1..d$)",

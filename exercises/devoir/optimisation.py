@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 from solver.sheets.figures import Figure
 
 
@@ -211,7 +212,7 @@ NEWTON = Exercise(
     solve=newton_solve,
     check=newton_check,
     diagnoses=(
-        Diagnosis("sign-error", "w_next", _newton_wrong("sign-error"),
+        mistake("sign-error", "w_next", _newton_wrong("sign-error"),
                   Text("On descend : le pas est $-H^{-1} g$.", "We descend: the step is $-H^{-1} g$.")),
         Diagnosis("missing-inverse", "w_next", _newton_wrong("missing-inverse"),
                   Text("Le gradient du modèle $g + H(u - w) = 0$ donne $u - w = -H^{-1} g$ : on inverse $H$.",
@@ -321,7 +322,7 @@ FD = Exercise(
         Diagnosis("missing-division", "Hv", _fd_wrong("missing-division"),
                   Text("$g(w + r v) - g(w) \\approx r H v$ : il faut diviser par $r$.",
                        "$g(w + r v) - g(w) \\approx r H v$: divide by $r$.")),
-        Diagnosis("sign-error", "Hv", _fd_wrong("sign-error"),
+        mistake("sign-error", "Hv", _fd_wrong("sign-error"),
                   Text("L'ordre de la différence est inversé.", "The difference is taken the wrong way round.")),
         Diagnosis("missing-direction", "Hv", _fd_wrong("missing-direction"),
                   Text("Le déplacement est $r v$, dans la direction $v$.", "The displacement is $r v$, along $v$.")),

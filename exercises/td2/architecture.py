@@ -13,6 +13,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 from solver.sheets.figures import Figure, receptive_field
 
 CONVS = ("conv1", "conv2", "conv3", "conv4")
@@ -98,7 +99,7 @@ INPUT_A, INPUT_B = {"c": "c_a", "n": "n_a"}, {"c": "c_b", "n": "n_b"}
 
 
 CLASSES = Param("C", "int", SYMBOLIC, Text("nombre de classes (num_classes)", "number of classes (num_classes)"),
-                minimum=1, symbolic_ok=True)
+                minimum=1, symbolic_ok=True, assume="size")
 
 
 def _channels(c: int) -> Text:
@@ -134,7 +135,7 @@ def layers(q, *, same=True, stride1=None, bias=True):
 
     pad = "same" if same else "valid"
     s1 = q["s1"] if stride1 is None else stride1
-    classes = q.sym("C", integer=True, positive=True) if "C" in q else 10
+    classes = q.sym("C") if "C" in q else 10
     f = [q[name] for name in WIDTHS]
     return [Conv(f[0], q["k1"], s1, pad, bias=bias, name="conv1"),
             Conv(f[1], q["k2"], 1, pad, bias=bias, name="conv2"),
@@ -326,16 +327,12 @@ def _rf_diagnoses():
     out = []
     for part in RF_PARTS:
         out += [
-            Diagnosis("no-jump", part, lambda q, p=part: _wrong_rf("no-jump")(q, p), Text(
-                "Après une couche de pas $s$, un pas de plus dans la carte vaut $s$ pixels : multipliez "
-                "$(k - 1)$ par le pas accumulé $j$.",
-                "After a layer of stride $s$, one step in the map is worth $s$ pixels: multiply $(k - 1)$ by the "
-                "accumulated jump $j$.")),
+            mistake("no-jump", part, lambda q, p=part: _wrong_rf("no-jump")(q, p)),
             Diagnosis("pool-ignored", part, lambda q, p=part: _wrong_rf("pool-ignored")(q, p), Text(
                 "Un pooling a aussi une fenêtre et un pas : il agrandit le champ récepteur et multiplie le pas.",
                 "A pooling also has a window and a stride: it widens the receptive field and multiplies the "
                 "jump.")),
-            Diagnosis("off-by-one", part, lambda q, p=part: _wrong_rf_off_by_one(q, p), Text(
+            mistake("off-by-one", part, lambda q, p=part: _wrong_rf_off_by_one(q, p), Text(
                 "Le champ d'un pixel de l'entrée vaut 1 (pas 0) : partez de $r_0 = 1$.",
                 "The field of one input pixel is 1 (not 0): start from $r_0 = 1$.")),
         ]
@@ -437,19 +434,13 @@ def _shape_diagnoses():
     out = []
     for part in SHAPE_PARTS:
         out += [
-            Diagnosis("valid-instead-of-same", part, lambda q, p=part: _wrong_shape(same=False)(q, p), Text(
-                "« same » ajoute des zéros pour que la taille ne dépende que du pas : sans remplissage on perd "
-                "$k - 1$ pixels par convolution.",
-                "'same' adds zeros so that the size only depends on the stride: without padding each "
-                "convolution loses $k - 1$ pixels.")),
-            Diagnosis("stride-ignored", part, lambda q, p=part: _wrong_shape(stride1=1)(q, p)
+            mistake("valid-instead-of-same", part, lambda q, p=part: _wrong_shape(same=False)(q, p)),
+            mistake("stride-ignored", part, lambda q, p=part: _wrong_shape(stride1=1)(q, p)
                       if q["s1"] != 1 else None, Text(
                 "conv1 a un pas $s > 1$ : « same » donne alors $\\lceil i/s \\rceil$, pas $i$.",
                 "conv1 has a stride $s > 1$: 'same' then gives $\\lceil i/s \\rceil$, not $i$.")),
-            Diagnosis("channels-last", part, (lambda q, p=part: _channels_last(q, p)) if part != "flatten"
-                      else (lambda q: None), Text(
-                "En PyTorch les canaux viennent d'abord : (canaux, hauteur, largeur).",
-                "In PyTorch the channels come first: (channels, height, width).")),
+            mistake("channels-last", part, (lambda q, p=part: _channels_last(q, p)) if part != "flatten"
+                      else (lambda q: None)),
         ]
     return tuple(out)
 
@@ -599,32 +590,18 @@ def _bias_per_input(q, part):
 def _param_diagnoses():
     out = []
     for part in ("conv2", "conv3", "conv4"):
-        out.append(Diagnosis("depth-ignored", part, lambda q, p=part: _depth_ignored(q, p), Text(
-            "Un filtre couvre toute la profondeur de son entrée, les $C_{in}$ cartes de la couche précédente : "
-            "$C_{in} k^2$ poids (plus le biais), pas $k^2$.",
-            "A filter spans the whole depth of its input, the $C_{in}$ maps of the previous layer: "
-            "$C_{in} k^2$ weights (plus the bias), not $k^2$.")))
+        out.append(mistake("depth-ignored", part, lambda q, p=part: _depth_ignored(q, p)))
     for part in CONVS:
-        out.append(Diagnosis("kernel-not-squared", part, lambda q, p=part: _kernel_not_squared(q, p), Text(
-            "Un filtre 2D $k \\times k$ a $k^2$ poids par carte d'entrée, pas $k$ : $C_{out}(C_{in} k^2 + 1)$.",
-            "A $k \\times k$ 2D filter has $k^2$ weights per input map, not $k$: $C_{out}(C_{in} k^2 + 1)$.")))
+        out.append(mistake("kernel-not-squared", part, lambda q, p=part: _kernel_not_squared(q, p)))
     for part in ("fc1", "fc2"):
-        out.append(Diagnosis("bias-per-input", part, lambda q, p=part: _bias_per_input(q, p), Text(
-            "Une couche dense a un biais par neurone (par sortie), pas par entrée : $n_{out}(n_{in} + 1)$.",
-            "A dense layer has one bias per neuron (per output), not per input: $n_{out}(n_{in} + 1)$.")))
+        out.append(mistake("bias-per-input", part, lambda q, p=part: _bias_per_input(q, p)))
     for part in PARAM_PARTS:
         out += [
-            Diagnosis("missing-bias", part, lambda q, p=part: _wrong_params(bias=False)(q, p), Text(
-                "Chaque filtre et chaque neurone a aussi un biais : $C_{out}(C_{in} k^2 + 1)$ et "
-                "$n_{out}(n_{in} + 1)$.",
-                "Every filter and every neuron also has a bias: $C_{out}(C_{in} k^2 + 1)$ and "
-                "$n_{out}(n_{in} + 1)$.")),
-            Diagnosis("input-channels-ignored", part, lambda q, p=part: _channels_ignored(q, p), Text(
-                "Un filtre de conv1 couvre tous les canaux de l'entrée : $C_{in} k^2$ poids.",
-                "A filter of conv1 covers every input channel: $C_{in} k^2$ weights.")),
+            mistake("missing-bias", part, lambda q, p=part: _wrong_params(bias=False)(q, p)),
+            mistake("input-channels-ignored", part, lambda q, p=part: _channels_ignored(q, p)),
         ]
         if part in ("fc1", "fc2", "total"):
-            out.append(Diagnosis("stride-ignored", part, lambda q, p=part: _wrong_params(stride1=1)(q, p)
+            out.append(mistake("stride-ignored", part, lambda q, p=part: _wrong_params(stride1=1)(q, p)
                                  if q["s1"] != 1 and p != "fc2" else None, Text(
                 "Le pas $s$ de conv1 divise le côté par $s$ (« same » : $\\lceil i/s \\rceil$) : la carte "
                 "aplatie, donc fc1, est environ $s^2$ fois plus petite.",

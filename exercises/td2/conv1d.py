@@ -12,6 +12,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 SHEET = "td2"
 
@@ -258,25 +259,21 @@ _SHAPE_FEEDBACK = {
                                   "calculée (pas de remplissage).",
                                   "Rounded up: a window that sticks out of the sequence is not computed "
                                   "(no padding)."),
-    "missing-plus-one": Text("Il manque la première position de la fenêtre : ajoutez 1.",
-                             "The first window position is missing: add 1."),
 }
 
 
 def _shape_diagnoses(layer):
     rules = {"ignored-stride": _NO_STRIDE, "ceil-instead-of-floor": _CEIL, "missing-plus-one": _NO_PLUS_ONE}
-    return tuple(Diagnosis(code, f"{layer}.shape", _shape_wrong(rule, layer), _SHAPE_FEEDBACK[code])
+    return tuple(mistake(code, f"{layer}.shape", _shape_wrong(rule, layer), _SHAPE_FEEDBACK.get(code))
                  for code, rule in rules.items())
 
 
-_MISSING_BIAS = Text("Chaque filtre (ou neurone) a aussi un biais.", "Each filter (or neuron) also has a bias.")
-
 DIAGNOSES_1 = (
-    Diagnosis("missing-bias", "conv1.params", _param_wrong("conv1", bias=False), _MISSING_BIAS),
+    mistake("missing-bias", "conv1.params", _param_wrong("conv1", bias=False)),
     Diagnosis("missing-input-channels", "conv1.params", _in_channels_wrong("conv1"),
               Text("Un filtre Conv1D couvre tous les canaux d'entrée : $K \\cdot d$ poids, pas $K$.",
                    "A Conv1D filter spans all input channels: $K \\cdot d$ weights, not $K$.")),
-    Diagnosis("missing-bias", "conv2.params", _param_wrong("conv2", bias=False), _MISSING_BIAS),
+    mistake("missing-bias", "conv2.params", _param_wrong("conv2", bias=False)),
     Diagnosis("wrong-input-channels", "conv2.params", _in_channels_wrong("conv2"),
               Text("L'entrée de conv2 a $f$ canaux (les filtres de conv1), pas $d$.",
                    "conv2's input has $f$ channels (conv1's filters), not $d$.")),
@@ -284,7 +281,7 @@ DIAGNOSES_1 = (
 )
 
 DIAGNOSES_2 = (
-    Diagnosis("missing-bias", "dense.params", _param_wrong("dense", bias=False), _MISSING_BIAS),
+    mistake("missing-bias", "dense.params", _param_wrong("dense", bias=False)),
     Diagnosis("per-timestep-dense", "dense.params", lambda q: _integer(q["h"] * (q["f"] + 1)),
               Text("Sans le Flatten, une couche dense appliquée à chaque pas de temps n'aurait que $f + 1$ poids "
                    "par neurone ; ici elle reçoit tout le vecteur aplati.",

@@ -6,27 +6,27 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 NAMES = ("d", "k", "s")
 # (d, k, s) checked against torch when some parameter is left symbolic
 GRID = ((4, 1, 1), (5, 2, 1), (6, 3, 1), (7, 3, 2), (8, 2, 2), (8, 3, 3))
 
 
-def _symbols() -> dict:
-    """Output indices i, j, kernel indices u, v, dummies m, n; sizes d, k, s."""
+def _symbols(q) -> dict:
+    """Output indices i, j, kernel indices u, v, dummies m, n; the sizes d, k, s (the parameters' symbols)."""
     import sympy as sp
 
     nat = dict(integer=True, nonnegative=True)
-    pos = dict(integer=True, positive=True)
     out = {c: sp.Symbol(c, **nat) for c in "ijuvmn"}
-    out.update({c: sp.Symbol(c, **pos) for c in NAMES})
+    out.update(zip(NAMES, q.symbols(*NAMES)))
     out.update(X=sp.IndexedBase("X"), W=sp.IndexedBase("W"), Y=sp.IndexedBase("Y"))
     return out
 
 
 def _value(q, name):
     """The parameter's value, or its symbol when symbolic."""
-    return _symbols()[name] if q.is_symbolic(name) else q[name]
+    return q.symbol(name) if q.is_symbolic(name) else q[name]
 
 
 def _output(q, x: dict):
@@ -55,12 +55,11 @@ def _collapse(expr):
 def formulas(q) -> dict:
     """∂Y_ij/∂W_uv for the three readings of "Y = W * X", with k replaced by its value if given.
 
-    >>> from solver.core.params import Params
-    >>> f = formulas(Params({"d": SYMBOLIC, "k": 3, "s": 1}))
+    >>> f = formulas(EXERCISES[0].make_params(overrides={"k": "3"}))
     >>> f["correlation"], f["convolution"], f["full"]
     (X[i + u, j + v], X[i - u + 2, j - v + 2], X[i - u, j - v])
     """
-    x = _symbols()
+    x = _symbols(q)
     bind = {} if q.is_symbolic("k") else {x["k"]: q["k"]}
     return {name: _collapse(y.diff(x["W"][x["u"], x["v"]]).doit()).xreplace(bind)
             for name, y in _output(q, x).items()}
@@ -86,7 +85,7 @@ def statement(q) -> Text:
 def solve(q) -> Solution:
     import sympy as sp
 
-    x = _symbols()
+    x = _symbols(q)
     outputs = _output(q, x)
     found = formulas(q)
     wuv = x["W"][x["u"], x["v"]]
@@ -211,8 +210,8 @@ def check(q, sol, checks) -> None:
     """Jacobian of torch's conv2d wrt the weights vs the formula; ∂L/∂W vs X ⋆ ∂L/∂Y."""
     import torch
 
-    answer = _indexer(sol.answers["dY_dW"])
-    flipped = _indexer(formulas(q)["convolution"])
+    answer = _indexer(sol.answers["dY_dW"], q)
+    flipped = _indexer(formulas(q)["convolution"], q)
     gen = torch.Generator().manual_seed(1234 + (q.seed or 0))
     for d, k, s in _cases(q):
         X = torch.randn(d, d, dtype=torch.float64, generator=gen)
@@ -231,11 +230,11 @@ def _conv(X, W, s, flip=False):
     return F.conv2d(X[None, None], w[None, None], stride=s)[0, 0]
 
 
-def _indexer(formula):
+def _indexer(formula, q):
     """Numeric (i, j, u, v, k, s) -> (row, column) of the pixel a formula `X[row, column]` reads."""
     import sympy as sp
 
-    x = _symbols()
+    x = _symbols(q)
     rows, cols = (sp.lambdify((x["i"], x["j"], x["u"], x["v"], x["k"], x["s"]), e, "numpy")
                   for e in formula.indices)
     return lambda *args: (rows(*args), cols(*args))
@@ -282,7 +281,7 @@ def _check_loss_gradient(checks, tag, formula, X, W, k, s, gen) -> None:
 
 def _wrong(build):
     def wrong(q):
-        x = _symbols()
+        x = _symbols(q)
         s, k = _value(q, "s"), _value(q, "k")
         return build(x["X"], x["i"], x["j"], x["u"], x["v"], s, k)
     return wrong
@@ -291,12 +290,12 @@ def _wrong(build):
 def _missing_stride(q):
     if not q.is_symbolic("s") and q["s"] == 1:
         return None
-    x = _symbols()
+    x = _symbols(q)
     return x["X"][x["i"] + x["u"], x["j"] + x["v"]]
 
 
 DIAGNOSES = (
-    Diagnosis("flipped-kernel", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + k - 1 - u, s * j + k - 1 - v]),
+    mistake("flipped-kernel", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + k - 1 - u, s * j + k - 1 - v]),
               Text("C'est la réponse pour la vraie convolution (noyau retourné) ; une couche calcule une "
                    "corrélation croisée : $X_{si+u,\\, sj+v}$.",
                    "This is the answer for the true convolution (flipped kernel); a layer computes a "
@@ -306,7 +305,7 @@ DIAGNOSES = (
                    "croisée valide), les indices s'ajoutent : $X_{si+u,\\, sj+v}$.",
                    "Indexing of the \"full\" convolution (flipped kernel); for a layer (valid "
                    "cross-correlation) the indices add up: $X_{si+u,\\, sj+v}$.")),
-    Diagnosis("transposed", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + v, s * j + u]),
+    mistake("transposed", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i + v, s * j + u]),
               Text("$u$ décale les lignes et $v$ les colonnes : $X_{si+u,\\, sj+v}$.",
                    "$u$ shifts the rows and $v$ the columns: $X_{si+u,\\, sj+v}$.")),
     Diagnosis("missing-offset", "dY_dW", _wrong(lambda X, i, j, u, v, s, k: X[s * i, s * j]),
@@ -325,9 +324,9 @@ EXERCISES = (Exercise(
                "Gradient of a convolution with respect to its weights"),
     statement=statement,
     params=(
-        Param("d", "int", SYMBOLIC, Text("côté de l'image", "image side"), minimum=1, symbolic_ok=True),
-        Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True),
-        Param("s", "int", 1, Text("pas (stride)", "stride"), minimum=1, symbolic_ok=True),
+        Param("d", "int", SYMBOLIC, Text("côté de l'image", "image side"), minimum=1, symbolic_ok=True, assume="size"),
+        Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True, assume="size"),
+        Param("s", "int", 1, Text("pas (stride)", "stride"), minimum=1, symbolic_ok=True, assume="size"),
     ),
     parts=(Part("dY_dW", "expr", Text("$\\partial Y_{i,j} / \\partial W_{u,v}$ (indices $i, j, u, v$)",
                                       "$\\partial Y_{i,j} / \\partial W_{u,v}$ (indices $i, j, u, v$)"),

@@ -6,6 +6,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.draw import matrix
 from solver.sheets.figures import Figure
 
 SHEET_M = ((1, 4, 2, 3, 2), (1, 2, 4, 1, 6), (2, 2, 4, 0, 1), (2, 5, 1, 3, 4), (3, 5, 4, 1, 0))
@@ -77,9 +78,7 @@ def validate(values) -> None:
 
 def draw(rng) -> dict:
     n = rng.randint(4, 6)
-    M = tuple(tuple(rng.randint(0, 5) for _ in range(n)) for _ in range(n))
-    K = tuple(tuple(rng.randint(0, 5) for _ in range(3)) for _ in range(3))
-    return {"M": M, "K": K}
+    return {"M": matrix(rng, n, n, 0, 5), "K": matrix(rng, 3, 3, 0, 5)}
 
 
 def check(q, sol, checks) -> None:

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.exercise import Exercise, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.draw import input_side
+from solver.derive.mistakes import mistake
+from solver.maths.layers import effective_kernel
 
 NAMES = ("i", "k", "s", "p", "d")
-
-
-def _symbols():
-    import sympy as sp
-
-    pos = dict(integer=True, positive=True)
-    return {"i": sp.Symbol("i", **pos), "k": sp.Symbol("k", **pos), "s": sp.Symbol("s", **pos),
-            "p": sp.Symbol("p", integer=True, nonnegative=True), "d": sp.Symbol("d", **pos)}
-
-
-def _bindings(q) -> dict:
-    """Symbol -> value for the parameters that have a value."""
-    return {sym: q[n] for n, sym in _symbols().items() if not q.is_symbolic(n)}
 
 
 def statement(q) -> Text:
@@ -45,26 +35,22 @@ def solve(q) -> Solution:
     import sympy as sp
 
     from solver.derive.chain import derive
-    from solver.maths.layers import conv_output_size, effective_kernel
+    from solver.maths.layers import conv_output_size
 
-    x = _symbols()
-    i, k, s, p, d = (x[n] for n in NAMES)
-    bind = _bindings(q)
-    if q["d"] == 1:
-        d = 1
-        bind.pop(x["d"], None)
+    dilated = q["d"] != 1
+    names = NAMES if dilated else NAMES[:4]
+    i, k, s, p = q.symbols(*NAMES[:4])
+    d = q.symbol("d") if dilated else 1
+    bind = q.bindings(*names)
     o, t = sp.symbols("o t")
     span = effective_kernel(k, d)
-    last = sp.floor((i + 2 * p - span) / s)
     size = conv_output_size(i, k, s, p, d)
-    last_cell = "k - 1" if q["d"] == 1 else "d(k - 1)"
-    steps = []
-    if q["d"] != 1:
-        steps.append(Step(Text(
-            "Avec une dilatation $d$, le noyau saute $d - 1$ cellules entre deux coefficients : il couvre "
-            "$d(k-1)+1$ cellules.",
-            "With dilation $d$, the kernel skips $d - 1$ cells between two taps: it spans "
-            "$d(k-1)+1$ cells."), derive(sp.Symbol("k_{eff}"), span, bind)))
+    last_cell = "d(k - 1)" if dilated else "k - 1"
+    steps = [Step(Text(
+        "Avec une dilatation $d$, le noyau saute $d - 1$ cellules entre deux coefficients : il couvre "
+        "$d(k-1)+1$ cellules.",
+        "With dilation $d$, the kernel skips $d - 1$ cells between two taps: it spans $d(k-1)+1$ cells."),
+        derive(sp.Symbol("k_{eff}"), span, bind))] if dilated else []
     steps += [
         Step(Text("Le remplissage ajoute $p$ zéros de chaque côté : l'entrée remplie a $i + 2p$ cellules.",
                   "Padding adds $p$ zeros on each side: the padded input has $i + 2p$ cells."),
@@ -76,17 +62,17 @@ def solve(q) -> Solution:
              sp.Le(t * s + span - 1, i + 2 * p - 1)),
         Step(Text("$t$ est un entier : la dernière position valide est la partie entière inférieure.",
                   "$t$ is an integer: the last valid position is the floor."),
-             derive(sp.Symbol("t_{max}"), last, bind)),
+             derive(sp.Symbol("t_{max}"), sp.floor((i + 2 * p - span) / s), bind)),
         Step(Text("Les positions vont de $0$ à $t_{max}$, d'où $t_{max} + 1$ sorties.",
                   "Positions run from $0$ to $t_{max}$, hence $t_{max} + 1$ outputs."),
              derive(o, size, bind), kind="result"),
+        *_remarks(q),
     ]
-    steps += _remarks(q, bind)
     return Solution(q, tuple(steps), {"o": size.xreplace(bind)})
 
 
-def _remarks(q, bind):
-
+def _remarks(q) -> list[Step]:
+    """Why the floor: the cells of the padded input that no position of the kernel reaches."""
     if any(q.is_symbolic(n) for n in NAMES):
         return [Step(Text(
             "Quand $s$ ne divise pas $i + 2p - k$, les dernières cellules de l'entrée remplie ne sont "
@@ -94,28 +80,21 @@ def _remarks(q, bind):
             "When $s$ does not divide $i + 2p - k$, the last cells of the padded input are covered by "
             "no position: that is why the result is rounded down."), kind="remark")]
     i, k, s, p, d = (q[n] for n in NAMES)
-    rest = (i + 2 * p - (d * (k - 1) + 1)) % s
+    rest = (i + 2 * p - effective_kernel(k, d)) % s
+    if not rest:
+        return []
     span = "k" if d == 1 else "k_{eff}"
-    if rest == 1:
-        return [Step(Text(
-            f"Ici $s$ ne divise pas $i + 2p - {span}$ : la dernière cellule de l'entrée remplie n'est vue "
-            "par aucune position du noyau.",
-            f"Here $s$ does not divide $i + 2p - {span}$: the last cell of the padded input is seen by no "
-            "position of the kernel."), kind="remark")]
-    if rest:
-        return [Step(Text(
-            f"Ici $s$ ne divise pas $i + 2p - {span}$ : les {rest} dernières cellules de l'entrée remplie "
-            "ne sont vues par aucune position du noyau.",
-            f"Here $s$ does not divide $i + 2p - {span}$: the last {rest} cells of the padded input are seen "
-            "by no position of the kernel."), kind="remark")]
-    return []
+    cells = Text("la dernière cellule de l'entrée remplie n'est vue", "the last cell of the padded input is seen") \
+        if rest == 1 else Text(f"les {rest} dernières cellules de l'entrée remplie ne sont vues",
+                               f"the last {rest} cells of the padded input are seen")
+    return [Step(Text(f"Ici $s$ ne divise pas $i + 2p - {span}$ : ", f"Here $s$ does not divide $i + 2p - {span}$: ")
+                 + cells + Text(" par aucune position du noyau.", " by no position of the kernel."), kind="remark")]
 
 
 def validate(values) -> None:
     if any(values[n] is SYMBOLIC for n in NAMES):
         return
-    span = values["d"] * (values["k"] - 1) + 1
-    padded = values["i"] + 2 * values["p"]
+    span, padded = effective_kernel(values["k"], values["d"]), values["i"] + 2 * values["p"]
     if span > padded:
         raise ParamError(Text(
             f"le noyau couvre {span} cellules mais l'entrée remplie n'en a que {padded} (i + 2p)",
@@ -127,8 +106,7 @@ def draw(rng) -> dict:
     d = rng.choice((1, 1, 1, 2))
     p = rng.randint(0, k // 2 + 1)
     s = rng.randint(1, 3)
-    i = rng.randint(max(1, d * (k - 1) + 1 - 2 * p), 40)
-    return {"i": i, "k": k, "s": s, "p": p, "d": d}
+    return {"i": input_side(rng, k, p, d), "k": k, "s": s, "p": p, "d": d}
 
 
 def check(q, sol, checks) -> None:
@@ -136,7 +114,6 @@ def check(q, sol, checks) -> None:
     import torch
     import torch.nn.functional as F
 
-    formula = sol.answers["o"]
     if any(q.is_symbolic(n) for n in NAMES):
         cases = [(i, k, s, p, 1) for i in range(1, 13) for k in (1, 2, 3, 5) for s in (1, 2, 3)
                  for p in (0, 1, 2) if k <= i + 2 * p]
@@ -147,34 +124,32 @@ def check(q, sol, checks) -> None:
     else:
         cases = [tuple(q[n] for n in NAMES)]
     for i, k, s, p, d in cases:
-        x = torch.zeros(1, 1, i, i)
-        w = torch.zeros(1, 1, k, k)
-        out = F.conv2d(x, w, stride=s, padding=p, dilation=d).shape[-1]
-        x = _symbols()
-        value = formula.xreplace({x["i"]: i, x["k"]: k, x["s"]: s, x["p"]: p, x["d"]: d})
+        out = F.conv2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s, padding=p, dilation=d).shape[-1]
+        value = sol.answers["o"].xreplace(dict(zip(q.symbols(*NAMES), (i, k, s, p, d))))
         checks.equal(f"o(i={i},k={k},s={s},p={p},d={d})", int(value), out)
 
 
-def _wrong(rounding=None, plus_one=True, pad_sides=2):
+def _perturbed(rounding: str | None = "floor", plus: int = 1, sides: int = 2):
+    """`conv_output_size` with one rule changed (a mal-rule): the rounding, the +1, or the
+    padding counted on both sides."""
     def wrong(q):
+        import sympy as sp
 
-        x = _symbols()
-        i, k, s, p, d = (x[n] for n in NAMES)
-        ratio = (i + pad_sides * p - (d * (k - 1) + 1)) / s
-        core = rounding(ratio) if rounding else ratio
-        return (core + 1 if plus_one else core).xreplace(_bindings(q))
+        i, k, s, p, d = q.symbols(*NAMES)
+        ratio = (i + sides * p - effective_kernel(k, d)) / s
+        return ((getattr(sp, rounding)(ratio) if rounding else ratio) + plus).xreplace(q.bindings(*NAMES))
     return wrong
 
 
-def _floor(e):
-    import sympy as sp
-    return sp.floor(e)
+def _side(name: str, doc: Text, default=SYMBOLIC, minimum: int = 1, assume: str = "size") -> Param:
+    return Param(name, "int", default, doc, minimum=minimum, symbolic_ok=True, assume=assume)
 
 
-def _ceil(e):
-    import sympy as sp
-    return sp.ceiling(e)
-
+PARAMS = (_side("i", Text("côté de l'entrée", "input side")),
+          _side("k", Text("côté du noyau", "kernel side")),
+          _side("s", Text("pas (stride)", "stride")),
+          _side("p", Text("remplissage par côté", "padding per side"), minimum=0, assume="natural"),
+          _side("d", Text("dilatation", "dilation"), default=1))
 
 EXERCISES = (Exercise(
     id="td2.II.1",
@@ -182,32 +157,15 @@ EXERCISES = (Exercise(
     aliases=("conv-output-size",),
     title=Text("Taille de sortie d'une convolution", "Output size of a convolution"),
     statement=statement,
-    params=(
-        Param("i", "int", SYMBOLIC, Text("côté de l'entrée", "input side"), minimum=1, symbolic_ok=True),
-        Param("k", "int", SYMBOLIC, Text("côté du noyau", "kernel side"), minimum=1, symbolic_ok=True),
-        Param("s", "int", SYMBOLIC, Text("pas (stride)", "stride"), minimum=1, symbolic_ok=True),
-        Param("p", "int", SYMBOLIC, Text("remplissage par côté", "padding per side"), minimum=0,
-              symbolic_ok=True),
-        Param("d", "int", 1, Text("dilatation", "dilation"), minimum=1, symbolic_ok=True),
-    ),
+    params=PARAMS,
     parts=(Part("o", "expr", Text("côté $o$ de la sortie", "side $o$ of the output"),
-                domain={"i": "size", "k": "size", "s": "size", "p": "natural", "d": "size"}),),
+                domain={p.name: p.assume for p in PARAMS}),),
     solve=solve,
     check=check,
     draw=draw,
     validate=validate,
-    diagnoses=(
-        Diagnosis("ceil-instead-of-floor", "o", _wrong(_ceil),
-                  Text("Arrondi vers le haut : une position qui dépasse de l'entrée n'est pas calculée.",
-                       "Rounded up: a position that sticks out of the input is not computed.")),
-        Diagnosis("missing-plus-one", "o", _wrong(_floor, plus_one=False),
-                  Text("Il manque la première position ($t = 0$) : ajoutez 1.",
-                       "The first position ($t = 0$) is missing: add 1.")),
-        Diagnosis("missing-floor", "o", _wrong(None),
-                  Text("Sans partie entière, le résultat n'est pas toujours un entier.",
-                       "Without the floor, the result is not always an integer.")),
-        Diagnosis("padding-one-side", "o", _wrong(_floor, pad_sides=1),
-                  Text("Le remplissage $p$ s'applique des deux côtés : $i + 2p$.",
-                       "Padding $p$ is applied on both sides: $i + 2p$.")),
-    ),
+    diagnoses=(mistake("ceil-instead-of-floor", "o", _perturbed(rounding="ceiling")),
+               mistake("missing-plus-one", "o", _perturbed(plus=0)),
+               mistake("missing-floor", "o", _perturbed(rounding=None)),
+               mistake("padding-one-side", "o", _perturbed(sides=1))),
 ),)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 GENERAL = "g"
 CHOICES = (GENERAL, "identity", "relu", "sigmoid", "tanh")
@@ -303,7 +304,7 @@ EXERCISES = (Exercise(
         Diagnosis("missing-activation-derivative", "dC_da", _wrong_missing_derivative,
                   Text("Il manque le facteur $g'(a_k)$ de la dérivation en chaîne : $s_k = g(a_k)$.",
                        "The chain-rule factor $g'(a_k)$ is missing: $s_k = g(a_k)$.")),
-        Diagnosis("sign-error", "dC_da", lambda q: -gradient(q),
+        mistake("sign-error", "dC_da", lambda q: -gradient(q),
                   Text("Erreur de signe : la dérivée de $(s_k - y_k)^2$ par rapport à $s_k$ est "
                        "$2(s_k - y_k)$.",
                        "Sign error: the derivative of $(s_k - y_k)^2$ with respect to $s_k$ is $2(s_k - y_k)$.")),

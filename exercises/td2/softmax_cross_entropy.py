@@ -12,6 +12,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 MAX_K = 12
 
@@ -622,14 +623,10 @@ EXERCISES = (
         solve=_solve_jacobian,
         check=_check_jacobian,
         diagnoses=(
-            Diagnosis("sign-error", "A", _wrong_jacobian(lambda si, sj, d: -si * (d - sj)),
+            mistake("sign-error", "A", _wrong_jacobian(lambda si, sj, d: -si * (d - sj)),
                       Text("Erreur de signe : la dérivée du dénominateur $Z$ entre avec un signe moins.",
                            "Sign error: the derivative of the denominator $Z$ comes in with a minus sign.")),
-            Diagnosis("diagonal-only", "A", _wrong_jacobian(lambda si, sj, d: d * si * (1 - si)),
-                      Text("Les termes hors diagonale manquent : $s_j$ dépend aussi de $a_i$ pour $i \\neq j$, "
-                           "par le dénominateur ($-s_i s_j$).",
-                           "The off-diagonal terms are missing: $s_j$ also depends on $a_i$ for $i \\neq j$, "
-                           "through the denominator ($-s_i s_j$).")),
+            mistake("diagonal-only", "A", _wrong_jacobian(lambda si, sj, d: d * si * (1 - si))),
             Diagnosis("missing-delta-term", "A", _wrong_jacobian(lambda si, sj, d: -si * sj),
                       Text("Il manque le terme $s_i \\delta_{ij}$ venant du numérateur quand $i = j$.",
                            "The term $s_i \\delta_{ij}$, from the numerator when $i = j$, is missing.")),
@@ -661,18 +658,18 @@ EXERCISES = (
         draw=_draw_class,
         validate=_validate_ce,
         diagnoses=(
-            Diagnosis("sign-error", "dC_ds", _wrong_ce(lambda sp, s, t: t / s),
+            mistake("sign-error", "dC_ds", _wrong_ce(lambda sp, s, t: t / s),
                       Text("Erreur de signe : le coût est $-\\sum_k t_k \\ln s_k$.",
                            "Sign error: the loss is $-\\sum_k t_k \\ln s_k$.")),
             Diagnosis("missing-reciprocal", "dC_ds", _wrong_ce(lambda sp, s, t: -t),
                       Text("La dérivée de $\\ln s_k$ est $1/s_k$.", "The derivative of $\\ln s_k$ is $1/s_k$.")),
-            Diagnosis("log10-instead-of-ln", "dC_ds", _wrong_ce(lambda sp, s, t: -t / (s * sp.log(10))),
+            mistake("log10-instead-of-ln", "dC_ds", _wrong_ce(lambda sp, s, t: -t / (s * sp.log(10))),
                       Text("L'entropie croisée utilise le logarithme népérien : pas de facteur $1/\\ln 10$.",
                            "The cross-entropy uses the natural logarithm: no $1/\\ln 10$ factor.")),
-            Diagnosis("sign-error", "dC_da", _wrong_ce(lambda sp, s, t: t - s),
+            mistake("sign-error", "dC_da", _wrong_ce(lambda sp, s, t: t - s),
                       Text("Erreur de signe : le gradient est la prédiction moins la cible, $s_k - t_k$.",
                            "Sign error: the gradient is the prediction minus the target, $s_k - t_k$.")),
-            Diagnosis("diagonal-only", "dC_da", _wrong_ce(lambda sp, s, t: -t * (1 - s)),
+            mistake("diagonal-only", "dC_da", _wrong_ce(lambda sp, s, t: -t * (1 - s)),
                       Text("Seul le terme diagonal $A_{kk}$ de la jacobienne a été gardé ; les termes "
                            "$-s_k s_j$ ($j \\neq k$) apportent $s_k \\sum_j t_j$.",
                            "Only the diagonal term $A_{kk}$ of the Jacobian was kept; the terms $-s_k s_j$ "

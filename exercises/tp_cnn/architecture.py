@@ -14,6 +14,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text, numeral
+from solver.derive.mistakes import mistake
 
 SHEET = "tp-cnn"
 
@@ -50,19 +51,9 @@ def _order_remark() -> Step:
 NAMES_1 = ("x", "y", "z", "k", "p", "s")
 
 
-def _symbols_1():
-    import sympy as sp
-
-    pos = dict(integer=True, positive=True)
-    out = {n: sp.Symbol(n, **pos) for n in NAMES_1}
-    out["p"] = sp.Symbol("p", integer=True, nonnegative=True)
-    return out
-
-
 def _values_1(q):
     """Every parameter as its value or its symbol."""
-    x = _symbols_1()
-    return {n: (x[n] if q.is_symbolic(n) else q[n]) for n in NAMES_1}
+    return {n: (q.symbol(n) if q.is_symbolic(n) else q[n]) for n in NAMES_1}
 
 
 def _trace_1(q, bias=True):
@@ -95,8 +86,8 @@ def solve_1(q) -> Solution:
     from solver.derive.chain import Chain, derive
     from solver.maths.layers import conv_output_size, conv_params, linear_params
 
-    x = _symbols_1()
-    bind = {x[n]: q[n] for n in NAMES_1 if not q.is_symbolic(n)}
+    x = dict(zip(NAMES_1, q.symbols(*NAMES_1)))
+    bind = q.bindings(*NAMES_1)
     w_out, h_out = sp.Symbol("x'"), sp.Symbol("y'")
     sides = {w_out: conv_output_size(x["x"], x["k"], x["s"], x["p"]),
              h_out: conv_output_size(x["y"], x["k"], x["s"], x["p"])}
@@ -167,9 +158,8 @@ def check_1(q, sol, checks) -> None:
                  for p in (0, 1) for s in (1, 2, 3) if k <= min(x, y) + 2 * p]
     else:
         cases = [tuple(q[n] for n in NAMES_1)]
-    x_ = _symbols_1()
     for x, y, z, k, p, s in cases:
-        bind = {x_["x"]: x, x_["y"]: y, x_["z"]: z, x_["k"]: k, x_["p"]: p, x_["s"]: s}
+        bind = dict(zip(q.symbols(*NAMES_1), (x, y, z, k, p, s)))
         conv = nn.Conv2d(z, 1, k, stride=s, padding=p)
         (c, h, w), numel = torch_layer_outputs([conv], (z, x, y))[0]
         label = f"(x,y,z,k,p,s)={(x, y, z, k, p, s)}"
@@ -209,20 +199,13 @@ DIAGNOSES_1 = (
     Diagnosis("depth-equals-input", "output_shape", _wrong_1("depth"),
               Text("Un filtre traverse toute la profondeur et produit une seule carte : profondeur 1.",
                    "One filter spans the whole depth and produces a single map: depth 1.")),
-    Diagnosis("ceil-instead-of-floor", "output_shape", _wrong_1("ceil"),
-              Text("Arrondi vers le haut : une position qui dépasse de l'entrée n'est pas calculée.",
-                   "Rounded up: a position that sticks out of the input is not computed.")),
-    Diagnosis("missing-plus-one", "output_shape", _wrong_1("no-plus-one"),
-              Text("Il manque la première position du noyau : ajoutez 1.",
-                   "The kernel's first position is missing: add 1.")),
-    Diagnosis("missing-bias", "weights", _wrong_1("no-bias"),
-              Text("Le filtre a aussi un biais.", "The filter also has a bias.")),
+    mistake("ceil-instead-of-floor", "output_shape", _wrong_1("ceil")),
+    mistake("missing-plus-one", "output_shape", _wrong_1("no-plus-one")),
+    mistake("missing-bias", "weights", _wrong_1("no-bias")),
     Diagnosis("missing-depth", "weights", _wrong_1("no-depth"),
               Text("Le noyau couvre les $z$ canaux : $k^2 z$ poids.", "The kernel covers the $z$ channels: "
                    "$k^2 z$ weights.")),
-    Diagnosis("missing-bias", "fc_weights", _wrong_1("fc-no-bias"),
-              Text("Chaque sortie de la couche dense a aussi un biais.", "Each output of the dense layer also has "
-                   "a bias.")),
+    mistake("missing-bias", "fc_weights", _wrong_1("fc-no-bias")),
     Diagnosis("fc-one-output", "fc_weights", _wrong_1("fc-one-output"),
               Text("Il faut une rangée de poids par sortie : $x' y'$ sorties.",
                    "One row of weights is needed per output: $x' y'$ outputs.")),
@@ -456,13 +439,11 @@ DIAGNOSES_7 = (
     Diagnosis("pixel-only", "rf_conv1", lambda q: _int(1),
               Text("Un neurone de conv1 dépend de toute la fenêtre $k \\times k$ de son filtre.",
                    "A conv1 neuron depends on the whole $k \\times k$ window of its filter.")),
-    Diagnosis("area-instead-of-side", "rf_conv1", lambda q: _int(q["k"] ** 2),
+    mistake("area-instead-of-side", "rf_conv1", lambda q: _int(q["k"] ** 2),
               Text("Le champ récepteur se donne par son côté, pas par son nombre de pixels.",
                    "The receptive field is given by its side, not its number of pixels.")),
-    Diagnosis("sum-of-kernels", "rf_conv2", lambda q: _int(2 * q["k"]),
-              Text("Les fenêtres se recouvrent : la seconde couche n'ajoute que $k - 1$ pixels.",
-                   "Windows overlap: the second layer adds only $k - 1$ pixels.")),
-    Diagnosis("area-instead-of-side", "rf_conv2", lambda q: _int((2 * q["k"] - 1) ** 2),
+    mistake("sum-of-kernels", "rf_conv2", lambda q: _int(2 * q["k"])),
+    mistake("area-instead-of-side", "rf_conv2", lambda q: _int((2 * q["k"] - 1) ** 2),
               Text("Le champ récepteur se donne par son côté, pas par son nombre de pixels.",
                    "The receptive field is given by its side, not its number of pixels.")),
     Diagnosis("kernel-product", "rf_conv2", lambda q: _int(q["k"] ** 2),
@@ -818,15 +799,10 @@ def _wrong_10_custom(part, kind):
 _FB = {
     "no-padding": Text("Les convolutions gardent la taille (remplissage $(k-1)/2$) : seule le pooling la divise.",
                        "The convolutions keep the size (padding $(k-1)/2$): only pooling divides it."),
-    "missing-bias": Text("Chaque filtre ou neurone a aussi un biais.", "Each filter or neuron also has a bias."),
     "pool-stride-one": Text("Le pooling $f \\times f$ a un pas de $f$ : il divise la taille par $f$.",
                             "The $f \\times f$ pooling has stride $f$: it divides the size by $f$."),
-    "missing-in-channels": Text("Un filtre couvre toute la profondeur de son entrée : $k^2 C_{in}$ poids.",
-                                "A filter spans the whole depth of its input: $k^2 C_{in}$ weights."),
     "channels-from-input": Text("La profondeur de sortie est le nombre de filtres de la couche.",
                                 "The output depth is the layer's number of filters."),
-    "pool-kernel-weights": Text("Un max-pooling ne fait que prendre un maximum : aucun poids appris.",
-                                "A max-pooling only takes a maximum: no learned weight."),
     "pool-with-bias": Text("Un max-pooling n'a pas de biais : aucun paramètre.",
                            "A max-pooling has no bias: no parameter."),
     "flatten-size": Text("C'est la taille de l'entrée de la couche ; sa sortie a un élément par neurone.",
@@ -842,21 +818,21 @@ def _diagnoses_10():
     for name in LAYERS_10:
         shape, params = f"{name}.shape", f"{name}.params"
         if name.startswith(("conv", "pool")):
-            out.append(Diagnosis("no-padding", shape, _wrong_10(shape, padding=0), _FB["no-padding"]))
-            out.append(Diagnosis("pool-stride-one", shape, _wrong_10(shape, pool_stride=1), _FB["pool-stride-one"]))
+            out.append(mistake("no-padding", shape, _wrong_10(shape, padding=0), _FB["no-padding"]))
+            out.append(mistake("pool-stride-one", shape, _wrong_10(shape, pool_stride=1), _FB["pool-stride-one"]))
         if name.startswith("conv"):
             out.append(Diagnosis("channels-from-input", shape, _wrong_10_custom(shape, "channels-from-input"),
                                  _FB["channels-from-input"]))
-            out.append(Diagnosis("missing-bias", params, _wrong_10(params, bias=False), _FB["missing-bias"]))
-            out.append(Diagnosis("missing-in-channels", params, _wrong_10_custom(params, "missing-in-channels"),
-                                 _FB["missing-in-channels"]))
+            out.append(mistake("missing-bias", params, _wrong_10(params, bias=False)))
+            out.append(mistake("missing-in-channels", params, _wrong_10_custom(params, "missing-in-channels")))
         if name.startswith("pool"):
-            for code in ("pool-kernel-weights", "pool-with-bias"):
-                out.append(Diagnosis(code, params, _wrong_10_custom(params, code), _FB[code]))
+            out.append(mistake("pool-kernel-weights", params, _wrong_10_custom(params, "pool-kernel-weights")))
+            out.append(Diagnosis("pool-with-bias", params, _wrong_10_custom(params, "pool-with-bias"),
+                                 _FB["pool-with-bias"]))
         if name.startswith("fc"):
             out.append(Diagnosis("flatten-size", shape, _wrong_10_custom(shape, "flatten-size"), _FB["flatten-size"]))
-            out.append(Diagnosis("missing-bias", params, _wrong_10(params, bias=False), _FB["missing-bias"]))
-            out.append(Diagnosis("no-padding", params, _wrong_10(params, padding=0), _FB["no-padding"]))
+            out.append(mistake("missing-bias", params, _wrong_10(params, bias=False)))
+            out.append(mistake("no-padding", params, _wrong_10(params, padding=0), _FB["no-padding"]))
             if name == "fc4":
                 out.append(Diagnosis("channels-only", params, _wrong_10_custom(params, "channels-only"),
                                      _FB["channels-only"]))
@@ -1002,8 +978,8 @@ def _conv_only_total(q):
 
 
 DIAGNOSES_11 = (
-    Diagnosis("missing-bias", "total", _total_wrong(bias=False), _FB["missing-bias"]),
-    Diagnosis("no-padding", "total", _total_wrong(padding=0), _FB["no-padding"]),
+    mistake("missing-bias", "total", _total_wrong(bias=False)),
+    mistake("no-padding", "total", _total_wrong(padding=0), _FB["no-padding"]),
     Diagnosis("conv-only", "total", _conv_only_total,
               Text("Les couches entièrement connectées ont aussi des poids (et ce sont les plus nombreux).",
                    "The fully connected layers have weights too (and they are the most numerous).")),
@@ -1015,7 +991,8 @@ EXERCISES = (
              title=Text("Un filtre de convolution : taille et poids", "One convolution filter: size and weights"),
              statement=statement_1, solve=solve_1, check=check_1, draw=draw_1, validate=validate_1,
              diagnoses=DIAGNOSES_1,
-             params=tuple(Param(n, "int", SYMBOLIC, doc, minimum=0 if n == "p" else 1, symbolic_ok=True)
+             params=tuple(Param(n, "int", SYMBOLIC, doc, minimum=0 if n == "p" else 1, symbolic_ok=True,
+                                assume="natural" if n == "p" else "size")
                           for n, doc in zip(NAMES_1, (
                               Text("largeur de l'entrée", "input width"), Text("hauteur de l'entrée", "input height"),
                               Text("profondeur de l'entrée", "input depth"), Text("côté du noyau", "kernel side"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text, numeral
+from solver.derive.mistakes import mistake
 
 from .architecture import NETWORK
 
@@ -101,13 +102,13 @@ EX_17 = Exercise(
            Part("text", "text", Text("interprétation", "interpretation"))),
     solve=solve_17, check=check_17,
     diagnoses=(
-        Diagnosis("log10-instead-of-ln", "initial_loss", _ln_wrong("log10"),
+        mistake("log10-instead-of-ln", "initial_loss", _ln_wrong("log10"),
                   Text("L'entropie croisée de PyTorch utilise le logarithme népérien.",
                        "PyTorch's cross-entropy uses the natural logarithm.")),
-        Diagnosis("log2-instead-of-ln", "initial_loss", _ln_wrong("log2"),
+        mistake("log2-instead-of-ln", "initial_loss", _ln_wrong("log2"),
                   Text("Ce sont des bits ; la perte est en nats (logarithme népérien).",
                        "These are bits; the loss is in nats (natural logarithm).")),
-        Diagnosis("sign-error", "initial_loss", _ln_wrong("sign"),
+        mistake("sign-error", "initial_loss", _ln_wrong("sign"),
                   Text("Une entropie croisée est positive : $-\\ln(1/C) = \\ln C$.",
                        "A cross-entropy is positive: $-\\ln(1/C) = \\ln C$.")),
         Diagnosis("probability-not-loss", "initial_loss", _ln_wrong("prob"),

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from solver.analyze import model_mistakes as mistakes
 from solver.core.errors import WorkError
-from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.exercise import Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.sheetfile import bilingual, check_fields, load_yaml, sheet_error
 from solver.core.text import Text
+from solver.derive.mistakes import mistake
 
 QUANTITIES = ("shape", "params", "rf", "jump", "mult_adds")
 TOTALS = ("params", "mult_adds")
@@ -572,7 +573,7 @@ def _diagnoses(spec: ModelSpec, part_id: str) -> list:
     codes = mistakes.CODES[quantity] if layer != "total" else \
         ("missing-bias", "running-stats-as-params", "flatten-wrong-shape") if quantity == "params" else \
         ("params-instead-of-mult-adds",)
-    return [Diagnosis(code, part_id, _wrong(spec, layer, quantity, code), mistakes.FEEDBACK[code]) for code in codes]
+    return [mistake(code, part_id, _wrong(spec, layer, quantity, code)) for code in codes]
 
 
 def _wrong(spec: ModelSpec, layer: str, quantity: str, code: str):

@@ -20,35 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from solver.core.text import Text
-
-FEEDBACK = {
-    "missing-bias": Text("Chaque filtre (ou neurone) a aussi un biais.", "Each filter (or neuron) also has a bias."),
-    "ceil-instead-of-floor": Text("Arrondi vers le haut : une fenêtre qui dépasse de l'entrée complétée n'est pas "
-                                  "calculée, on arrondit vers le bas.",
-                                  "Rounded up: a window sticking out of the padded input is not computed; round "
-                                  "down."),
-    "padding-one-side": Text("Le remplissage $p$ s'ajoute des deux côtés : $i + 2p$.",
-                             "The padding $p$ is added on both sides: $i + 2p$."),
-    "stride-ignored": Text("Le pas $s$ n'a pas été pris en compte.", "The stride $s$ was ignored."),
-    "rf-without-jump": Text("Chaque couche agrandit le champ de $(k - 1)$ fois le saut $j$ des couches "
-                            "précédentes, pas de $(k - 1)$ pixels.",
-                            "Each layer grows the field by $(k - 1)$ times the jump $j$ of the layers before it, "
-                            "not by $(k - 1)$ pixels."),
-    "running-stats-as-params": Text("La moyenne et la variance courantes de la BatchNorm sont des tampons, pas des "
-                                    "paramètres appris : seuls $\\gamma$ et $\\beta$ comptent.",
-                                    "BatchNorm's running mean and variance are buffers, not learned parameters: "
-                                    "only $\\gamma$ and $\\beta$ count."),
-    "flatten-wrong-shape": Text("La taille aplatie est celle de la carte juste avant le flatten (après la dernière "
-                                "couche qui change la forme).",
-                                "The flattened size is that of the map just before the flatten (after the last "
-                                "layer that changes the shape)."),
-    "params-instead-of-mult-adds": Text("C'est le nombre de paramètres : le coût compte chaque poids une fois par "
-                                        "position de sortie, sans le biais.",
-                                        "This is the parameter count: the cost counts each weight once per output "
-                                        "position, without the bias."),
-}
-
 CODES = {
     "shape": ("ceil-instead-of-floor", "padding-one-side", "stride-ignored", "flatten-wrong-shape"),
     "params": ("missing-bias", "running-stats-as-params", "flatten-wrong-shape"),
@@ -56,12 +27,6 @@ CODES = {
     "jump": ("stride-ignored",),
     "mult_adds": ("stride-ignored", "params-instead-of-mult-adds"),
 }
-
-
-
-
-
-
 
 
 def wrong_value(layers, index: int, quantity: str, code: str):

@@ -11,6 +11,7 @@ import math
 from fractions import Fraction
 
 from solver.analyze import netgeometry as G
+from solver.maths.layers import effective_kernel
 
 ELEMENTWISE = frozenset((
     "add sub mul div truediv floordiv floor_divide true_divide rsub iadd isub imul itruediv idiv add_ "
@@ -369,7 +370,7 @@ def _conv_transpose(layer, geo, x, args, kwargs, out, outs, tracked):
 
 def transposed_geo(geo, kernel, stride, dilation):
     """A transposed convolution: each output sees at most ⌈k_eff/s⌉ inputs; the jump is divided by s."""
-    seen = [-(-(d * (k - 1) + 1) // s) for k, s, d in zip(kernel, stride, dilation)]
+    seen = [-(-effective_kernel(k, d) // s) for k, s, d in zip(kernel, stride, dilation)]
     return G.spread(geo, seen, stride)
 
 

@@ -103,7 +103,8 @@ class Diagnosis:
     """A typical wrong answer of a part, computed from the parameters (a mal-rule).
 
     `code` is stable (never depends on the variant); `wrong(params)` returns the value a
-    student making this mistake would give, or None where the mistake does not apply.
+    student making this mistake would give, or None where the mistake does not apply. Exercises
+    build it with `solver.derive.mistakes.mistake`, which takes the catalogue's default feedback.
     """
 
     code: str
@@ -236,7 +237,7 @@ class Exercise:
             p.check_bounds(values[p.name])
         if self.validate is not None:
             self.validate(values)
-        return Params(values, seed)
+        return Params(values, seed, {p.name: p.assume for p in self.params if p.assume})
 
     def _draw(self, seed: int) -> dict:
         rng = random.Random(f"{self.id}/{seed}")

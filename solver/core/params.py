@@ -28,6 +28,16 @@ SYMBOLIC = _Symbolic()
 
 KINDS = ("int", "number", "matrix", "choice")
 
+# What a symbolic parameter is known to be, as SymPy assumptions (the names of `Part.domain`).
+ASSUMPTIONS = {
+    "size": {"integer": True, "positive": True},        # a side, a count: integer >= 1
+    "natural": {"integer": True, "nonnegative": True},  # a padding, an index from 0
+    "odd": {"odd": True, "positive": True},
+    "integer": {"integer": True},
+    "positive": {"positive": True},
+    "real": {"real": True},
+}
+
 
 @dataclass(frozen=True)
 class Param:
@@ -35,7 +45,8 @@ class Param:
 
     `draw(rng)` gives a random value for seeded variants; `minimum`/`maximum` bound what a
     user may pass with `-p`; `symbolic_ok` lets the user write the parameter's own name to
-    keep it as a symbol.
+    keep it as a symbol; `assume` (a key of `ASSUMPTIONS`: ``size``, ``natural``…) is what its
+    symbol is known to be, so that `Params.sym` and `Params.symbol` give the right SymPy symbol.
     """
 
     name: str
@@ -47,6 +58,12 @@ class Param:
     maximum: int | None = None
     choices: tuple[str, ...] = ()
     symbolic_ok: bool = False
+    assume: str | None = None
+
+    def __post_init__(self):
+        if self.assume is not None and self.assume not in ASSUMPTIONS:
+            raise ValueError(f"parameter {self.name}: unknown assumption {self.assume!r} "
+                             f"(known: {', '.join(ASSUMPTIONS)})")
 
     def parse(self, raw: str) -> Any:
         """Read a command-line value for this parameter (never with eval).
@@ -170,10 +187,17 @@ _PARSERS = {"int": _parse_int, "number": lambda r, p: parse_number(r),
 
 @dataclass(frozen=True)
 class Params(Mapping):
-    """The values of an exercise's parameters, and the seed they came from (None: the sheet's)."""
+    """The values of an exercise's parameters, the seed they came from (None: the sheet's) and
+    what each symbol is known to be (`Param.assume`, by name).
+
+    >>> q = Params({"k": 3, "p": SYMBOLIC}, assume={"k": "size", "p": "natural"})
+    >>> q.bind("k", "p"), q.symbol("p").is_nonnegative, q.bindings()
+    ((3, p), True, {k: 3})
+    """
 
     values: Mapping[str, Any] = field(default_factory=dict)
     seed: int | None = None
+    assume: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -187,13 +211,32 @@ class Params(Mapping):
     def is_symbolic(self, name: str) -> bool:
         return self.values[name] is SYMBOLIC
 
+    def symbol(self, name: str, **assumptions):
+        """The parameter's SymPy symbol (with its declared assumptions), whatever its value."""
+        import sympy as sp
+
+        return sp.Symbol(name, **(assumptions or ASSUMPTIONS.get(self.assume.get(name), {})))
+
+    def symbols(self, *names: str) -> tuple:
+        """`symbol` of each name."""
+        return tuple(self.symbol(n) for n in names)
+
+    def bind(self, *names: str) -> tuple:
+        """`sym` of each name: its value, or its symbol when it is symbolic."""
+        return tuple(self.sym(n) for n in names)
+
+    def bindings(self, *names: str) -> dict:
+        """Symbol → value of the parameters that have a value (all, or those named), for `derive`."""
+        return {self.symbol(n): self.sym(n) for n in names or self.values if not self.is_symbolic(n)}
+
     def sym(self, name: str, **assumptions):
-        """The value as a SymPy object: a Symbol named `name` when symbolic."""
+        """The value as a SymPy object: the symbol named `name` when symbolic (with the declared
+        assumptions, or those given)."""
         import sympy as sp
 
         v = self.values[name]
         if v is SYMBOLIC:
-            return sp.Symbol(name, **assumptions)
+            return self.symbol(name, **assumptions)
         if isinstance(v, tuple):
             return sp.Matrix([[sp.Rational(c.numerator, c.denominator) if isinstance(c, Fraction) else sp.Integer(c)
                                for c in row] for row in v])

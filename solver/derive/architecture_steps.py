@@ -23,6 +23,7 @@ from solver.maths.architecture import (
     Row,
     trace,  # noqa: F401  (the doctests trace their own rows)
 )
+from solver.maths.layers import effective_kernel
 
 # ---------------------------------------------------------------------------------------------
 
@@ -179,7 +180,7 @@ def _conv_shape(row: Row):
 
     layer = row.layer
     i, k, s, p, d = _side_symbols()
-    k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
+    k_eff = effective_kernel(k, d) if layer.dilation != 1 else k
     chains = []
     if layer.padding == "same" and layer.stride > 1:
         for _n, side, _ in _distinct_sides(row):
@@ -222,7 +223,7 @@ def _pool_shape(row: Row):
 
     layer = row.layer
     i, k, s, p, d = _side_symbols()
-    k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
+    k_eff = effective_kernel(k, d) if layer.dilation != 1 else k
     rounding = sp.ceiling if layer.ceil_mode else sp.floor
     chains = []
     for _n, side, out in _distinct_sides(row):
@@ -294,7 +295,7 @@ def _transpose_shape(row: Row):
     layer = row.layer
     i, k, s, p, d = _side_symbols()
     a = sp.Symbol("a")
-    k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
+    k_eff = effective_kernel(k, d) if layer.dilation != 1 else k
     chains = []
     for _n, side, _ in _distinct_sides(row):
         bind = {i: side, k: layer.kernel, s: layer.stride, p: layer.padding, a: layer.output_padding}
@@ -395,7 +396,7 @@ def _rf_step(row: Row, rf_in, jump_in):
     lhs_r, lhs_j = sp.Symbol(f"r_{row.name}"), sp.Symbol(f"j_{row.name}")
     if isinstance(layer, (Conv, Pool)):
         stride = layer.stride or layer.kernel
-        k_eff = d * (k - 1) + 1 if layer.dilation != 1 else k
+        k_eff = effective_kernel(k, d) if layer.dilation != 1 else k
         bind = {r_in: rf_in, j_in: jump_in, k: layer.kernel}
         if layer.dilation != 1:
             bind[d] = layer.dilation

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from solver.core.exercise import Diagnosis, Step
 from solver.core.text import Text, numeral
 from solver.core.written import decimal_string
+from solver.derive.mistakes import mistake
 
 DPS = 30  # decimal digits of the Floats that display exact terminating decimals
 
@@ -351,26 +352,15 @@ def correlation_diagnoses(part: str, operands: Operands) -> tuple[Diagnosis, ...
         return corr(o, padding=k // 2) if o["padding"] == 0 and k % 2 == 1 and k == o["W"].cols else None
 
     return (
-        Diagnosis("flipped-kernel", part, rule(lambda o: corr(o, W=flip(o["W"]))),
-                  Text("C'est la convolution avec noyau retourné ; la couche (torch) calcule une corrélation "
-                       "croisée, sans retourner le noyau.",
-                       "This is the convolution with a flipped kernel; the layer (torch) computes a "
-                       "cross-correlation, without flipping the kernel.")),
-        Diagnosis("transposed-kernel", part, rule(lambda o: corr(o, W=o["W"].T)),
-                  Text("Le noyau a été transposé : $W_{u,v}$ multiplie la ligne $u$, colonne $v$ de la fenêtre.",
-                       "The kernel was transposed: $W_{u,v}$ multiplies row $u$, column $v$ of the window.")),
-        Diagnosis("transposed-result", part, rule(lambda o: corr(o).T),
-                  Text("Les lignes et les colonnes de la sortie sont échangées.",
-                       "The rows and columns of the output are swapped.")),
-        Diagnosis("no-padding", part, rule(lambda o: corr(o, padding=0) if o["padding"] else None),
-                  Text("Le remplissage a été oublié : la sortie est trop petite.",
-                       "The padding was forgotten: the output is too small.")),
-        Diagnosis("same-padding", part, rule(same_padding),
-                  Text("Un remplissage a été ajouté alors qu'il n'y en a pas : la sortie est trop grande.",
-                       "Padding was added although there is none: the output is too large.")),
-        Diagnosis("missing-bias", part, rule(lambda o: corr(o, bias=0) if o["bias"] != 0 else None),
-                  Text("Le biais n'a pas été ajouté à chaque sortie.",
-                       "The bias was not added to each output.")),
+        mistake("flipped-kernel", part, rule(lambda o: corr(o, W=flip(o["W"])))),
+        mistake("transposed-kernel", part, rule(lambda o: corr(o, W=o["W"].T))),
+        mistake("transposed-result", part, rule(lambda o: corr(o).T)),
+        mistake("no-padding", part, rule(lambda o: corr(o, padding=0) if o["padding"] else None)),
+        mistake("same-padding", part, rule(same_padding),
+                Text("Un remplissage a été ajouté alors qu'il n'y en a pas : la sortie est trop grande.",
+                     "Padding was added although there is none: the output is too large.")),
+        mistake("missing-bias", part, rule(lambda o: corr(o, bias=0) if o["bias"] != 0 else None),
+                Text("Le biais n'a pas été ajouté à chaque sortie.", "The bias was not added to each output.")),
     )
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from solver.core.text import Text
 from solver.core.written import Written, decimal_string
@@ -92,32 +92,47 @@ def cross_entropy(outputs: Sequence[Any], y: Sequence[Any]):
     return -sum((sp.Integer(yc) * sp.log(a) for a, yc in zip(outputs, y) if yc != 0), sp.Integer(0))
 
 
-def backward(layers: Sequence[Layer], fw: Forward, y: Sequence[Any], derivative: bool = True,
-             given: Mapping[str, Any] | None = None) -> Backward:
+def output_delta(a, y):
+    """δ of an output neuron for E = −y ln a, a = σ(z): ∂E/∂a · σ'(z) = (−y/a)·a(1 − a) = −y(1 − a)."""
+    return -y * (1 - a)
+
+
+def hidden_delta(back, a):
+    """δ of a hidden neuron: the error brought back, Σ_c δ_c w_{c,j}, times σ'(z) = a(1 − a)."""
+    return back * a * (1 - a)
+
+
+def output_delta_without_slope(a, y):
+    """Mal-rule of `output_delta`: σ'(z) left out, δ = ∂E/∂a = −y/a."""
+    return -y / a if y != 0 else 0 * a
+
+
+def hidden_delta_without_slope(back, a):
+    """Mal-rule of `hidden_delta`: σ'(z) left out, δ = the error brought back."""
+    return back
+
+
+def backward(layers: Sequence[Layer], fw: Forward, y: Sequence[Any], given: Mapping[str, Any] | None = None,
+             output: Callable[[Any, Any], Any] = output_delta,
+             hidden: Callable[[Any, Any], Any] = hidden_delta) -> Backward:
     """Backpropagation of E = −Σ y_c ln a_c through sigmoid layers.
 
-    Output layer: δ_c = ∂E/∂a_c · σ'(z_c) = (−y_c/a_c)·a_c(1 − a_c) = −y_c(1 − a_c).
-    Hidden layer: δ_j = (Σ_c δ_c w_{c,j}) · a_j(1 − a_j). Then ∂E/∂w_{j,i} = δ_j·input_i, ∂E/∂b_j = δ_j.
-    `derivative=False` leaves out every σ' factor (a typical mistake, used by the diagnoses).
-    `given` maps bias ids to values of ∂E/∂b = δ put in place of the computed ones (the pass goes
-    on from them): the gradients that follow from someone's own δ.
+    Output layer: δ_c = `output(a_c, y_c)`; hidden layer: δ_j = `hidden(Σ_c δ_c w_{c,j}, a_j)`
+    (by default the rules `output_delta` and `hidden_delta`; a mal-rule such as
+    `output_delta_without_slope` gives the gradients of that mistake). Then ∂E/∂w_{j,i} = δ_j·input_i,
+    ∂E/∂b_j = δ_j. `given` maps bias ids to values of ∂E/∂b = δ put in place of the computed ones (the
+    pass goes on from them): the gradients that follow from someone's own δ.
     """
     given = given or {}
 
     def known(layer, deltas):
         return tuple(given.get(bias_id(layer, j), d) for j, d in enumerate(deltas))
 
-    out = fw.a[-1]
-    if derivative:
-        top = tuple(-yc * (1 - a) for a, yc in zip(out, y))
-    else:
-        top = tuple(-yc / a if yc != 0 else 0 * a for a, yc in zip(out, y))
-    deltas = [known(layers[-1], top)]
+    deltas = [known(layers[-1], tuple(output(a, yc) for a, yc in zip(fw.a[-1], y)))]
     for index in range(len(layers) - 1, 0, -1):
         upper, below, nxt = layers[index], fw.a[index - 1], deltas[0]
         back = [sum((nxt[c] * upper.weights[c][j] for c in range(upper.size)), 0) for j in range(len(below))]
-        deltas.insert(0, known(layers[index - 1],
-                               tuple(s * a * (1 - a) if derivative else s for s, a in zip(back, below))))
+        deltas.insert(0, known(layers[index - 1], tuple(hidden(s, a) for s, a in zip(back, below))))
     grads = {}
     for index in range(len(layers) - 1, -1, -1):
         layer, inputs = layers[index], fw.layer_input(index)

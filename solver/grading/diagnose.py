@@ -1,8 +1,10 @@
 """Name the mistake behind a wrong answer: the exercise's mal-rules, then generic ones.
 
-An exercise's `Diagnosis(code, part, wrong(params), feedback)` gives the value a student making
-that mistake would write; the answer is compared with it by the same comparison as with the key.
-Generic mal-rules apply to every part of a kind (codes are stable, never depend on the variant):
+An exercise's mal-rule (`solver.derive.mistakes.mistake(code, part, wrong)`, a `Diagnosis`) gives the value
+a student making that mistake would write; the answer is compared with it by the same comparison as
+with the key. Generic mal-rules apply to every part of a kind (codes are stable, never depend on the
+variant; their feedback is the catalogue's, `solver.derive.mistakes.CATALOGUE`, except the two directions of
+``off-by-one`` and ``percent``):
 
 - ``sign-error`` (int, number, expr, matrix): the opposite of the key;
 - ``off-by-one`` (int, and integer-valued expr): the key ± 1;
@@ -22,6 +24,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from solver.core.text import Text
+from solver.derive import mistakes
 
 from .compare import compare, read_choice
 
@@ -133,20 +136,15 @@ def _swap(old, new):
 
 
 GENERIC = (
-    ("sign-error", _negated, Text("Le signe est inversé.", "The sign is wrong.")),
+    ("sign-error", _negated, mistakes.feedback("sign-error")),
     ("off-by-one", _plus(1), Text("Vous avez compté un de trop.", "You counted one too many.")),
     ("off-by-one", _plus(-1), Text("Il en manque un : vérifiez les extrémités (+1).",
                                    "One is missing: check the end points (+1).")),
-    ("area-instead-of-side", _scalar(_squared),
-     Text("Vous avez donné le carré (une aire) au lieu du côté.", "You gave the square (an area) instead of the side.")),
+    ("area-instead-of-side", _scalar(_squared), mistakes.feedback("area-instead-of-side")),
     ("percent", _times(100), Text("Valeur multipliée par 100 (pourcentage) : donnez une proportion.",
                                   "Value multiplied by 100 (a percentage): give a proportion.")),
     ("percent", _times(sp.Rational(1, 100)), Text("Valeur divisée par 100.", "Value divided by 100.")),
-    ("log10-instead-of-ln", _scalar(_log10),
-     Text("Logarithme décimal au lieu du logarithme népérien (ln).", "Base-10 logarithm instead of the natural log (ln).")),
-    ("ceil-instead-of-floor", _swap(sp.floor, sp.ceiling),
-     Text("Arrondi vers le haut au lieu de la partie entière inférieure.", "Rounded up instead of down (floor).")),
-    ("missing-floor", _swap(sp.floor, lambda x: x),
-     Text("La partie entière inférieure manque : le résultat doit être entier.",
-          "The floor is missing: the result must be a whole number.")),
+    ("log10-instead-of-ln", _scalar(_log10), mistakes.feedback("log10-instead-of-ln")),
+    ("ceil-instead-of-floor", _swap(sp.floor, sp.ceiling), mistakes.feedback("ceil-instead-of-floor")),
+    ("missing-floor", _swap(sp.floor, lambda x: x), mistakes.feedback("missing-floor")),
 )
