@@ -11,10 +11,17 @@ Generic mal-rules apply to every part of a kind (codes are stable, never depend 
 - ``log10-instead-of-ln`` (number/expr keys with a log): log replaced by log10;
 - ``ceil-instead-of-floor`` / ``missing-floor`` (expr keys with a floor);
 - ``transposed`` (matrix) and ``channel-order`` (shape) are found by the comparison itself.
+
+A mal-rule returns None where its mistake does not apply. One that raises is a bug of its
+exercise: in production it is skipped (the answer is graded without it) and reported once on
+stderr; with ``TDSOLVER_STRICT=1`` in the environment (the test suite sets it, see
+tests/conftest.py) the exception propagates, so the bug fails loudly.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
@@ -67,15 +74,36 @@ def matches(part, wrong: Any, reading) -> bool:
     return compare(part, wrong, reading).status == "equal"
 
 
+def strict() -> bool:
+    """Whether a mal-rule that raises stops the grading (``TDSOLVER_STRICT=1``: tests)."""
+    return os.environ.get("TDSOLVER_STRICT", "") not in ("", "0")
+
+
+_REPORTED: set[tuple[str, str]] = set()
+
+
+def wrong_value(exercise, d, params) -> Any:
+    """The value of the mal-rule `d`, or None when it does not apply; a mal-rule that raises is
+    skipped and reported once on stderr, unless `strict()` (then the exception propagates).
+    """
+    try:
+        return d.wrong(params)
+    except Exception as exc:  # noqa: BLE001 — an exercise's bug must not cost the student's verdict
+        if strict():
+            raise
+        if (exercise.id, d.code) not in _REPORTED:
+            _REPORTED.add((exercise.id, d.code))
+            print(f"tdsolver: mal-rule {d.code} of {exercise.id}/{d.part} skipped: {type(exc).__name__}: {exc}"[:300],
+                  file=sys.stderr)
+        return None
+
+
 def diagnose(exercise, params, part, key: Any, reading) -> Found | None:
     """The first mal-rule (the exercise's, then generic) the answer matches, if any."""
     for d in exercise.diagnoses:
         if d.part != part.id:
             continue
-        try:
-            wrong = d.wrong(params)
-        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, KeyError):
-            continue
+        wrong = wrong_value(exercise, d, params)
         if wrong is not None and matches(part, wrong, reading):
             return Found(d.code, d.feedback)
     if part.kind in ("choice", "text", "shape"):
