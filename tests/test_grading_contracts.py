@@ -25,3 +25,30 @@ def test_in_production_a_mal_rule_that_raises_is_skipped_and_reported_once(monke
     assert [diagnose.wrong_value(EXERCISE, BROKEN, {}) for _ in range(3)] == [None, None, None]
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "demo-bug" in err and "demo.contract/o" in err and "KeyError" in err
+
+
+def test_a_part_of_an_unknown_kind_or_domain_is_refused_naming_the_part():
+    from solver.core import Part
+
+    with pytest.raises(ValueError, match=r"part conv1: unknown kind 'integer'"):
+        Part("conv1", "integer", Text("", ""))
+    with pytest.raises(ValueError, match=r"part o: unknown domain 'sizes' for 'k'"):
+        Part("o", "expr", Text("", ""), domain={"i": "size", "k": "sizes"})
+    assert Part("o", "expr", Text("", ""), domain={"i": "size", "p": "natural"}).domain["p"] == "natural"
+
+
+def test_every_exercise_part_declares_known_kinds_and_domains():
+    from solver import registry
+    from solver.core import DOMAINS, PART_KINDS
+
+    parts = [p for ex in registry.all_exercises() for p in ex.parts]
+    assert parts and all(p.kind in PART_KINDS and set(dict(p.domain).values()) <= set(DOMAINS) for p in parts)
+
+
+def test_compare_with_an_unknown_domain_is_a_usage_error():
+    from solver.errors import UsageError
+    from solver.grading.answertest import answer_test
+
+    with pytest.raises(UsageError) as caught:
+        answer_test("2*p + 1", "1 + 2p", domain={"p": "naturals"})
+    assert "naturals" in caught.value.message("en")

@@ -32,7 +32,7 @@ from typing import Any
 
 import sympy as sp
 
-from ..core import PART_KINDS, Part
+from ..core import DOMAINS, PART_KINDS, Part
 from ..errors import UsageError
 from ..text import Text
 from .build import Context, read
@@ -99,6 +99,9 @@ def make_part(opts: Options) -> Part:
     for name, kind in domain.items():
         if not isinstance(name, str) or not isinstance(kind, str) or not name.strip():
             raise UsageError(Text("domaine : NOM=DOMAINE attendu", "domain: NAME=DOMAIN expected"))
+        if kind not in DOMAINS:
+            raise UsageError(Text(f"domaine inconnu « {kind} » ({', '.join(DOMAINS)})",
+                                  f"unknown domain '{kind}' ({', '.join(DOMAINS)})"))
     extra = {k: float(v) for k, v in (("rtol", opts.rtol), ("atol", opts.atol)) if v is not None}
     kind = "number" if (opts.sigfigs is not None or opts.decimals is not None) else opts.kind
     return ComparePart(id="compare", kind=kind, prompt=Text("", ""), domain=domain, written_digits=not extra, **extra)
