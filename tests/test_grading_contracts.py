@@ -52,3 +52,4 @@ def test_compare_with_an_unknown_domain_is_a_usage_error():
     with pytest.raises(UsageError) as caught:
         answer_test("2*p + 1", "1 + 2p", domain={"p": "naturals"})
     assert "naturals" in caught.value.message("en")
+

@@ -134,7 +134,7 @@ def _values(value) -> list:
 def _int_text(text: str, kind: str) -> str:
     if kind != "int":
         return text
-    from .check import letter_times
+    from .normalise import letter_times
 
     return letter_times(text)
 

@@ -1,5 +1,10 @@
 """Name the mistake behind a wrong answer: the exercise's mal-rules, then generic ones.
 
+`diagnose_answer` is the grading's fourth stage (`compare.Compared` -> `Diagnosed`): a wrong or
+partly right answer is matched against the mal-rules of the comparison that decides (the general
+key's, for a formula); a number right only by the digits written is matched too, since those
+digits may not tell the key from a known mistake (``too-few-digits``).
+
 An exercise's `Diagnosis(code, part, wrong(params), feedback)` gives the value a student making
 that mistake would write; the answer is compared with it by the same comparison as with the key.
 Generic mal-rules apply to every part of a kind (codes are stable, never depend on the variant):
@@ -29,7 +34,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from ..text import Text
-from .compare import compare, read_choice
+from .compare import Compared, _float, compare, read_choice
 
 
 @dataclass(frozen=True)
@@ -177,3 +182,41 @@ GENERIC = (
      Text("La partie entière inférieure manque : le résultat doit être entier.",
           "The floor is missing: the result must be a whole number.")),
 )
+
+
+# -- the diagnose stage ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Diagnosed:
+    """Stage 4: the comparison, the mistake found (if any) and whether the digits written are too
+    few to tell the key from it (then the answer, though equal by rounding, is not right)."""
+
+    compared: Compared
+    found: Found | None = None
+    too_few_digits: bool = False
+
+
+def diagnose_answer(compared: Compared) -> Diagnosed:
+    """Stage 4: the mistake behind the decisive comparison (see the module docstring)."""
+    decisive = compared.decisive
+    status = decisive.outcome.status
+    if status == "equal" and compared.formula is None and rounding_only(compared.normal):
+        found = _mistake(compared.normal)
+        return Diagnosed(compared, found, found is not None)
+    if status in ("different", "partial"):
+        return Diagnosed(compared, _mistake(decisive.normal))
+    return Diagnosed(compared)
+
+
+def _mistake(normal) -> Found | None:
+    question = normal.question
+    answer = normal.read.text if question.part.kind == "choice" else normal.reading  # a word is matched as written
+    return diagnose(question.exercise, question.params, question.part, question.key, answer)
+
+
+def rounding_only(normal) -> bool:
+    """A number accepted only because it is the key rounded to the digits the student wrote."""
+    part, key, reading = normal.question.part, normal.question.key, normal.reading
+    if part.kind != "number" or reading.resolution is None:
+        return False
+    k, v = _float(key), _float(reading.value)
+    return k is not None and v is not None and abs(v - k) > part.atol + part.rtol * abs(k)
