@@ -53,3 +53,13 @@ def test_compare_with_an_unknown_domain_is_a_usage_error():
         answer_test("2*p + 1", "1 + 2p", domain={"p": "naturals"})
     assert "naturals" in caught.value.message("en")
 
+
+def test_worker_messages_are_typed_and_a_stopped_answer_is_unknown():
+    from solver.grading.worker import CheckerPool, GiveUp, Task
+
+    task = Task("td2.II.1", None, "o", "floor((i+2p-k)/s)+1")
+    assert (task.exercise_id, task.part_id) == ("td2.II.1", "o") and GiveUp(task, Text("", "")).task is task
+    with CheckerPool(jobs=1) as pool:
+        assert [v.verdict for v in pool.run([task, ("td2.II.1", None, "o", "2")])] == ["correct", "incorrect"]
+        stopped = pool._give_up(pool.workers[0], tuple(task), Text("arrêt", "stopped"))
+    assert stopped.verdict == "unknown" and stopped.id == "td2.II.1/o" and "stopped" in stopped.feedback("en")

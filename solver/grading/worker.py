@@ -29,12 +29,29 @@ import threading
 import time
 from collections import deque
 from multiprocessing.connection import wait
-from typing import Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from ..text import Text
 from .verdict import Verdict
 
-Task = tuple  # (exercise id, seed, part id, answer text or None)
+
+
+class Task(NamedTuple):
+    """One answer to check (a plain 4-tuple in this order is accepted by `CheckerPool.run`)."""
+
+    exercise_id: str
+    seed: int | None
+    part_id: str
+    answer: Any  # the text, or None when missing
+
+
+class GiveUp(NamedTuple):
+    """Write the ``unknown`` verdict of a task stopped by a limit (sent to a fresh worker)."""
+
+    task: Task
+    reason: Text
+
+
 TIMEOUT = 3.0
 MEMORY_MB = 1024
 FAST_SHARE = 0.05  # CPU seconds of free run, as a share of the timeout
@@ -75,7 +92,7 @@ def _address_space() -> int:
 
 
 def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> None:
-    """The worker's loop: receive a task, send back a `Verdict` (None ends the loop)."""
+    """The worker's loop: receive a `Task` or a `GiveUp`, send back a `Verdict` (None ends the loop)."""
     import resource
 
     from .check import unknown_verdict
@@ -93,10 +110,10 @@ def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> N
             return
         if task is None:
             return
-        given_up = task[0] == "unknown"
-        args = task[1:5] if given_up else task[:4]
+        given_up = isinstance(task, GiveUp)
+        args = task.task if given_up else task
         try:
-            verdict = unknown_verdict(*args, reason=task[5]) if given_up else _check_within(args, timeout, timed)
+            verdict = unknown_verdict(*args, reason=task.reason) if given_up else _check_within(args, timeout, timed)
         except MemoryError:
             verdict = _safe_unknown(args, MEMORY_REASON)
         except RecursionError:
@@ -142,11 +159,11 @@ def _arm_cpu_alarm() -> bool:
     return True
 
 
-def _check_within(args, timeout: float, timed: bool):
+def _check_within(args: Task, timeout: float, timed: bool):
     """`check_answer(*args)`, within the deterministic work budget (see the module docstring)."""
     from . import check
 
-    check.solved(args[0], args[1])  # the exercise's own solution is never the answer's cost
+    check.solved(args.exercise_id, args.seed)  # the exercise's own solution is never the answer's cost
     if not timed:
         return check.check_answer(*args)
     try:
@@ -162,13 +179,13 @@ def _check_within(args, timeout: float, timed: bool):
     return counted(lambda: check.check_answer(*args), work_budget(timeout))
 
 
-def _fixed_state(check, args) -> None:
+def _fixed_state(check, args: Task) -> None:
     """The same engine state before every counted run: SymPy's cache empty, the part's key
     and reading context built."""
     from sympy.core.cache import clear_cache
 
     clear_cache()
-    check.question_of(args[0], args[1], args[2])
+    check.question_of(args.exercise_id, args.seed, args.part_id)
 
 
 def counted(run: Callable, budget: int):
@@ -198,7 +215,7 @@ def counted(run: Callable, budget: int):
         sys.setprofile(None)
 
 
-def _safe_unknown(args, reason: Text) -> Verdict:
+def _safe_unknown(args: Task, reason: Text) -> Verdict:
     from .check import unknown_verdict
 
     try:
@@ -213,9 +230,9 @@ DEPTH_REASON = Text("expression trop imbriquée", "expression nested too deeply"
 DIED_REASON = Text("le processus de correction s'est arrêté", "the grading process stopped")
 
 
-def _crashed(args, exc: Exception) -> Verdict:
+def _crashed(args: Task, exc: Exception) -> Verdict:
     detail = f"{type(exc).__name__}: {exc}"[:300]
-    return Verdict(id=f"{args[0]}/{args[2]}", verdict="unknown", score=0.0, max_score=1.0,
+    return Verdict(id=f"{args.exercise_id}/{args.part_id}", verdict="unknown", score=0.0, max_score=1.0,
                    feedback=Text(f"Erreur du correcteur ({detail}) : à relire par l'enseignant.",
                                  f"Grader error ({detail}): sent to the teacher."))
 
@@ -236,10 +253,10 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def send(self, index: int, task: Task, timeout: float) -> None:
+    def send(self, index: int, task: Sequence, timeout: float) -> None:
         self.task_index = index
         self.deadline = time.monotonic() + timeout
-        self.conn.send(task)
+        self.conn.send(Task(*task))
 
     def restart(self) -> None:
         self.process.kill()
@@ -316,11 +333,12 @@ class CheckerPool:
                         progress(done)
         return results  # type: ignore[return-value]
 
-    def _give_up(self, w: _Worker, task: Task, reason: Text) -> Verdict:
+    def _give_up(self, w: _Worker, task: Sequence, reason: Text) -> Verdict:
         """Kill the stuck worker, start a fresh one, and let it write the `unknown` verdict."""
+        task = Task(*task)
         w.restart()
         self.restarts += 1
-        w.conn.send(("unknown", *task[:4], reason))
+        w.conn.send(GiveUp(task, reason))
         if w.conn.poll(self.timeout):
             try:
                 verdict = w.conn.recv()
@@ -328,7 +346,7 @@ class CheckerPool:
                     return verdict
             except (EOFError, OSError):
                 w.restart()
-        return Verdict(id=f"{task[0]}/{task[2]}", verdict="unknown", score=0.0, max_score=1.0,
+        return Verdict(id=f"{task.exercise_id}/{task.part_id}", verdict="unknown", score=0.0, max_score=1.0,
                        feedback=Text("Réponse non vérifiée : ", "Answer not checked: ") + reason)
 
 
