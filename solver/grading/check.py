@@ -91,13 +91,16 @@ def _feedback(diagnosed: Diagnosed, base: dict) -> Text:
         ctx = normal.question.context
         names = ", ".join(n + (f" ({ctx.hint(n)} ?)" if ctx.hint(n) else "") for n in normal.reading.unknown)
         notes.append(Text(f"noms inconnus dans la clé : {names}", f"names the key does not use: {names}"))
-    expected = Text(f"Attendu : {base['expected']}.", f"Expected: {base['expected']}.")
-    head = {"equal": Text("Juste.", "Correct."),
-            "undecided": Text("Équivalence non décidée dans les limites du correcteur : à relire par l'enseignant.",
-                              "Equivalence could not be decided within the grader's limits: sent to the teacher."),
-            "partial": Text("Réponse en partie juste.", "Partly right.") + Text(" ", " ") + expected,
-            "different": Text("Incorrect.", "Incorrect.") + Text(" ", " ") + expected}[status]
+    head = _HEADS[status]
+    if status in ("partial", "different"):
+        head = head + Text(f" Attendu : {base['expected']}.", f" Expected: {base['expected']}.")
     return _sentence(head, notes)
+
+
+_HEADS = {"equal": Text("Juste.", "Correct."),
+          "undecided": Text("Équivalence non décidée dans les limites du correcteur : à relire par l'enseignant.",
+                            "Equivalence could not be decided within the grader's limits: sent to the teacher."),
+          "partial": Text("Réponse en partie juste.", "Partly right."), "different": Text("Incorrect.", "Incorrect.")}
 
 
 def _formula_feedback(diagnosed: Diagnosed, base: dict) -> Text:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Callable, Literal
 
 import sympy as sp
@@ -160,17 +161,24 @@ class Rule:
     apply: Callable
 
 
+PARSED = ("int", "number", "expr", "matrix", "shape")  # the kinds whose answers the parser reads into SymPy
+
 RULES = (
     Rule("letter-times", "text", ("int",), letter_times),
     Rule("square-side", "second", ("int",), side_of_square),
-    Rule("definitions", "value", (), definitions),
-    Rule("variant-values", "value", (), variant_values),
+    Rule("definitions", "value", PARSED, definitions),
+    Rule("variant-values", "value", PARSED, variant_values),
 )
 
 
-def rules(stage: str, question: Question) -> list[Rule]:
+def rules(stage: str, question: Question) -> tuple[Rule, ...]:
     """The rules of `stage` that apply to the question's kind as asked, in declared order."""
-    return [r for r in RULES if r.stage == stage and (not r.kinds or question.asked in r.kinds)]
+    return _rules(stage, question.asked)
+
+
+@lru_cache(maxsize=None)
+def _rules(stage: str, kind: str) -> tuple[Rule, ...]:
+    return tuple(r for r in RULES if r.stage == stage and (not r.kinds or kind in r.kinds))
 
 
 # -- the stages -----------------------------------------------------------------------------------
