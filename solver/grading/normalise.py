@@ -10,10 +10,10 @@
 Special readings are declared in `RULES`, each a named function with its docstring, the stage it
 acts in and the kinds of part (as asked) it applies to:
 
-- ``text``: rewrites the text before it is parsed (``5x5x3`` for a whole number);
-- ``second``: another reading of the text, taken by the comparison only when the first one is not
-  right, with a note saying how it was read (``9 × 9`` for a side of 9);
-- ``value``: rewrites the value read (``Normal`` -> ``Normal``).
+- ``text`` (text -> text): rewrites the text before it is parsed (``5x5x3`` for a whole number);
+- ``second`` (text -> `Second` or None): another reading of the text, taken by the comparison only
+  when the first one is not right, with a note saying how it was read (``9 × 9`` for a side of 9);
+- ``value`` ((`Question`, `Normal`) -> `Normal`): rewrites the value read.
 
 >>> from .question import question_of
 >>> normal = normalise(read_answer(question_of("td2.II.1", 3, "o"), "floor((i+2p-d(k-1)-1)/s)+1"))
