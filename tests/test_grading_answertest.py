@@ -14,9 +14,9 @@ import sympy as sp
 from solver.core.errors import UsageError
 from solver.grading.answertest import answer_test
 from solver.grading.build import Context, read, without_unit
-from solver.grading.check import letter_times, square_side
 from solver.grading.compare import same_number
 from solver.grading.lexer import ParseError
+from solver.grading.normalise import letter_times, square_side
 from solver.grading.parse import parse_shape
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from solver.core.params import SYMBOLIC
 from solver.grading.check import check_answer, solved
-from solver.grading.diagnose import as_sympy
+from solver.grading.diagnose import as_sympy, wrong_value
 from solver.render.json import JsonPrinter
 from solver.render.values import plain
 from solver.sheets import registry
@@ -42,10 +42,7 @@ def _seeds(ex, every=STEP):
 
 def _wrong_values(ex, params):
     for d in ex.diagnoses:
-        try:
-            wrong = d.wrong(params)
-        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, KeyError):
-            continue
+        wrong = wrong_value(ex, d, params)  # strict under the tests: a mal-rule that raises fails here
         if wrong is not None:
             yield d, as_sympy(wrong)
 

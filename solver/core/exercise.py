@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping, get_args
 
 from solver.core import layouts
 from solver.core.errors import ParamError
 from solver.core.params import SYMBOLIC, Param, Params
 from solver.core.text import Text
 
-PART_KINDS = ("int", "number", "expr", "matrix", "shape", "choice", "text")
+PartKind = Literal["int", "number", "expr", "matrix", "shape", "choice", "text"]
+Domain = Literal["size", "odd", "natural", "integer", "index", "real", "positive", "probability"]
+PART_KINDS: tuple[str, ...] = get_args(PartKind)
+DOMAINS: tuple[str, ...] = get_args(Domain)  # the sets a symbol of an answer lives in (see `Part`)
 STEP_KINDS = ("step", "remark", "result")
 
 
@@ -25,7 +28,8 @@ class Part:
 
     `kind` says how an answer is compared; `rtol`/`atol` are the tolerances of a `number`
     (or of numeric matrix entries); `choices` the words of a `choice` part; `domain` maps a
-    symbol name of an `expr` answer to the set it lives in (used to sample it when grading);
+    symbol name of an `expr` answer to the set it lives in (a `Domain`: used to sample it when
+    grading; a kind or domain outside these raises ValueError naming the part);
     `accept` lists the conventions the question leaves open, also graded right with a note:
     ``"transpose"`` (a matrix for y = x A instead of y = A x), ``"channels-last"`` (a shape
     written (H, W, C) instead of (C, H, W)); `given(params)` maps names the statement defines
@@ -39,12 +43,12 @@ class Part:
     """
 
     id: str
-    kind: str
+    kind: PartKind
     prompt: Text
     choices: tuple[str, ...] = ()
     rtol: float = 1e-3
     atol: float = 1e-9
-    domain: Mapping[str, str] = field(default_factory=dict)
+    domain: Mapping[str, Domain] = field(default_factory=dict)
     points: float = 1.0
     accept: tuple[str, ...] = ()
     given: Callable[[Params], Mapping[str, Any]] | None = None
@@ -52,6 +56,7 @@ class Part:
     layout: str | None = None
 
     def __post_init__(self):
+        _check_domain(self)
         if self.kind not in PART_KINDS:
             raise ValueError(f"part {self.id}: unknown kind {self.kind!r}")
         if (self.kind == "shape") != (self.layout is not None):
@@ -61,6 +66,13 @@ class Part:
                 layouts.check(self.layout)
             except ValueError as exc:
                 raise ValueError(f"part {self.id}: {exc}") from None
+
+
+def _check_domain(part: Part) -> None:
+    """Every symbol's domain is one of `DOMAINS` (a typo would silently sample the reals)."""
+    for name, domain in dict(part.domain).items():
+        if domain not in DOMAINS:
+            raise ValueError(f"part {part.id}: unknown domain {domain!r} for {name!r} (domains: {', '.join(DOMAINS)})")
 
 
 @dataclass(frozen=True)

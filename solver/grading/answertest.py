@@ -33,7 +33,7 @@ from typing import Any
 import sympy as sp
 
 from solver.core.errors import UsageError
-from solver.core.exercise import PART_KINDS, Part
+from solver.core.exercise import DOMAINS, PART_KINDS, Part
 from solver.core.text import Text
 
 from .build import Context, read
@@ -100,6 +100,9 @@ def make_part(opts: Options) -> Part:
     for name, kind in domain.items():
         if not isinstance(name, str) or not isinstance(kind, str) or not name.strip():
             raise UsageError(Text("domaine : NOM=DOMAINE attendu", "domain: NAME=DOMAIN expected"))
+        if kind not in DOMAINS:
+            raise UsageError(Text(f"domaine inconnu « {kind} » ({', '.join(DOMAINS)})",
+                                  f"unknown domain '{kind}' ({', '.join(DOMAINS)})"))
     extra = {k: float(v) for k, v in (("rtol", opts.rtol), ("atol", opts.atol)) if v is not None}
     kind = "number" if (opts.sigfigs is not None or opts.decimals is not None) else opts.kind
     layout = "channels-first" if kind == "shape" else None  # the key is read as channels first
@@ -134,7 +137,7 @@ def _values(value) -> list:
 def _int_text(text: str, kind: str) -> str:
     if kind != "int":
         return text
-    from .check import letter_times
+    from .normalise import letter_times
 
     return letter_times(text)
 

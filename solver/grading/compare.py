@@ -627,6 +627,48 @@ def instantiate(formula, shape) -> sp.Matrix | None:
     return sp.Matrix(shape[0], shape[1], lambda r, c: formula.xreplace({i: r + 1, j: c + 1}))
 
 
+# -- the compare stage ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Compared:
+    """Stage 3: the normalised answer (`normalise.Normal`) and its outcome against the key;
+    `formula`, the formula compared with the general key, when that comparison decides."""
+
+    normal: Any
+    outcome: Outcome
+    formula: Compared | None = None
+
+    @property
+    def decisive(self) -> Compared:
+        """The comparison the verdict follows."""
+        return self.formula or self
+
+
+def compare_answer(normal) -> Compared:
+    """Stage 3: compare with the key, taking a second reading when the first is not right; a
+    formula given for a numeric variant (`normal.formula`) is also compared with the general key,
+    which decides unless it is right there and the variant's value is not (the variant's own
+    comparison then says why)."""
+    outcome = _against_key(normal)
+    if normal.formula is not None:
+        general = compare_answer(normal.formula)
+        if general.outcome.status != "equal" or outcome.status == "equal":
+            return Compared(normal, outcome, general)
+    return Compared(normal, outcome)
+
+
+def _against_key(normal) -> Outcome:
+    question = normal.question
+    if question.part.kind == "choice":
+        return EQUAL if normal.reading.value == question.key else DIFFERENT
+    outcome = compare(question.part, question.key, normal.reading)
+    if outcome.status == "equal":
+        return outcome
+    for second in normal.read.seconds:
+        if compare(question.part, question.key, second.reading).status == "equal":
+            return Outcome("equal", 1.0, (second.note,))
+    return outcome
+
+
 # -- choices -------------------------------------------------------------------------------------
 _SYNONYMS = ({"yes", "oui", "y", "o", "true", "vrai", "si"}, {"no", "non", "n", "false", "faux"},
              # names of losses and activations, folded (lower case, no accents, hyphens for spaces)

@@ -1,5 +1,10 @@
 """Name the mistake behind a wrong answer: the exercise's mal-rules, then generic ones.
 
+`diagnose_answer` is the grading's fourth stage (`compare.Compared` -> `Diagnosed`): a wrong or
+partly right answer is matched against the mal-rules of the comparison that decides (the general
+key's, for a formula); a number right only by the digits written is matched too, since those
+digits may not tell the key from a known mistake (``too-few-digits``).
+
 An exercise's mal-rule (`solver.derive.mistakes.mistake(code, part, wrong)`, a `Diagnosis`) gives the value
 a student making that mistake would write; the answer is compared with it by the same comparison as
 with the key. Generic mal-rules apply to every part of a kind (codes are stable, never depend on the
@@ -13,10 +18,17 @@ variant; their feedback is the catalogue's, `solver.derive.mistakes.CATALOGUE`, 
 - ``log10-instead-of-ln`` (number/expr keys with a log): log replaced by log10;
 - ``ceil-instead-of-floor`` / ``missing-floor`` (expr keys with a floor);
 - ``transposed`` (matrix) and ``channel-order`` (shape) are found by the comparison itself.
+
+A mal-rule returns None where its mistake does not apply. One that raises is a bug of its
+exercise: in production it is skipped (the answer is graded without it) and reported once on
+stderr; with ``TDSOLVER_STRICT=1`` in the environment (the test suite sets it, see
+tests/conftest.py) the exception propagates, so the bug fails loudly.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable
@@ -26,7 +38,7 @@ import sympy as sp
 from solver.core.text import Text
 from solver.derive import mistakes
 
-from .compare import compare, read_choice
+from .compare import Compared, _float, compare, read_choice
 
 
 @dataclass(frozen=True)
@@ -71,15 +83,36 @@ def matches(part, wrong: Any, reading) -> bool:
     return compare(part, wrong, reading).status == "equal"
 
 
+def strict() -> bool:
+    """Whether a mal-rule that raises stops the grading (``TDSOLVER_STRICT=1``: tests)."""
+    return os.environ.get("TDSOLVER_STRICT", "") not in ("", "0")
+
+
+_REPORTED: set[tuple[str, str]] = set()
+
+
+def wrong_value(exercise, d, params) -> Any:
+    """The value of the mal-rule `d`, or None when it does not apply; a mal-rule that raises is
+    skipped and reported once on stderr, unless `strict()` (then the exception propagates).
+    """
+    try:
+        return d.wrong(params)
+    except Exception as exc:  # noqa: BLE001 — an exercise's bug must not cost the student's verdict
+        if strict():
+            raise
+        if (exercise.id, d.code) not in _REPORTED:
+            _REPORTED.add((exercise.id, d.code))
+            print(f"tdsolver: mal-rule {d.code} of {exercise.id}/{d.part} skipped: {type(exc).__name__}: {exc}"[:300],
+                  file=sys.stderr)
+        return None
+
+
 def diagnose(exercise, params, part, key: Any, reading) -> Found | None:
     """The first mal-rule (the exercise's, then generic) the answer matches, if any."""
     for d in exercise.diagnoses:
         if d.part != part.id:
             continue
-        try:
-            wrong = d.wrong(params)
-        except (ValueError, TypeError, ZeroDivisionError, ArithmeticError, KeyError):
-            continue
+        wrong = wrong_value(exercise, d, params)
         if wrong is not None and matches(part, wrong, reading):
             return Found(d.code, d.feedback)
     if part.kind in ("choice", "text", "shape"):
@@ -148,3 +181,41 @@ GENERIC = (
     ("ceil-instead-of-floor", _swap(sp.floor, sp.ceiling), mistakes.feedback("ceil-instead-of-floor")),
     ("missing-floor", _swap(sp.floor, lambda x: x), mistakes.feedback("missing-floor")),
 )
+
+
+# -- the diagnose stage ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Diagnosed:
+    """Stage 4: the comparison, the mistake found (if any) and whether the digits written are too
+    few to tell the key from it (then the answer, though equal by rounding, is not right)."""
+
+    compared: Compared
+    found: Found | None = None
+    too_few_digits: bool = False
+
+
+def diagnose_answer(compared: Compared) -> Diagnosed:
+    """Stage 4: the mistake behind the decisive comparison (see the module docstring)."""
+    decisive = compared.decisive
+    status = decisive.outcome.status
+    if status == "equal" and compared.formula is None and rounding_only(compared.normal):
+        found = _mistake(compared.normal)
+        return Diagnosed(compared, found, found is not None)
+    if status in ("different", "partial"):
+        return Diagnosed(compared, _mistake(decisive.normal))
+    return Diagnosed(compared)
+
+
+def _mistake(normal) -> Found | None:
+    question = normal.question
+    answer = normal.read.text if question.part.kind == "choice" else normal.reading  # a word is matched as written
+    return diagnose(question.exercise, question.params, question.part, question.key, answer)
+
+
+def rounding_only(normal) -> bool:
+    """A number accepted only because it is the key rounded to the digits the student wrote."""
+    part, key, reading = normal.question.part, normal.question.key, normal.reading
+    if part.kind != "number" or reading.resolution is None:
+        return False
+    k, v = _float(key), _float(reading.value)
+    return k is not None and v is not None and abs(v - k) > part.atol + part.rtol * abs(k)

@@ -30,10 +30,9 @@ import sympy as sp
 
 from solver.core.text import Text
 
-from .build import read
-from .check import _context, letter_times, solved, with_definitions, with_variant_values
 from .compare import compare
-from .lexer import ParseError
+from .normalise import read_answer, rewrite
+from .question import question_of, solved
 from .verdict import Verdict
 
 MAX_TEXT = 200
@@ -109,18 +108,10 @@ def _reading(exercise_id: str, seed, part_id: str, text, key):
     resolved against `key`; None when it is too long or names what the key does not."""
     if text is None or not str(text).strip() or len(str(text)) > MAX_TEXT:
         return None
-    exercise, params, _ = solved(exercise_id, seed)
-    part = exercise.part(part_id)
-    text = str(text)
-    try:
-        reading = read(letter_times(text) if part.kind == "int" else text, _context(exercise_id, seed, part_id),
-                       part.kind)
-    except ParseError:
+    read = read_answer(replace(question_of(exercise_id, seed, part_id), key=key), str(text))
+    if read.reading is None or read.reading.unknown:
         return None
-    if reading.unknown:
-        return None
-    reading = with_definitions(reading, part, params)
-    return with_variant_values(reading, params, key)[0]
+    return rewrite(read).reading
 
 
 def student_value(exercise_id: str, seed, part_id: str, text, key):

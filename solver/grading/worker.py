@@ -35,13 +35,35 @@ import threading
 import time
 from collections import deque
 from multiprocessing.connection import wait
-from typing import Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from solver.core.text import Text
 
 from .verdict import Verdict
 
-Task = tuple  # (exercise id, seed, part id, answer text or None)
+
+class Task(NamedTuple):
+    """One answer to check (a plain 4-tuple in this order is accepted by `CheckerPool.run`)."""
+
+    exercise_id: str
+    seed: int | None
+    part_id: str
+    answer: Any  # the text, or None when missing
+
+
+class GiveUp(NamedTuple):
+    """Write the ``unknown`` verdict of a task stopped by a limit (sent to a fresh worker)."""
+
+    task: Task
+    reason: Text
+
+
+class WarmUp(NamedTuple):
+    """Solve each (exercise id, seed) of `pairs` once, untimed, before checking answers."""
+
+    pairs: tuple
+
+
 TIMEOUT = 3.0
 MEMORY_MB = 1024
 FAST_SHARE = 0.05  # CPU seconds of free run, as a share of the timeout
@@ -82,7 +104,7 @@ def _address_space() -> int:
 
 
 def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> None:
-    """The worker's loop: receive a task, send back a `Verdict` (None ends the loop)."""
+    """The worker's loop: receive a `Task`, a `GiveUp` or a `WarmUp`, send back its answer (None ends the loop)."""
     import resource
 
     from .check import unknown_verdict
@@ -100,13 +122,13 @@ def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> N
             return
         if task is None:
             return
-        if task[0] == "warm":
-            conn.send(_warm_up(task[1]))
+        if isinstance(task, WarmUp):
+            conn.send(_warm_up(task.pairs))
             continue
-        given_up = task[0] == "unknown"
-        args = task[1:5] if given_up else task[:4]
+        given_up = isinstance(task, GiveUp)
+        args = task.task if given_up else task
         try:
-            verdict = unknown_verdict(*args, reason=task[5]) if given_up else _check_within(args, timeout, timed)
+            verdict = unknown_verdict(*args, reason=task.reason) if given_up else _check_within(args, timeout, timed)
         except MemoryError:
             verdict = _safe_unknown(args, MEMORY_REASON)
         except RecursionError:
@@ -165,11 +187,11 @@ def _arm_cpu_alarm() -> bool:
     return True
 
 
-def _check_within(args, timeout: float, timed: bool):
+def _check_within(args: Task, timeout: float, timed: bool):
     """`check_answer(*args)`, within the deterministic work budget (see the module docstring)."""
     from . import check
 
-    check.solved(args[0], args[1])  # the exercise's own solution is never the answer's cost
+    check.solved(args.exercise_id, args.seed)  # the exercise's own solution is never the answer's cost
     if not timed:
         return check.check_answer(*args)
     try:
@@ -185,19 +207,13 @@ def _check_within(args, timeout: float, timed: bool):
     return counted(lambda: check.check_answer(*args), work_budget(timeout))
 
 
-def _fixed_state(check, args) -> None:
+def _fixed_state(check, args: Task) -> None:
     """The same engine state before every counted run: SymPy's cache empty, the part's key
     and reading context built."""
     from sympy.core.cache import clear_cache
 
     clear_cache()
-    check.solved(args[0], args[1])
-    with_context = getattr(check, "_context", None)
-    if with_context is not None:
-        try:
-            with_context(args[0], args[1], args[2])
-        except Exception:  # a part without a reading context (choice, text): nothing to build
-            pass
+    check.question_of(args.exercise_id, args.seed, args.part_id)
 
 
 def counted(run: Callable, budget: int):
@@ -227,7 +243,7 @@ def counted(run: Callable, budget: int):
         sys.setprofile(None)
 
 
-def _safe_unknown(args, reason: Text) -> Verdict:
+def _safe_unknown(args: Task, reason: Text) -> Verdict:
     from .check import unknown_verdict
 
     try:
@@ -242,9 +258,9 @@ DEPTH_REASON = Text("expression trop imbriquée", "expression nested too deeply"
 DIED_REASON = Text("le processus de correction s'est arrêté", "the grading process stopped")
 
 
-def _crashed(args, exc: Exception) -> Verdict:
+def _crashed(args: Task, exc: Exception) -> Verdict:
     detail = f"{type(exc).__name__}: {exc}"[:300]
-    return Verdict(id=f"{args[0]}/{args[2]}", verdict="unknown", score=0.0, max_score=1.0,
+    return Verdict(id=f"{args.exercise_id}/{args.part_id}", verdict="unknown", score=0.0, max_score=1.0,
                    feedback=Text(f"Erreur du correcteur ({detail}) : à relire par l'enseignant.",
                                  f"Grader error ({detail}): sent to the teacher."))
 
@@ -265,10 +281,10 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def send(self, index: int, task: Task, timeout: float) -> None:
+    def send(self, index: int, task: Sequence, timeout: float) -> None:
         self.task_index = index
         self.deadline = time.monotonic() + timeout
-        self.conn.send(task)
+        self.conn.send(Task(*task))
 
     def restart(self) -> None:
         self.process.kill()
@@ -364,7 +380,7 @@ class CheckerPool:
             idle.append(w)
             return
         w.task_index, w.deadline = None, time.monotonic() + WARM_SECONDS
-        w.conn.send(("warm", self.warm_pairs))
+        w.conn.send(WarmUp(self.warm_pairs))
         busy[w.conn] = w
 
     @staticmethod
@@ -375,11 +391,12 @@ class CheckerPool:
             w.restart()
         idle.append(w)
 
-    def _give_up(self, w: _Worker, task: Task, reason: Text) -> Verdict:
+    def _give_up(self, w: _Worker, task: Sequence, reason: Text) -> Verdict:
         """Kill the stuck worker, start a fresh one, and let it write the `unknown` verdict."""
+        task = Task(*task)
         w.restart()
         self.restarts += 1
-        w.conn.send(("unknown", *task[:4], reason))
+        w.conn.send(GiveUp(task, reason))
         if w.conn.poll(self.timeout):
             try:
                 verdict = w.conn.recv()
@@ -387,7 +404,7 @@ class CheckerPool:
                     return verdict
             except (EOFError, OSError):
                 w.restart()
-        return Verdict(id=f"{task[0]}/{task[2]}", verdict="unknown", score=0.0, max_score=1.0,
+        return Verdict(id=f"{task.exercise_id}/{task.part_id}", verdict="unknown", score=0.0, max_score=1.0,
                        feedback=Text("Réponse non vérifiée : ", "Answer not checked: ") + reason)
 
 
