@@ -40,10 +40,10 @@ def _result(step: Step) -> Step:
 def _order_remark() -> Step:
     return Step(Text(
         "Convention : le TP écrit les tailles largeur × hauteur × profondeur (canaux en dernier) et les "
-        "réponses suivent cet ordre ; les calculs ci-dessous sont faits canaux en premier, comme torch "
-        "((C, H, W)).",
+        "réponses suivent cet ordre ; les calculs ci-dessous sont faits canaux en premier, comme torch : "
+        "(C, H, W).",
         "Convention: the practical writes sizes as width × height × depth (channels last) and the answers "
-        "follow that order; the computations below are channel-first, as in torch ((C, H, W))."), kind="remark")
+        "follow that order; the computations below are channel-first, as in torch: (C, H, W)."), kind="remark")
 
 
 # --- tp-cnn.1: one filter ---------------------------------------------------------------------
@@ -261,12 +261,13 @@ def solve_6(q) -> Solution:
     rows = trace((3, n, n), _vgg16(k))
     at_224 = trace((3, 224, 224), _vgg16(k))[-1]
     out = rows[-1]
+    fc6 = next(r.layer.kernel for r in rows if r.name == "fc6")
     steps = [
         _order_remark(),
         Step(Text(f"Les convolutions {k} × {k} de remplissage {(k - 1) // 2} gardent la taille, chaque pooling "
-                  "2 × 2 la divise par 2, puis fc6 (7 × 7, sans remplissage) retire 6 pixels :",
+                  f"2 × 2 la divise par 2, puis fc6 ({fc6} × {fc6}, sans remplissage) retire {fc6 - 1} pixels :",
                   f"The {k} × {k} convolutions with padding {(k - 1) // 2} keep the size, each 2 × 2 pooling "
-                  "halves it, then fc6 (7 × 7, no padding) removes 6 pixels:")),
+                  f"halves it, then fc6 ({fc6} × {fc6}, no padding) removes {fc6 - 1} pixels:")),
         *[s for r, s in zip(rows, explain_shapes(rows)) if not r.name.startswith("conv")],
         Step(Text("Sur une image 224 × 224, la même chaîne donne la sortie habituelle :",
                   "On a 224 × 224 image the same chain gives the usual output:"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -62,6 +63,8 @@ def numeral(value, decimals: int | None = None, sig: int | None = None, math: bo
 
     >>> [numeral(v)(lang) for v in (1191170, 0.25) for lang in LANGS]
     ['1\u202f191\u202f170', '1,191,170', '0,25', '0.25']
+    >>> import sympy as sp; numeral(sp.Integer(1191170))("fr")  # a whole number stays whole
+    '1\u202f191\u202f170'
     >>> numeral(2.302585, 4)("fr"), numeral(0.0000131, sig=2)("fr"), numeral(Fraction(-9, 100))("en")
     ('2,3026', '1,3 × 10⁻⁵', '-0.09')
     >>> print(numeral(0.0000131, sig=2, math=True)("fr"), numeral(12345.5, 1, math=True)("fr"))
@@ -71,8 +74,9 @@ def numeral(value, decimals: int | None = None, sig: int | None = None, math: bo
         text = f"{float(value):.{decimals}f}"
     elif sig is not None:
         text = f"{float(value):.{sig}g}"
-    elif isinstance(value, (int, Fraction)):
-        text = decimal_string(value) or f"{Fraction(value).numerator}/{Fraction(value).denominator}"
+    elif isinstance(value, numbers.Rational):  # int, Fraction, SymPy's Integer and Rational, numpy integers
+        exact = Fraction(int(value.numerator), int(value.denominator))
+        text = decimal_string(exact) or f"{exact.numerator}/{exact.denominator}"
     else:
         text = repr(float(value))
     parts = _PARTS.fullmatch(text)
