@@ -11,7 +11,7 @@ from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numeral
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistake, mistakes_of
 
 
 def _pick(*values):
@@ -433,23 +433,23 @@ def validate_vgg(values) -> None:
                               "VGG16 divides the side by 32: the image needs at least 32 pixels"))
 
 
-def _vgg_rf(mode):
+def _vgg_rf(code):
     def wrong(q):
         import sympy as sp
 
         rows = list(_rows(_vgg_shape(q), _vgg_layers(q)).values())
-        if mode == "last-conv":
+        if code == "last-conv":
             return sp.Integer([r for r in rows if r.name == "conv5_3"][0].rf)
         return sp.Integer(1 + sum(r.layer.kernel - 1 for r in rows if r.name.startswith(("conv", "pool"))))
     return wrong
 
 
-def _vgg_params(mode):
+def _vgg_params(code):
     def wrong(q):
         import sympy as sp
 
-        rows = _rows(_vgg_shape(q), _vgg_layers(q), bias=(mode != "missing-bias"))
-        keep = (lambda n: n.startswith("conv")) if mode == "convs-only" else (lambda n: True)
+        rows = _rows(_vgg_shape(q), _vgg_layers(q), bias=(code != "missing-bias"))
+        keep = (lambda n: n.startswith("conv")) if code == "convs-only" else (lambda n: True)
         return sp.Integer(sum(int(r.params) for r in rows.values() if keep(r.name)))
     return wrong
 
@@ -467,20 +467,21 @@ VGG = Exercise(
            Part("rf", "int", Text("champ récepteur d'un neurone après pool5",
                                   "receptive field of a neuron after pool5"))),
     solve=solve_vgg, check=check_vgg, validate=validate_vgg,
-    diagnoses=(
-        mistake("missing-bias", "params", _vgg_params("missing-bias")),
-        Diagnosis("convs-only", "params", _vgg_params("convs-only"), Text(
+    diagnoses=mistakes_of("params", _vgg_params, {
+        "missing-bias": None,
+        "convs-only": Text(
             "Les trois couches denses ont aussi des paramètres, et ce sont souvent les plus nombreux (fc6 sur une "
             "image 224 × 224).",
-            "The three dense layers have parameters too, often the most numerous (fc6 on a 224 × 224 image).")),
-        Diagnosis("last-conv", "rf", _vgg_rf("last-conv"), Text(
+            "The three dense layers have parameters too, often the most numerous (fc6 on a 224 × 224 image)."),
+    }) + mistakes_of("rf", _vgg_rf, {
+        "last-conv": Text(
             "C'est le champ de conv5_3 ; pool5 l'agrandit encore de $(2 - 1) \\cdot 16$.",
-            "That is conv5_3's field; pool5 widens it by another $(2 - 1) \\cdot 16$.")),
-        mistake("no-jump", "rf", _vgg_rf("no-jump"), Text(
+            "That is conv5_3's field; pool5 widens it by another $(2 - 1) \\cdot 16$."),
+        "no-jump": Text(
             "Après chaque pooling un pas dans la carte vaut deux fois plus de pixels : multipliez $(k - 1)$ par le "
             "saut $j$.", "After each pooling one step in the map is worth twice as many pixels: multiply $(k - 1)$ "
-            "by the jump $j$.")),
-    ))
+            "by the jump $j$."),
+    }))
 
 
 # --- lenet5 -------------------------------------------------------------------------------------------------

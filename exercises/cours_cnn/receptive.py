@@ -3,12 +3,14 @@ convolutions, and what stacking small kernels saves in parameters."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
 from solver.derive.draw import input_side
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistake, mistakes_of
 from solver.maths.layers import effective_kernel
 
 
@@ -99,7 +101,7 @@ def check_stacked(q, sol, checks) -> None:
                      count(torch.nn.Conv2d(c, c, big, device="meta")))
 
 
-def _stack_wrong(part, mode):
+def _stack_wrong(part, code):
     def wrong(q):
         import sympy as sp
 
@@ -107,11 +109,11 @@ def _stack_wrong(part, mode):
         L, k = q["L"], q["k"]
         big = L * (k - 1) + 1
         if part == "rf":
-            return sp.Integer(L * k) if mode == "sum-of-kernels" else None
+            return sp.Integer({"sum-of-kernels": L * k, "off-by-one": L * (k - 1)}[code])
         kernel, count = (k, L) if part == "params_3x3" else (big, 1)
-        if mode == "missing-bias":
+        if code == "missing-bias":
             return sp.expand(count * kernel ** 2 * c ** 2)
-        if mode == "channels-ignored":
+        if code == "channels-ignored":
             return sp.expand(count * (kernel ** 2 + 1) * c)
         return None
     return wrong
@@ -145,19 +147,21 @@ STACKED = Exercise(
                                            "parameters of the single convolution with the same field (in $C$)"),
                 domain={"C": "size"})),
     solve=solve_stacked, check=check_stacked, draw=_draw_stacked,
-    diagnoses=(
-        mistake("sum-of-kernels", "rf", _stack_wrong("rf", "sum-of-kernels")),
-        mistake("off-by-one", "rf", lambda q: __import__("sympy").Integer(q["L"] * (q["k"] - 1)), Text(
-            "Un pixel seul a un champ de 1 : $r = L(k - 1) + 1$.", "A single pixel has a field of 1: $r = L(k - 1) + 1$.")),
-        mistake("missing-bias", "params_3x3", _stack_wrong("params_3x3", "missing-bias")),
-        mistake("channels-ignored", "params_3x3", _stack_wrong("params_3x3", "channels-ignored"), Text(
+    diagnoses=mistakes_of("rf", partial(_stack_wrong, "rf"), {
+        "sum-of-kernels": None,
+        "off-by-one": Text(
+            "Un pixel seul a un champ de 1 : $r = L(k - 1) + 1$.", "A single pixel has a field of 1: $r = L(k - 1) + 1$."),
+    }) + mistakes_of("params_3x3", partial(_stack_wrong, "params_3x3"), {
+        "missing-bias": None,
+        "channels-ignored": Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres : $C^2 k^2$ poids.",
-            "A filter covers the $C$ input channels, and there are $C$ filters: $C^2 k^2$ weights.")),
-        mistake("missing-bias", "params_7x7", _stack_wrong("params_7x7", "missing-bias")),
-        mistake("channels-ignored", "params_7x7", _stack_wrong("params_7x7", "channels-ignored"), Text(
+            "A filter covers the $C$ input channels, and there are $C$ filters: $C^2 k^2$ weights."),
+    }) + mistakes_of("params_7x7", partial(_stack_wrong, "params_7x7"), {
+        "missing-bias": None,
+        "channels-ignored": Text(
             "Un filtre couvre les $C$ canaux d'entrée, et il y a $C$ filtres.",
-            "A filter covers the $C$ input channels, and there are $C$ filters.")),
-    ))
+            "A filter covers the $C$ input channels, and there are $C$ filters."),
+    }))
 
 
 # --- rf-depth ------------------------------------------------------------------------------------------

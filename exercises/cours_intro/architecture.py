@@ -7,10 +7,10 @@ image sizes height × width × channels (28×28×3), and the answers follow that
 from __future__ import annotations
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.exercise import Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistake, mistakes_of
 
 from .conv_example import IMAGE, LECTURE_FILTER, LECTURE_IMAGE
 
@@ -67,27 +67,25 @@ def check_mlp(q, sol, checks) -> None:
     checks.equal("params = sum(numel)", int(sol.answers["params"]), sum(p.numel() for p in net.parameters()))
 
 
-def _mlp_wrong(kind):
+def _mlp_wrong(code):
     def wrong(q):
         from solver.maths.architecture import total_params
 
-        if kind == "missing-bias":
+        if code == "missing-bias":
             return _int(total_params(_mlp_rows(q, bias=False)))
-        if kind == "hidden-only":
+        if code == "hidden-only":
             return _int(_mlp_rows(q)[0].params)
         return _int(total_params(_mlp_rows(q, bias=False)) + 2)
     return wrong
 
 
-DIAGNOSES_MLP = (
-    mistake("missing-bias", "params", _mlp_wrong("missing-bias")),
-    Diagnosis("hidden-only", "params", _mlp_wrong("hidden-only"),
-              Text("La couche de sortie a aussi des poids et des biais.", "The output layer has weights and biases "
-                   "too.")),
-    Diagnosis("bias-per-layer", "params", _mlp_wrong("bias-per-layer"),
-              Text("Il y a un biais par neurone, pas un par couche.", "There is one bias per neuron, not one per "
-                   "layer.")),
-)
+DIAGNOSES_MLP = mistakes_of("params", _mlp_wrong, {
+    "missing-bias": None,
+    "hidden-only": Text("La couche de sortie a aussi des poids et des biais.",
+                        "The output layer has weights and biases too."),
+    "bias-per-layer": Text("Il y a un biais par neurone, pas un par couche.",
+                           "There is one bias per neuron, not one per layer."),
+})
 
 
 # --- cours-intro.image-mlp-params -------------------------------------------------------------
@@ -142,20 +140,19 @@ def _zeros(q):
     return torch.zeros(1, q["c"], q["h"], q["w"])
 
 
-def _image_wrong(kind):
+def _image_wrong(code):
     def wrong(q):
-        if kind == "missing-bias":
+        if code == "missing-bias":
             return _int(_image_rows(q, bias=False)[1].params)
         return _int(q["c"] * q["h"] * q["w"] + 1)
     return wrong
 
 
-DIAGNOSES_IMAGE = (
-    mistake("missing-bias", "params", _image_wrong("missing-bias")),
-    Diagnosis("one-neuron", "params", _image_wrong("one-neuron"),
-              Text("C'est le compte d'un seul neurone ; multipliez par le nombre de neurones.",
-                   "That is the count of a single neuron; multiply by the number of neurons.")),
-)
+DIAGNOSES_IMAGE = mistakes_of("params", _image_wrong, {
+    "missing-bias": None,
+    "one-neuron": Text("C'est le compte d'un seul neurone ; multipliez par le nombre de neurones.",
+                       "That is the count of a single neuron; multiply by the number of neurons."),
+})
 
 
 # --- cours-intro.layer-sizes ------------------------------------------------------------------
@@ -383,26 +380,25 @@ def draw_padding(rng, shared) -> dict:
     return {"p": rng.randint(0, shared["k"] // 2 + 1), "s": rng.choice((1, 1, 2))}
 
 
-def _padding_wrong(kind):
+def _padding_wrong(code):
     def wrong(q):
         n, p, k, s = q["n"], q["p"], q["k"], q["s"]
         value = {"padding-one-side": n + p, "area-instead-of-side": (n + 2 * p) ** 2,
-                 "ignored-padding": (n - k) // s + 1, "missing-plus-one": (n + 2 * p - k) // s}[kind]
+                 "ignored-padding": (n - k) // s + 1, "missing-plus-one": (n + 2 * p - k) // s}[code]
         return _int(value) if value >= 1 else None
     return wrong
 
 
-DIAGNOSES_PADDING = (
-    mistake("padding-one-side", "padded_size", _padding_wrong("padding-one-side"),
-              Text("Le remplissage s'ajoute des deux côtés : $n + 2p$.", "Padding is added on both sides: $n + 2p$.")),
-    mistake("area-instead-of-side", "padded_size", _padding_wrong("area-instead-of-side"),
-              Text("On demande le côté de l'image remplie, pas son nombre de pixels.",
-                   "The side of the padded image is asked, not its number of pixels.")),
-    mistake("ignored-padding", "output_size", _padding_wrong("ignored-padding"),
-              Text("Le filtre glisse sur l'image remplie, de côté $n + 2p$.",
-                   "The filter slides over the padded image, of side $n + 2p$.")),
-    mistake("missing-plus-one", "output_size", _padding_wrong("missing-plus-one")),
-)
+DIAGNOSES_PADDING = mistakes_of("padded_size", _padding_wrong, {
+    "padding-one-side": Text("Le remplissage s'ajoute des deux côtés : $n + 2p$.",
+                             "Padding is added on both sides: $n + 2p$."),
+    "area-instead-of-side": Text("On demande le côté de l'image remplie, pas son nombre de pixels.",
+                                 "The side of the padded image is asked, not its number of pixels."),
+}) + mistakes_of("output_size", _padding_wrong, {
+    "ignored-padding": Text("Le filtre glisse sur l'image remplie, de côté $n + 2p$.",
+                            "The filter slides over the padded image, of side $n + 2p$."),
+    "missing-plus-one": None,
+})
 
 
 def _p(name, default, fr, en, lo=1, hi=4096, draw=None):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
+from solver.core.exercise import Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text, numerals
 from solver.derive.draw import matrix
+from solver.derive.mistakes import mistakes_of
 
 
 def _scores(q) -> tuple:
@@ -75,16 +76,16 @@ def solve(q) -> Solution:
     return Solution(q, tuple(steps), {"s": s.applyfunc(number)})
 
 
-def _wrong(kind: str):
+def _wrong(code: str):
     def wrong(q):
         import sympy as sp
 
         from solver.derive.mlp import number
 
         a = [sp.nsimplify(v) for v in _scores(q)]
-        if kind == "exp":
+        if code == "missing-normalisation":
             values = [sp.exp(v) for v in a]
-        elif kind == "sigmoid":
+        elif code == "sigmoid-instead-of-softmax":
             values = [1 / (1 + sp.exp(-v)) for v in a]
         else:
             total = sum(a)
@@ -116,17 +117,14 @@ EXERCISES = (Exercise(
     check=check,
     draw=draw,
     validate=validate,
-    diagnoses=(
-        Diagnosis("missing-normalisation", "s", _wrong("exp"),
-                  Text("Il faut diviser chaque $e^{a_k}$ par la somme $\\sum_j e^{a_j}$.",
-                       "Each $e^{a_k}$ must be divided by the sum $\\sum_j e^{a_j}$.")),
-        Diagnosis("sigmoid-instead-of-softmax", "s", _wrong("sigmoid"),
-                  Text("C'est la sigmoïde de chaque score : elles ne somment pas à 1. Le softmax normalise "
-                       "sur toutes les classes.",
-                       "This is the sigmoid of each score: they do not sum to 1. Softmax normalises over all "
-                       "classes.")),
-        Diagnosis("linear-normalisation", "s", _wrong("linear"),
-                  Text("Le softmax normalise les exponentielles $e^{a_k}$, pas les scores eux-mêmes.",
-                       "Softmax normalises the exponentials $e^{a_k}$, not the scores themselves.")),
-    ),
+    diagnoses=mistakes_of("s", _wrong, {
+        "missing-normalisation": Text("Il faut diviser chaque $e^{a_k}$ par la somme $\\sum_j e^{a_j}$.",
+                                      "Each $e^{a_k}$ must be divided by the sum $\\sum_j e^{a_j}$."),
+        "sigmoid-instead-of-softmax": Text("C'est la sigmoïde de chaque score : elles ne somment pas à 1. Le softmax normalise "
+                                           "sur toutes les classes.",
+                                           "This is the sigmoid of each score: they do not sum to 1. Softmax normalises over all "
+                                           "classes."),
+        "linear-normalisation": Text("Le softmax normalise les exponentielles $e^{a_k}$, pas les scores eux-mêmes.",
+                                     "Softmax normalises the exponentials $e^{a_k}$, not the scores themselves."),
+    }),
 ),)

@@ -10,7 +10,7 @@ from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solutio
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
 from solver.derive.draw import fraction
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistake, mistakes_of
 from solver.sheets.figures import Figure, illustrative
 
 # ---------------------------------------------------------------------------------------------
@@ -745,7 +745,7 @@ def logsm_check(q, sol, checks) -> None:
                     f"naive gave {naive.tolist()}")
 
 
-def _logsm_wrong(kind):
+def _logsm_wrong(code):
     def wrong(q):
         import sympy as sp
 
@@ -753,7 +753,7 @@ def _logsm_wrong(kind):
         shifted_sum = sp.Sum(sp.exp(x[j] - m), (j, 1, d))
         return {"missing-minus": x[i] * sp.log(sp.Sum(sp.exp(x[j]), (j, 1, d))),
                 "sign-error": x[i] - m + sp.log(shifted_sum),
-                "missing-max-term": x[i] - sp.log(shifted_sum)}[kind]
+                "missing-max-term": x[i] - sp.log(shifted_sum)}[code]
     return wrong
 
 
@@ -775,17 +775,14 @@ LOGSM = Exercise(
     check=logsm_check,
     draw=logsm_draw,
     validate=logsm_validate,
-    diagnoses=(
-        Diagnosis("missing-minus", "log_softmax", _logsm_wrong("missing-minus"),
-                  Text("$\\ln(a/b) = \\ln a - \\ln b$ : c'est une différence, pas un produit.",
-                       "$\\ln(a/b) = \\ln a - \\ln b$: a difference, not a product.")),
-        mistake("sign-error", "log_softmax", _logsm_wrong("sign-error"),
-                  Text("Le logarithme du dénominateur se soustrait.",
-                       "The logarithm of the denominator is subtracted.")),
-        Diagnosis("missing-max-term", "log_softmax", _logsm_wrong("missing-max-term"),
-                  Text("Le numérateur $e^{x_i - m}$ donne $x_i - m$ : il manque $-m$.",
-                       "The numerator $e^{x_i - m}$ gives $x_i - m$: the $-m$ is missing.")),
-    ),
+    diagnoses=mistakes_of("log_softmax", _logsm_wrong, {
+        "missing-minus": Text("$\\ln(a/b) = \\ln a - \\ln b$ : c'est une différence, pas un produit.",
+                              "$\\ln(a/b) = \\ln a - \\ln b$: a difference, not a product."),
+        "sign-error": Text("Le logarithme du dénominateur se soustrait.",
+                           "The logarithm of the denominator is subtracted."),
+        "missing-max-term": Text("Le numérateur $e^{x_i - m}$ donne $x_i - m$ : il manque $-m$.",
+                                 "The numerator $e^{x_i - m}$ gives $x_i - m$: the $-m$ is missing."),
+    }),
 )
 
 EXERCISES = (SWISH, KINK, SHIFT, LOGSM)

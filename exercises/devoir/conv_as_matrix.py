@@ -8,12 +8,14 @@ plain text, ``w_{u,v}`` in LaTeX.
 
 from __future__ import annotations
 
+from functools import partial
+
 from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
 from solver.derive.draw import input_side
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistakes_of
 from solver.maths.layers import effective_kernel
 
 SHOW = 16  # largest number of rows or columns of a matrix written out in a step
@@ -379,7 +381,7 @@ def conv_check(q, sol, checks) -> None:
     checks.close("A·vec(X) vs conv2d(X).flatten()", A @ xt.flatten().numpy(), want.flatten())
 
 
-def _conv_wrong(kind):
+def _conv_wrong(part, slip):
     """A mal-rule for devoir.4.3: Z or A with the kernel flipped, no padding, stride 1…"""
     def wrong(q):
         from solver.maths.convmatrix import conv_matrix, to_column_major
@@ -387,7 +389,6 @@ def _conv_wrong(kind):
 
         i, k, s, p, d = (q[n] for n in CONV)
         W, X = _kernel(k), _input(i)
-        part, slip = kind
         right = correlate2d(X, W, s, p, d) if part == "Z" else conv_matrix(i, i, W, s, p, d)
         if slip == "flipped-kernel":
             W = flip(W)
@@ -649,7 +650,7 @@ def tconv_check(q, sol, checks) -> None:
     checks.equal("linear", sol.answers["linear"], "yes" if lin else "no")
 
 
-def _tconv_wrong(kind):
+def _tconv_wrong(part, slip):
     """A mal-rule for devoir.4.4."""
     def wrong(q):
         from solver.maths.convmatrix import conv_transpose2d, conv_transpose_matrix, to_column_major
@@ -657,7 +658,6 @@ def _tconv_wrong(kind):
 
         i, k, s, p, op, d = (q[n] for n in TCONV)
         W, X = _kernel(k), _input(i)
-        part, slip = kind
         if part == "O":
             right = conv_transpose2d(X, W, s, p, op, d)
             if slip == "flipped-kernel":
@@ -710,41 +710,42 @@ EXERCISES = (
         check=conv_check,
         draw=conv_draw,
         validate=conv_validate,
-        diagnoses=(
-            mistake("flipped-kernel", "Z", _conv_wrong(("Z", "flipped-kernel")), Text(
+        diagnoses=mistakes_of("Z", partial(_conv_wrong, "Z"), {
+            "flipped-kernel": Text(
                 "Noyau retourné : c'est la convolution au sens mathématique ; la couche (comme `conv2d`) "
                 "calcule une corrélation croisée, sans retourner $W$.",
                 "Flipped kernel: that is the mathematical convolution; the layer (like `conv2d`) "
-                "computes a cross-correlation, without flipping $W$.")),
-            mistake("no-padding", "Z", _conv_wrong(("Z", "no-padding")), Text(
+                "computes a cross-correlation, without flipping $W$."),
+            "no-padding": Text(
                 "Le remplissage a été oublié : entourez $X$ de $p$ zéros avant de faire glisser le noyau.",
-                "The padding was forgotten: surround $X$ with $p$ zeros before sliding the kernel.")),
-            Diagnosis("no-stride", "Z", _conv_wrong(("Z", "no-stride")), Text(
+                "The padding was forgotten: surround $X$ with $p$ zeros before sliding the kernel."),
+            "no-stride": Text(
                 "Le noyau avance de $s$ cases, pas d'une seule : gardez une position sur $s$.",
-                "The kernel moves by $s$ cells, not one: keep one position out of $s$.")),
-            mistake("transposed", "A", _conv_wrong(("A", "transposed")), Text(
+                "The kernel moves by $s$ cells, not one: keep one position out of $s$."),
+        }) + mistakes_of("A", partial(_conv_wrong, "A"), {
+            "transposed": Text(
                 "C'est $A^\\top$ : la bonne matrice si l'on écrit des vecteurs lignes "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). Avec "
                 "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ a une ligne par sortie.",
                 "This is $A^\\top$: the right matrix when writing row vectors "
                 "($\\operatorname{vec}(Z)^\\top = \\operatorname{vec}(X)^\\top A^\\top$). With "
-                "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ has one row per output.")),
-            mistake("flipped-kernel", "A", _conv_wrong(("A", "flipped-kernel")), Text(
+                "$\\operatorname{vec}(Z) = A \\operatorname{vec}(X)$, $A$ has one row per output."),
+            "flipped-kernel": Text(
                 "Les coefficients sont ceux du noyau retourné (vraie convolution) ; la couche ne retourne "
                 "pas $W$.",
                 "The entries are those of the flipped kernel (true convolution); the layer does not "
-                "flip $W$.")),
-            mistake("no-padding", "A", _conv_wrong(("A", "no-padding")), Text(
+                "flip $W$."),
+            "no-padding": Text(
                 "Matrice d'une convolution sans remplissage : les zéros de bord changent la taille de "
                 "$Z$ et les positions lues.",
                 "Matrix of a convolution without padding: the border zeros change the size of $Z$ "
-                "and the cells read.")),
-            mistake("column-major", "A", _conv_wrong(("A", "column-major")), Text(
+                "and the cells read."),
+            "column-major": Text(
                 "Aplatissement colonne par colonne : l'énoncé aplatit ligne par ligne "
                 "($x_{0,0}, x_{0,1}, x_{0,2}, x_{1,0}, \\dots$).",
                 "Column-by-column flattening: the sheet flattens row by row "
-                "($x_{0,0}, x_{0,1}, x_{0,2}, x_{1,0}, \\dots$).")),
-        ),
+                "($x_{0,0}, x_{0,1}, x_{0,2}, x_{1,0}, \\dots$)."),
+        }),
     ),
     Exercise(
         id="devoir.4.4",
@@ -767,35 +768,37 @@ EXERCISES = (
         check=tconv_check,
         draw=tconv_draw,
         validate=tconv_validate,
-        diagnoses=(
-            mistake("flipped-kernel", "O", _tconv_wrong(("O", "flipped-kernel")), Text(
+        diagnoses=mistakes_of("O", partial(_tconv_wrong, "O"), {
+            "flipped-kernel": Text(
                 "Noyau retourné : `conv_transpose2d` dépose $x_{a,b} W$ tel quel, sans retourner $W$.",
-                "Flipped kernel: `conv_transpose2d` lays $x_{a,b} W$ as it is, without flipping $W$.")),
-            Diagnosis("forward-conv", "O", _tconv_wrong(("O", "forward-conv")), Text(
+                "Flipped kernel: `conv_transpose2d` lays $x_{a,b} W$ as it is, without flipping $W$."),
+            "forward-conv": Text(
                 "C'est une convolution ordinaire (qui réduit la taille) ; la convolution transposée "
                 "dépose une copie du noyau par entrée et agrandit la carte.",
                 "That is an ordinary convolution (which shrinks the map); the transposed convolution "
-                "lays one copy of the kernel per input and enlarges the map.")),
-            Diagnosis("padding-added", "O", _tconv_wrong(("O", "padding-added")), Text(
+                "lays one copy of the kernel per input and enlarges the map."),
+            "padding-added": Text(
                 "Dans une convolution transposée, le remplissage $p$ retire $p$ lignes et colonnes de "
                 "chaque bord ; il n'ajoute pas de zéros.",
                 "In a transposed convolution, padding $p$ removes $p$ rows and columns from each "
-                "border; it does not add zeros.")),
-            mistake("transposed", "A", _tconv_wrong(("A", "transposed")), Text(
+                "border; it does not add zeros."),
+        }) + mistakes_of("A", partial(_tconv_wrong, "A"), {
+            "transposed": Text(
                 "C'est $B = A^\\top$, la matrice de la convolution ordinaire (ou la convention en "
                 "vecteurs lignes) ; avec $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ a une "
                 "ligne par sortie.",
                 "This is $B = A^\\top$, the matrix of the ordinary convolution (or the row-vector "
                 "convention); with $\\operatorname{vec}(O) = A \\operatorname{vec}(X)$, $A$ has one row "
-                "per output.")),
-            mistake("flipped-kernel", "A", _tconv_wrong(("A", "flipped-kernel")), Text(
+                "per output."),
+            "flipped-kernel": Text(
                 "Les coefficients sont ceux du noyau retourné ; `conv_transpose2d` ne retourne pas $W$.",
-                "The entries are those of the flipped kernel; `conv_transpose2d` does not flip $W$.")),
-            mistake("column-major", "A", _tconv_wrong(("A", "column-major")), Text(
+                "The entries are those of the flipped kernel; `conv_transpose2d` does not flip $W$."),
+            "column-major": Text(
                 "Aplatissement colonne par colonne : on aplatit ligne par ligne, comme à la question "
                 "précédente.",
                 "Column-by-column flattening: maps are flattened row by row, as in the previous "
-                "question.")),
+                "question."),
+        }) + (
             Diagnosis("not-linear", "linear", lambda q: "no", Text(
                 "Chaque sortie est une somme de $x_{a,b} w_{u,v}$ : degré 1 en $X$, sans constante, donc "
                 "linéaire (c'est la transposée d'une matrice de convolution).",

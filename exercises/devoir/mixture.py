@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.exercise import Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
+from solver.derive.mistakes import mistakes_of
 
 
 def _symbols():
@@ -161,7 +162,7 @@ def check(q, sol, checks) -> None:
         checks.true(f"output is a probability (K={K}, d={d})", 0.0 < out < 1.0)
 
 
-def _wrong(kind):
+def _wrong(code):
     def wrong(q):
         import sympy as sp
 
@@ -170,7 +171,7 @@ def _wrong(kind):
         s = _symbols()
         K, d = _sizes(q)
         k = s["k"]
-        if kind == "sigmoid-outside":
+        if code == "sigmoid-outside":
             expr = sigmoid(sp.Sum(s["pi"][k] * _score(k, d), (k, 1, K)))
         else:
             expr = sp.Sum(sigmoid(_score(k, d)), (k, 1, K))
@@ -201,14 +202,13 @@ EXERCISES = (Exercise(
     solve=solve,
     check=check,
     draw=draw,
-    diagnoses=(
-        Diagnosis("sigmoid-outside", "p", _wrong("sigmoid-outside"),
-                  Text("On mélange les probabilités $\\sigma(w_k^\\top x)$, pas les scores : la sigmoïde est "
-                       "dans la somme.",
-                       "The probabilities $\\sigma(w_k^\\top x)$ are mixed, not the scores: the sigmoid is inside "
-                       "the sum.")),
-        Diagnosis("missing-mixing-weights", "p", _wrong("missing-weights"),
-                  Text("Chaque composante est pondérée par $p(z = k) = \\pi_k$.",
-                       "Each component is weighted by $p(z = k) = \\pi_k$.")),
-    ),
+    diagnoses=mistakes_of("p", _wrong, {
+        "sigmoid-outside":
+            Text("On mélange les probabilités $\\sigma(w_k^\\top x)$, pas les scores : la sigmoïde est "
+                 "dans la somme.",
+                 "The probabilities $\\sigma(w_k^\\top x)$ are mixed, not the scores: the sigmoid is inside "
+                 "the sum."),
+        "missing-mixing-weights": Text("Chaque composante est pondérée par $p(z = k) = \\pi_k$.",
+                                       "Each component is weighted by $p(z = k) = \\pi_k$."),
+    }),
 ),)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.text import Text
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistakes_of
 from solver.sheets.figures import Figure
 
 
@@ -211,16 +211,14 @@ NEWTON = Exercise(
                 domain={"w": "real", "g": "real", "H": "positive"}),),
     solve=newton_solve,
     check=newton_check,
-    diagnoses=(
-        mistake("sign-error", "w_next", _newton_wrong("sign-error"),
-                  Text("On descend : le pas est $-H^{-1} g$.", "We descend: the step is $-H^{-1} g$.")),
-        Diagnosis("missing-inverse", "w_next", _newton_wrong("missing-inverse"),
-                  Text("Le gradient du modèle $g + H(u - w) = 0$ donne $u - w = -H^{-1} g$ : on inverse $H$.",
-                       "The model's gradient $g + H(u - w) = 0$ gives $u - w = -H^{-1} g$: $H$ is inverted.")),
-        Diagnosis("gradient-descent-step", "w_next", _newton_wrong("gradient-descent-step"),
-                  Text("C'est la descente de gradient ; le terme quadratique ajoute $H^{-1}$.",
-                       "That is gradient descent; the quadratic term brings in $H^{-1}$.")),
-    ),
+    diagnoses=mistakes_of("w_next", _newton_wrong, {
+        "sign-error": Text("On descend : le pas est $-H^{-1} g$.", "We descend: the step is $-H^{-1} g$."),
+        "missing-inverse": Text("Le gradient du modèle $g + H(u - w) = 0$ donne $u - w = -H^{-1} g$ : on inverse $H$.",
+                                "The model's gradient $g + H(u - w) = 0$ gives $u - w = -H^{-1} g$: $H$ is "
+                                "inverted."),
+        "gradient-descent-step": Text("C'est la descente de gradient ; le terme quadratique ajoute $H^{-1}$.",
+                                      "That is gradient descent; the quadratic term brings in $H^{-1}$."),
+    }),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -318,15 +316,13 @@ FD = Exercise(
                 domain={"w": "real", "v": "real", "r": "positive"}),),
     solve=fd_solve,
     check=fd_check,
-    diagnoses=(
-        Diagnosis("missing-division", "Hv", _fd_wrong("missing-division"),
-                  Text("$g(w + r v) - g(w) \\approx r H v$ : il faut diviser par $r$.",
-                       "$g(w + r v) - g(w) \\approx r H v$: divide by $r$.")),
-        mistake("sign-error", "Hv", _fd_wrong("sign-error"),
-                  Text("L'ordre de la différence est inversé.", "The difference is taken the wrong way round.")),
-        Diagnosis("missing-direction", "Hv", _fd_wrong("missing-direction"),
-                  Text("Le déplacement est $r v$, dans la direction $v$.", "The displacement is $r v$, along $v$.")),
-    ),
+    diagnoses=mistakes_of("Hv", _fd_wrong, {
+        "missing-division": Text("$g(w + r v) - g(w) \\approx r H v$ : il faut diviser par $r$.",
+                                 "$g(w + r v) - g(w) \\approx r H v$: divide by $r$."),
+        "sign-error": Text("L'ordre de la différence est inversé.", "The difference is taken the wrong way round."),
+        "missing-direction": Text("Le déplacement est $r v$, dans la direction $v$.",
+                                  "The displacement is $r v$, along $v$."),
+    }),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -695,20 +691,17 @@ EXACT = Exercise(
            Part("method", "text", Text("comment le calculer en pratique", "how to compute it in practice"))),
     solve=exact_solve,
     check=exact_check,
-    diagnoses=(
-        Diagnosis("operator-on-f", "Hv", _exact_wrong("operator-on-f"),
-                  Text("$\\mathcal{R}_v\\{ f \\} = \\nabla f^\\top v$ est un scalaire ; $H v$ vient de "
-                       "$\\mathcal{R}_v\\{ \\nabla f \\}$.",
-                       "$\\mathcal{R}_v\\{ f \\} = \\nabla f^\\top v$ is a scalar; $H v$ comes from "
-                       "$\\mathcal{R}_v\\{ \\nabla f \\}$.")),
-        Diagnosis("not-at-r-zero", "Hv", _exact_wrong("not-at-r-zero"),
-                  Text("La dérivée en $r$ se prend en $r = 0$.", "The derivative in $r$ is taken at $r = 0$.")),
-        Diagnosis("finite-difference", "Hv", _exact_wrong("finite-difference"),
-                  Text("C'est l'estimation approchée de la question 3 ; l'opérateur $\\mathcal{R}$ donne la limite "
-                       "exacte en $r \\to 0$.",
-                       "That is the approximate estimate of question 3; the $\\mathcal{R}$ operator gives the exact "
-                       "limit as $r \\to 0$.")),
-    ),
+    diagnoses=mistakes_of("Hv", _exact_wrong, {
+        "operator-on-f": Text("$\\mathcal{R}_v\\{ f \\} = \\nabla f^\\top v$ est un scalaire ; $H v$ vient de "
+                              "$\\mathcal{R}_v\\{ \\nabla f \\}$.",
+                              "$\\mathcal{R}_v\\{ f \\} = \\nabla f^\\top v$ is a scalar; $H v$ comes from "
+                              "$\\mathcal{R}_v\\{ \\nabla f \\}$."),
+        "not-at-r-zero": Text("La dérivée en $r$ se prend en $r = 0$.", "The derivative in $r$ is taken at $r = 0$."),
+        "finite-difference": Text("C'est l'estimation approchée de la question 3 ; l'opérateur $\\mathcal{R}$ donne "
+                                  "la limite exacte en $r \\to 0$.",
+                                  "That is the approximate estimate of question 3; the $\\mathcal{R}$ operator "
+                                  "gives the exact limit as $r \\to 0$."),
+    }),
 )
 
 EXERCISES = (NEWTON, FD, ORDER, ROP, EXACT)

@@ -10,11 +10,13 @@ weights-only count as the `missing-bias` mistake.
 
 from __future__ import annotations
 
+from functools import partial
+
 from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text, numeral
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistake, mistakes_of
 
 SHEET = "tp-cnn"
 
@@ -171,45 +173,44 @@ def check_1(q, sol, checks) -> None:
                      sum(t.numel() for t in fc.parameters()))
 
 
-def _wrong_1(kind):
+def _wrong_1(part, code):
     def wrong(q):
         import sympy as sp
 
         v = _values_1(q)
         x, y, z, k, p, s = (v[n] for n in NAMES_1)
-        rnd = sp.ceiling if kind == "ceil" else sp.floor
-        plus = 0 if kind == "no-plus-one" else 1
+        rnd = sp.ceiling if code == "ceil-instead-of-floor" else sp.floor
+        plus = 0 if code == "missing-plus-one" else 1
         sides = [rnd(sp.Integer(1) * (a + 2 * p - k) / s) + plus for a in (x, y)]
         conv, _, _ = _trace_1(q)
-        if kind == "depth":
+        if code == "depth-equals-input":
             return sp.Tuple(conv.shape[1], conv.shape[2], z)
-        if kind == "no-bias":
+        if (part, code) == ("weights", "missing-bias"):
             return sp.sympify(conv.params) - 1
-        if kind == "no-depth":
+        if code == "missing-depth":
             return k ** 2 + 1
-        if kind == "fc-no-bias":
+        if (part, code) == ("fc_weights", "missing-bias"):
             return sp.sympify(_trace_1(q, bias=False)[2].params)
-        if kind == "fc-one-output":
+        if code == "fc-one-output":
             return x * y * z + 1
         return sp.Tuple(*sides, 1)
     return wrong
 
 
-DIAGNOSES_1 = (
-    Diagnosis("depth-equals-input", "output_shape", _wrong_1("depth"),
-              Text("Un filtre traverse toute la profondeur et produit une seule carte : profondeur 1.",
-                   "One filter spans the whole depth and produces a single map: depth 1.")),
-    mistake("ceil-instead-of-floor", "output_shape", _wrong_1("ceil")),
-    mistake("missing-plus-one", "output_shape", _wrong_1("no-plus-one")),
-    mistake("missing-bias", "weights", _wrong_1("no-bias")),
-    Diagnosis("missing-depth", "weights", _wrong_1("no-depth"),
-              Text("Le noyau couvre les $z$ canaux : $k^2 z$ poids.", "The kernel covers the $z$ channels: "
-                   "$k^2 z$ weights.")),
-    mistake("missing-bias", "fc_weights", _wrong_1("fc-no-bias")),
-    Diagnosis("fc-one-output", "fc_weights", _wrong_1("fc-one-output"),
-              Text("Il faut une rangée de poids par sortie : $x' y'$ sorties.",
-                   "One row of weights is needed per output: $x' y'$ outputs.")),
-)
+DIAGNOSES_1 = mistakes_of("output_shape", partial(_wrong_1, "output_shape"), {
+    "depth-equals-input": Text("Un filtre traverse toute la profondeur et produit une seule carte : profondeur 1.",
+                               "One filter spans the whole depth and produces a single map: depth 1."),
+    "ceil-instead-of-floor": None,
+    "missing-plus-one": None,
+}) + mistakes_of("weights", partial(_wrong_1, "weights"), {
+    "missing-bias": None,
+    "missing-depth": Text("Le noyau couvre les $z$ canaux : $k^2 z$ poids.", "The kernel covers the $z$ channels: "
+                          "$k^2 z$ weights."),
+}) + mistakes_of("fc_weights", partial(_wrong_1, "fc_weights"), {
+    "missing-bias": None,
+    "fc-one-output": Text("Il faut une rangée de poids par sortie : $x' y'$ sorties.",
+                          "One row of weights is needed per output: $x' y'$ outputs."),
+})
 
 _DOMAIN_1 = {"x": "size", "y": "size", "z": "size", "k": "size", "s": "size", "p": "natural"}
 
@@ -344,16 +345,14 @@ def _wrong_6(kind):
     return wrong
 
 
-DIAGNOSES_6 = (
-    Diagnosis("same-as-224", "output_shape", _wrong_6("same-as-224"),
-              Text("Sur une image plus grande, la convolution 7 × 7 de fc6 a plusieurs positions : la sortie est "
-                   "une carte, pas un seul vecteur.",
-                   "On a larger image fc6's 7 × 7 convolution has several positions: the output is a map, not a "
-                   "single vector.")),
-    Diagnosis("fc6-keeps-size", "output_shape", _wrong_6("fc6-keeps-size"),
-              Text("fc6 devenue convolution 7 × 7 sans remplissage retire 6 pixels à la carte de pool5.",
-                   "fc6 as a 7 × 7 convolution without padding removes 6 pixels from pool5's map.")),
-)
+DIAGNOSES_6 = mistakes_of("output_shape", _wrong_6, {
+    "same-as-224": Text("Sur une image plus grande, la convolution 7 × 7 de fc6 a plusieurs positions : la sortie est "
+                        "une carte, pas un seul vecteur.",
+                        "On a larger image fc6's 7 × 7 convolution has several positions: the output is a map, not a "
+                        "single vector."),
+    "fc6-keeps-size": Text("fc6 devenue convolution 7 × 7 sans remplissage retire 6 pixels à la carte de pool5.",
+                           "fc6 as a 7 × 7 convolution without padding removes 6 pixels from pool5's map."),
+})
 
 
 def statement_7(q) -> Text:
@@ -516,29 +515,28 @@ def check_8(q, sol, checks) -> None:
         checks.equal(f"strides keeping the size (k={k}, p={p})", keeping, [int(sol.answers["stride"])])
 
 
-def _wrong_8(kind):
+def _wrong_8(code):
     def wrong(q):
         import sympy as sp
 
+        if code == "stride-equals-kernel":
+            return None if q.is_symbolic("k") or q["k"] == 1 else _int(q["k"])
         k = sp.Symbol("k", integer=True, positive=True) if q.is_symbolic("k") else sp.Integer(q["k"])
-        return {"total": k - 1, "half": k / 2, "kernel-stride": k, "stride-two": sp.Integer(2)}[kind]
+        return {"total-padding": k - 1, "half-kernel": k / 2, "stride-two": sp.Integer(2)}[code]
     return wrong
 
 
-DIAGNOSES_8 = (
-    Diagnosis("total-padding", "padding", _wrong_8("total"),
-              Text("$k - 1$ est le remplissage total ; par côté il en faut la moitié.",
-                   "$k - 1$ is the total padding; per side it takes half of it.")),
-    Diagnosis("half-kernel", "padding", _wrong_8("half"),
-              Text("Au pas 1, $o = i + 2p - k + 1$ : $p = (k - 1)/2$, pas $k/2$.",
-                   "At stride 1, $o = i + 2p - k + 1$: $p = (k - 1)/2$, not $k/2$.")),
-    Diagnosis("stride-equals-kernel", "stride", lambda q: None if q.is_symbolic("k") or q["k"] == 1
-              else _int(q["k"]),
-              Text("Un pas égal au noyau divise la taille par $k$.", "A stride equal to the kernel divides the size "
-                   "by $k$.")),
-    Diagnosis("stride-two", "stride", _wrong_8("stride-two"),
-              Text("Un pas de 2 divise la taille par 2.", "A stride of 2 halves the size.")),
-)
+DIAGNOSES_8 = mistakes_of("padding", _wrong_8, {
+    "total-padding": Text("$k - 1$ est le remplissage total ; par côté il en faut la moitié.",
+                          "$k - 1$ is the total padding; per side it takes half of it."),
+    "half-kernel": Text("Au pas 1, $o = i + 2p - k + 1$ : $p = (k - 1)/2$, pas $k/2$.",
+                        "At stride 1, $o = i + 2p - k + 1$: $p = (k - 1)/2$, not $k/2$."),
+}) + mistakes_of("stride", _wrong_8, {
+    "stride-equals-kernel":
+        Text("Un pas égal au noyau divise la taille par $k$.", "A stride equal to the kernel divides the size "
+             "by $k$."),
+    "stride-two": Text("Un pas de 2 divise la taille par 2.", "A stride of 2 halves the size."),
+})
 
 
 def statement_9(q) -> Text:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from solver.core.exercise import Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.exercise import Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text, numeral
-from solver.derive.mistakes import mistake
+from solver.derive.mistakes import mistakes_of
 
 from .architecture import NETWORK
 
@@ -81,14 +81,15 @@ def check_17(q, sol, checks) -> None:
     checks.close("small random init ≈ ln C", float(sol.answers["initial_loss"]), init, rtol=1e-3)
 
 
-def _ln_wrong(kind: str):
+def _ln_wrong(code: str):
     def wrong(q):
         import sympy as sp
 
         from solver.derive.mlp import number
 
         C = q.sym("C")
-        return number({"log10": sp.log(C, 10), "log2": sp.log(C, 2), "sign": -sp.log(C), "prob": 1 / C}[kind])
+        return number({"log10-instead-of-ln": sp.log(C, 10), "log2-instead-of-ln": sp.log(C, 2),
+                       "sign-error": -sp.log(C), "probability-not-loss": 1 / C}[code])
     return wrong
 
 
@@ -101,20 +102,16 @@ EX_17 = Exercise(
     parts=(Part("initial_loss", "number", Text("perte initiale attendue", "expected initial loss")),
            Part("text", "text", Text("interprétation", "interpretation"))),
     solve=solve_17, check=check_17,
-    diagnoses=(
-        mistake("log10-instead-of-ln", "initial_loss", _ln_wrong("log10"),
-                  Text("L'entropie croisée de PyTorch utilise le logarithme népérien.",
-                       "PyTorch's cross-entropy uses the natural logarithm.")),
-        mistake("log2-instead-of-ln", "initial_loss", _ln_wrong("log2"),
-                  Text("Ce sont des bits ; la perte est en nats (logarithme népérien).",
-                       "These are bits; the loss is in nats (natural logarithm).")),
-        mistake("sign-error", "initial_loss", _ln_wrong("sign"),
-                  Text("Une entropie croisée est positive : $-\\ln(1/C) = \\ln C$.",
-                       "A cross-entropy is positive: $-\\ln(1/C) = \\ln C$.")),
-        Diagnosis("probability-not-loss", "initial_loss", _ln_wrong("prob"),
-                  Text("$1/C$ est la probabilité prédite ; la perte est $-\\ln$ de cette probabilité.",
-                       "$1/C$ is the predicted probability; the loss is $-\\ln$ of it.")),
-    ),
+    diagnoses=mistakes_of("initial_loss", _ln_wrong, {
+        "log10-instead-of-ln": Text("L'entropie croisée de PyTorch utilise le logarithme népérien.",
+                                    "PyTorch's cross-entropy uses the natural logarithm."),
+        "log2-instead-of-ln": Text("Ce sont des bits ; la perte est en nats (logarithme népérien).",
+                                   "These are bits; the loss is in nats (natural logarithm)."),
+        "sign-error": Text("Une entropie croisée est positive : $-\\ln(1/C) = \\ln C$.",
+                           "A cross-entropy is positive: $-\\ln(1/C) = \\ln C$."),
+        "probability-not-loss": Text("$1/C$ est la probabilité prédite ; la perte est $-\\ln$ de cette probabilité.",
+                                     "$1/C$ is the predicted probability; the loss is $-\\ln$ of it."),
+    }),
 )
 
 
@@ -221,13 +218,14 @@ def check_32(q, sol, checks) -> None:
         checks.close(f"eval mode is the identity (p={rate})", F.dropout(x, p=rate, training=False), x)
 
 
-def _scale_wrong(kind: str):
+def _scale_wrong(code: str):
     def wrong(q):
         import sympy as sp
 
         p = _p_symbol()
-        expr = {"keep": 1 / p, "multiply": 1 - p, "none": sp.Integer(1)}[kind]
-        if kind == "keep" and not q.is_symbolic("p") and q["p"] == 0:
+        expr = {"keep-probability-convention": 1 / p, "scale-by-keep-probability": 1 - p,
+                "no-scaling": sp.Integer(1)}[code]
+        if code == "keep-probability-convention" and not q.is_symbolic("p") and q["p"] == 0:
             return None
         return expr if q.is_symbolic("p") else expr.xreplace({p: sp.nsimplify(q["p"])})
     return wrong
@@ -250,21 +248,20 @@ EX_32 = Exercise(
            Part("text", "text", Text("influence de $p$", "influence of $p$"))),
     solve=solve_32, check=check_32,
     validate=lambda v: _validate_p(v["p"]),
-    diagnoses=(
-        Diagnosis("keep-probability-convention", "scale", _scale_wrong("keep"),
-                  Text("$1/p$ suppose que $p$ est la probabilité de garder ; ici (PyTorch) $p$ est la probabilité "
-                       "de mise à zéro : $1/(1-p)$.",
-                       "$1/p$ assumes $p$ is the keep probability; here (PyTorch) $p$ is the drop probability: "
-                       "$1/(1-p)$.")),
-        Diagnosis("scale-by-keep-probability", "scale", _scale_wrong("multiply"),
-                  Text("Multiplier par $1-p$ est l'ancienne mise à l'échelle faite en test ; en dropout inversé "
-                       "on divise par $1-p$ pendant l'apprentissage.",
-                       "Multiplying by $1-p$ is the old scaling done at test time; inverted dropout divides by "
-                       "$1-p$ during training.")),
-        Diagnosis("no-scaling", "scale", _scale_wrong("none"),
-                  Text("Sans mise à l'échelle, l'espérance baisse d'un facteur $1-p$ entre apprentissage et test.",
-                       "Without scaling, the expectation drops by a factor $1-p$ between training and test.")),
-    ),
+    diagnoses=mistakes_of("scale", _scale_wrong, {
+        "keep-probability-convention":
+            Text("$1/p$ suppose que $p$ est la probabilité de garder ; ici (PyTorch) $p$ est la probabilité "
+                 "de mise à zéro : $1/(1-p)$.",
+                 "$1/p$ assumes $p$ is the keep probability; here (PyTorch) $p$ is the drop probability: "
+                 "$1/(1-p)$."),
+        "scale-by-keep-probability":
+            Text("Multiplier par $1-p$ est l'ancienne mise à l'échelle faite en test ; en dropout inversé "
+                 "on divise par $1-p$ pendant l'apprentissage.",
+                 "Multiplying by $1-p$ is the old scaling done at test time; inverted dropout divides by "
+                 "$1-p$ during training."),
+        "no-scaling": Text("Sans mise à l'échelle, l'espérance baisse d'un facteur $1-p$ entre apprentissage et test.",
+                           "Without scaling, the expectation drops by a factor $1-p$ between training and test."),
+    }),
 )
 
 

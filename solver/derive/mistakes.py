@@ -4,7 +4,8 @@ A mistake code names one typical slip (a mal-rule) whatever the exercise or the 
 a class report can count it across questions. An exercise declares a mal-rule with `mistake(code,
 part, wrong)`: the feedback is the catalogue's, unless the exercise passes its own because it has
 something specific to say (its notation, the layer in question). A code used by a single exercise
-may stay out of the catalogue, declared with its own feedback.
+may stay out of the catalogue, declared with its own feedback. `mistakes_of(part, perturb, table)`
+declares a family of one part at once, where one perturbation function takes the code as its key.
 
 Only `Text` here: no SymPy, no torch (the catalogue is read by the grader and by `show`).
 
@@ -141,3 +142,18 @@ def mistake(code: str, part: str, wrong: Callable[[Any], Any], specific: Text | 
     something of its own to say (required for a code outside the catalogue).
     """
     return Diagnosis(code, part, wrong, specific if specific is not None else feedback(code))
+
+
+def mistakes_of(part: str, perturb: Callable[[str], Callable[[Any], Any]],
+                table: dict[str, Text | None]) -> tuple[Diagnosis, ...]:
+    """The mal-rules of `part`, one per code of `table`, in its order: `perturb(code)` is the wrong
+    value's function, and the table gives the feedback (None: the catalogue's default).
+
+    >>> ds = mistakes_of("params", lambda code: lambda q: len(code), {"missing-bias": None,
+    ...                  "hidden-only": Text("Seule la couche cachée.", "Only the hidden layer.")})
+    >>> [(d.code, d.part, d.wrong(None)) for d in ds]
+    [('missing-bias', 'params', 12), ('hidden-only', 'params', 11)]
+    >>> ds[0].feedback == CATALOGUE["missing-bias"]
+    True
+    """
+    return tuple(mistake(code, part, perturb(code), specific) for code, specific in table.items())

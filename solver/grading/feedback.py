@@ -16,7 +16,7 @@ from solver.core.text import Text
 
 from .escape import markdown
 from .htmlpage import Html, code, esc, number, page, table, tag
-from .verdict import Report, Verdict
+from .verdict import FIELD_WORDS, Report, Verdict
 
 MODES = ("full", "wrong", "scores")
 DEFAULT_MODE = "wrong"
@@ -29,10 +29,9 @@ VERDICT_WORDS = {
 }
 MARKED = Text("noté par l'enseignant", "marked by the teacher")
 WORDS = {
-    "file": Text("fichier", "file"), "seed": Text("graine", "seed"), "score": Text("note", "score"),
-    "part": Text("partie", "part"), "verdict": Text("verdict", "verdict"), "points": Text("points", "points"),
-    "answer": Text("réponse", "answer"), "read": Text("lu comme", "read as"),
-    "diagnosis": Text("diagnostic", "diagnosis"), "details": Text("À revoir", "To look at again"),
+    **FIELD_WORDS, "seed": Text("graine", "seed"), "score": Text("note", "score"),
+    "verdict": Text("verdict", "verdict"), "read": Text("lu comme", "read as"),
+    "details": Text("À revoir", "To look at again"),
     "all": Text("Détail des parties", "Every part"),
     "unknown": Text("Parties inconnues (non notées)", "Unknown parts (not graded)"),
     "error": Text("Fichier non noté", "File not graded"),

@@ -21,9 +21,10 @@ from solver.core.text import Text
 from . import stats
 from .htmlpage import Html, code, esc, number, page, percent, table, tag
 from .manual import Override
-from .verdict import Report
+from .verdict import FIELD_WORDS, Report
 
 T = {
+    **FIELD_WORDS,
     "title": Text("Bilan de la classe", "Class report"),
     "files": Text("copies", "files"), "graded": Text("notées", "graded"),
     "unread": Text("illisibles", "unreadable"), "mean": Text("moyenne", "mean"),
@@ -45,13 +46,13 @@ T = {
         "Discrimination: mean score on the part of the top 27 % by total score, minus that of the bottom "
         "27 %, divided by the part's points (from −1 to 1). Flagged when negative or below {low}: the part "
         "does not separate the students who do well from the others."),
-    "part": Text("partie", "part"), "n": Text("notés", "scored"), "points": Text("points", "points"),
+    "n": Text("notés", "scored"),
     "disc": Text("discrimination", "discrimination"), "flag": Text("signal", "flag"),
     "negative": Text("négative", "negative"), "low": Text("faible", "low"),
     "mistakes": Text("Erreurs identifiées", "Named mistakes"),
     "mistakes_note": Text("Diagnostics du correcteur, du plus fréquent au plus rare.",
                           "The grader's diagnoses, most frequent first."),
-    "code": Text("diagnostic", "diagnosis"), "count": Text("étudiants", "students"),
+    "count": Text("étudiants", "students"),
     "parts": Text("parties", "parts"), "who": Text("qui", "who"),
     "unexplained": Text("Réponses fausses non expliquées", "Wrong answers no mistake explains"),
     "unexplained_note": Text(
@@ -59,12 +60,11 @@ T = {
         "et qu'aucun diagnostic n'explique : de quoi écrire la prochaine règle d'erreur.",
         "Identical wrong answers (as the grader read them) given by at least two students that no diagnosis "
         "explains: material for the next mal-rule."),
-    "answer": Text("réponse", "answer"),
     "overrides": Text("Notes données à la main", "Marks given by hand"),
     "student": Text("étudiant", "student"), "before": Text("note du correcteur", "grader's score"),
     "after": Text("note manuelle", "manual mark"), "comment": Text("commentaire", "comment"),
     "review": Text("À regarder à la main", "Needs a manual look"),
-    "file": Text("fichier", "file"), "why": Text("raison", "reason"),
+    "why": Text("raison", "reason"),
     "none": Text("Aucune.", "None."),
     "r_error": Text("fichier non noté : {e}", "file not graded: {e}"),
     "r_unknown": Text("équivalence non décidée", "equivalence not decided"),
@@ -184,7 +184,7 @@ def _who(students: Sequence[str]) -> Html:
 def _mistakes_table(groups: Sequence[stats.Group], lang: str) -> Html:
     rows = [(code(g.key), g.count, Html(", ".join(code(p) for p in g.parts)),
              _who(g.students)) for g in groups]
-    return table([_t(k, lang) for k in ("code", "count", "parts", "who")], rows, numeric=(1,))
+    return table([_t(k, lang) for k in ("diagnosis", "count", "parts", "who")], rows, numeric=(1,))
 
 
 def _unexplained_table(groups: Sequence[stats.Group], lang: str) -> Html:

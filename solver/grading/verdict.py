@@ -14,6 +14,13 @@ from solver.core.text import Text
 
 VERDICTS = ("correct", "partial", "incorrect", "invalid", "missing", "manual", "unknown")
 
+# The words naming a submission's and a verdict's fields, as the feedback and the class report head
+# their columns with them.
+FIELD_WORDS = {
+    "file": Text("fichier", "file"), "part": Text("partie", "part"), "points": Text("points", "points"),
+    "answer": Text("réponse", "answer"), "diagnosis": Text("diagnostic", "diagnosis"),
+}
+
 
 @dataclass(frozen=True)
 class Verdict:
