@@ -63,6 +63,21 @@ def test_tp_cnn_10_one_early_mistake_costs_one_part():
     assert report_total == len(TP_RIGHT) - 1
 
 
+# the same chain written channels first, as the grader accepts: pool1 pooled with stride 1
+# (32 − 2 + 1 = 31 per side), then conv2 keeps 31, the pools halve it: 15, then 7
+TP_CARRIED_CHANNELS_FIRST = dict(TP_RIGHT, **{
+    "pool1.shape": "32x31x31", "conv2.shape": "64x31x31", "pool2.shape": "64x15x15", "conv3.shape": "(64, 15, 15)",
+    "pool3.shape": "64x7x7", "fc4.params": str(1000 * (7 * 7 * 64 + 1)),
+})
+
+
+def test_a_mistake_carried_in_channels_first_order_earns_follow_through():
+    verdicts = grade(tp(TP_CARRIED_CHANNELS_FIRST))
+    assert verdicts["tp-cnn.10/pool1.shape"].verdict == "incorrect"
+    for pid in ("conv2.shape", "pool2.shape", "conv3.shape", "pool3.shape", "fc4.params"):
+        assert credited(verdicts, f"tp-cnn.10/{pid}"), verdicts[f"tp-cnn.10/{pid}"].feedback("en")
+
+
 def test_follow_through_feedback_names_the_earlier_part_in_both_languages():
     v = grade(tp(TP_CARRIED))["tp-cnn.10/conv2.shape"]
     assert "pool1.shape" in v.feedback("fr") and "pool1.shape" in v.feedback("en")

@@ -81,3 +81,18 @@ def channels_first(written: Sequence, layout: str) -> tuple:
     """
     written = tuple(written)
     return tuple(written[i] for i in first_order(layout, len(written)))
+
+
+def from_channels_first(first: Sequence, layout: str) -> tuple:
+    """The channels-first shape `first` written back in `layout` (the inverse of `channels_first`).
+
+    >>> from_channels_first((32, 16, 16), "HWC"), from_channels_first((32, 82), "TC")
+    ((16, 16, 32), (82, 32))
+    >>> all(from_channels_first(channels_first(s, l), l) == s for s, l in (((4, 5, 6), "HWC"), ((7, 8), "CT")))
+    True
+    """
+    first = tuple(first)
+    written = [None] * len(first)
+    for position, axis in enumerate(first_order(layout, len(first))):
+        written[axis] = first[position]
+    return tuple(written)

@@ -23,11 +23,13 @@ any failure means no follow-through.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any, Sequence
 
 import sympy as sp
 
+from solver.core.layouts import MATRIX, from_channels_first
 from solver.core.text import Text
 
 from .compare import compare
@@ -80,20 +82,15 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     if not wrong:
         return None
     _, params, solution = solved(exercise_id, seed)
-    earlier = {}
+    readings = {}
     for f, v in zip(part.follows, earlier_verdicts):
         key = solution.answers[f]
         value = key if v.verdict == "correct" else student_value(exercise_id, seed, f, answers.get(f), key)
         if value is None or degenerate(exercise.part(f), key, value):
             return None
-        earlier[f] = value
-    later = exercise.follow(params, part_id, earlier)
-    if later is None or not sane(part, later):
-        return None
-    reading = _reading(exercise_id, seed, part_id, answers.get(part_id), later)
-    if reading is None:
-        return None
-    if compare(part, later, reading).status != "equal":
+        readings[f] = (value,) if v.verdict == "correct" else orders(exercise.part(f), value)
+    if not any(_consistent(exercise, params, part, dict(zip(readings, chosen)), answers.get(part_id), seed)
+               for chosen in itertools.product(*readings.values())):
         return None
     score = round(exercise.follow_credit * part.points, 6)
     if score <= (verdict.score or 0):
@@ -101,6 +98,33 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     return replace(verdict, verdict="correct" if exercise.follow_credit >= 1 else "partial", score=score,
                    diagnosis=None, follow_through=True, feedback=_feedback(wrong, verdict.expected,
                                                                            exercise.follow_credit))
+
+
+def _consistent(exercise, params, part, earlier: dict, text, seed) -> bool:
+    """Whether the student's later answer is what the exercise derives from `earlier` values."""
+    later = exercise.follow(params, part.id, earlier)
+    if later is None or not sane(part, later):
+        return False
+    reading = _reading(exercise.id, seed, part.id, text, later)
+    return reading is not None and compare(part, later, reading).status == "equal"
+
+
+def orders(part, value) -> tuple:
+    """The readings of a wrong earlier answer: as written, and, for a shape, also as channels
+    first (the grader accepts both orders, so a student may have used either).
+
+    >>> from solver.core.exercise import Part
+    >>> from solver.core.text import Text
+    >>> orders(Part("pool1", "shape", Text("", ""), layout="HWC"), sp.Tuple(32, 31, 31))
+    ((32, 31, 31), (31, 31, 32))
+    """
+    if part.kind != "shape" or not isinstance(value, sp.Tuple) or part.layout == MATRIX:
+        return (value,)
+    try:
+        other = sp.Tuple(*from_channels_first(tuple(value), part.layout))
+    except ValueError:  # a number of axes the layout does not have
+        return (value,)
+    return (value,) if other == value else (value, other)
 
 
 def _reading(exercise_id: str, seed, part_id: str, text, key):
