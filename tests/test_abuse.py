@@ -378,3 +378,22 @@ def test_counted_work_is_the_same_on_every_run():
     # the first run also pays SymPy's one-time lazy set-up; every later one counts the same
     used = [_events(lambda: _engine_work(300)) for _ in range(4)]
     assert len(set(used[1:])) == 1 and used[1] > 300
+
+
+def test_a_worker_that_gets_no_cpu_for_a_while_is_not_timed_out(monkeypatch):
+    """A machine so loaded that the worker gets no CPU for longer than the timeout (here: the
+    worker stopped right after receiving its answer) does not turn the verdict into `unknown`:
+    the limit is the worker's CPU time, wall-clock time only a last guard."""
+    import threading
+
+    send = worker._Worker.send
+
+    def send_then_stall(self, index, task, timeout):
+        send(self, index, task, timeout)
+        os.kill(self.process.pid, signal.SIGSTOP)
+        threading.Timer(3 * timeout, os.kill, (self.process.pid, signal.SIGCONT)).start()
+
+    monkeypatch.setattr(worker._Worker, "send", send_then_stall)
+    with worker.CheckerPool(jobs=1, timeout=0.5) as pool:
+        verdicts = pool.run([("td2.II.1", None, "o", "floor((i+2p-k)/s)+1")])
+    assert [v.verdict for v in verdicts] == ["correct"]

@@ -10,8 +10,10 @@ A worker dies with the main process, whatever kills it (``PR_SET_PDEATHSIG`` on 
 thread watching the parent's pid). Verdicts do not depend on the machine's load: an answer still
 running after `FAST_SHARE` of the timeout in CPU time is checked again from a fixed state (engine
 caches cleared, the exercise solved) while Python calls are counted; past `work_budget(timeout)`
-calls it is ``unknown``. The same answer stops at the same count on every run; the wall-clock
-`timeout` stays as the last guard (C code that never returns to Python).
+calls it is ``unknown``. The same answer stops at the same count on every run. C code that never
+returns to Python is stopped when the worker has used `timeout` seconds of CPU time (read from
+``/proc``, so a busy machine does not shorten it), and a worker that waits after `WALL_FACTOR`
+times the timeout of wall-clock time.
 
 Before its first answer, and again after a restart, each worker is warmed up: it solves once every
 exercise the answers belong to (`CheckerPool.run`), outside any time budget, so that what an
@@ -272,6 +274,8 @@ class _Worker:
         self.timeout = timeout
         self.task_index: int | None = None
         self.deadline = 0.0
+        self.cpu_start: float | None = None
+        self.cpu_limit = timeout
         self.start()
 
     def start(self) -> None:
@@ -283,8 +287,20 @@ class _Worker:
 
     def send(self, index: int, task: Sequence, timeout: float) -> None:
         self.task_index = index
-        self.deadline = time.monotonic() + timeout
+        self.cpu_limit = timeout
+        self.cpu_start = cpu_seconds(self.process.pid)
+        self.deadline = time.monotonic() + (timeout if self.cpu_start is None else WALL_FACTOR * timeout)
         self.conn.send(Task(*task))
+
+    def over(self, now: float) -> bool:
+        """Whether the task running has used up its limit: `timeout` seconds of the worker's own
+        CPU time (what a busy machine does not stretch), or, as a last guard, wall-clock time."""
+        if now >= self.deadline:
+            return True
+        if self.task_index is None or self.cpu_start is None:
+            return False
+        used = cpu_seconds(self.process.pid)
+        return used is not None and used - self.cpu_start >= self.cpu_limit
 
     def restart(self) -> None:
         self.process.kill()
@@ -344,6 +360,8 @@ class CheckerPool:
                 busy[w.conn] = w
             now = time.monotonic()
             wait_for = max(0.0, min(w.deadline for w in busy.values()) - now)
+            if any(w.task_index is not None and w.cpu_start is not None for w in busy.values()):
+                wait_for = min(wait_for, POLL_SHARE * self.timeout)  # CPU time is read, not waited for
             for conn in wait(list(busy), timeout=wait_for):
                 w = busy.pop(conn)
                 if w.task_index is None:  # its warm-up is over
@@ -360,7 +378,7 @@ class CheckerPool:
                     progress(done)
             now = time.monotonic()
             for conn, w in list(busy.items()):
-                if now >= w.deadline:
+                if w.over(now):
                     del busy[conn]
                     if w.task_index is None:  # a warm-up that does not end: go on without it
                         w.restart()
@@ -409,6 +427,24 @@ class CheckerPool:
 
 
 WARM_SECONDS = 120.0
+# An answer's limit is its worker's CPU time, so that a loaded machine does not turn a verdict into
+# `unknown`; wall-clock time stays a last guard, this many times the timeout (a worker that waits).
+WALL_FACTOR = 10.0
+POLL_SHARE = 0.05  # how often (share of the timeout) the CPU time of the busy workers is read
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds a process has used (Linux `/proc`); None where it cannot be read.
+
+    >>> cpu_seconds(os.getpid()) >= 0
+    True
+    """
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _first_seeds(tasks: Sequence[Task]) -> tuple:
