@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.core.errors import UsageError, WorkError
-from solver.core.text import Text
+from solver.core.text import Text, numeral
 
 
 def gradient_extent(fn, x, unit) -> list[tuple[int, int]]:
@@ -498,13 +498,12 @@ def _twin_step(op, args, axis: int, spatial: int):
 # --- output -------------------------------------------------------------------------------------------------
 
 def grouped(n, lang: str) -> str:
-    """An integer with thousands grouped the way each language writes them.
+    """An integer with thousands grouped the way each language writes them (`core.text.numeral`).
 
     >>> grouped(138357544, "fr"), grouped(138357544, "en")
-    ('138 357 544', '138,357,544')
+    ('138\u202f357\u202f544', '138,357,544')
     """
-    text = f"{int(n):,}"
-    return text.replace(",", " ") if lang == "fr" else text
+    return numeral(int(n))(lang)
 
 
 def shown(value, lang: str) -> str:
