@@ -63,3 +63,15 @@ def test_worker_messages_are_typed_and_a_stopped_answer_is_unknown():
         assert [v.verdict for v in pool.run([task, ("td2.II.1", None, "o", "2")])] == ["correct", "incorrect"]
         stopped = pool._give_up(pool.workers[0], tuple(task), Text("arrêt", "stopped"))
     assert stopped.verdict == "unknown" and stopped.id == "td2.II.1/o" and "stopped" in stopped.feedback("en")
+
+
+def test_a_mal_rule_is_evaluated_once_per_variant():
+    """A batch checks many answers of one variant: each mal-rule's value is computed once for it."""
+    from solver.grading.diagnose import cached_wrong_value
+
+    calls = []
+    rule = type("Rule", (), {"code": "x", "part": "o", "wrong": lambda self, q: calls.append(q) or 7})()
+    exercise = type("Ex", (), {"id": "fake", "diagnoses": (rule,)})()
+    params = object()
+    assert [cached_wrong_value(exercise, 0, params) for _ in range(3)] == [7, 7, 7] and len(calls) == 1
+    assert cached_wrong_value(exercise, 0, object()) == 7 and len(calls) == 2  # another variant

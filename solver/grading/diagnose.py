@@ -107,12 +107,30 @@ def wrong_value(exercise, d, params) -> Any:
         return None
 
 
+_WRONG: dict[tuple[int, int], tuple[Any, Any]] = {}  # (id(params), mal-rule index) -> (params, value)
+
+
+def cached_wrong_value(exercise, index: int, params) -> Any:
+    """`wrong_value` of the exercise's `index`-th mal-rule, computed once per `Params` object (the
+    grader's are cached per exercise and seed, so a batch evaluates each mal-rule once per variant).
+    The `Params` object is kept beside its value, so its id cannot be reused while cached."""
+    slot = (id(params), index)
+    hit = _WRONG.get(slot)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    if len(_WRONG) > 20_000:
+        _WRONG.clear()
+    value = wrong_value(exercise, exercise.diagnoses[index], params)
+    _WRONG[slot] = (params, value)
+    return value
+
+
 def diagnose(exercise, params, part, key: Any, reading) -> Found | None:
     """The first mal-rule (the exercise's, then generic) the answer matches, if any."""
-    for d in exercise.diagnoses:
+    for index, d in enumerate(exercise.diagnoses):
         if d.part != part.id:
             continue
-        wrong = wrong_value(exercise, d, params)
+        wrong = cached_wrong_value(exercise, index, params)
         if wrong is not None and matches(part, wrong, reading):
             return Found(d.code, d.feedback)
     if part.kind in ("choice", "text", "shape"):
