@@ -475,8 +475,10 @@ VGG = Exercise(
             "The three dense layers have parameters too, often the most numerous (fc6 on a 224 × 224 image)."),
     }) + mistakes_of("rf", _vgg_rf, {
         "last-conv": Text(
-            "C'est le champ de conv5_3 ; pool5 l'agrandit encore de $(2 - 1) \\cdot 16$.",
-            "That is conv5_3's field; pool5 widens it by another $(2 - 1) \\cdot 16$."),
+            "C'est le champ de conv5_3 ; pool5 l'agrandit encore de (taille de sa fenêtre − 1) × le pas cumulé "
+            "des couches avant lui.",
+            "That is conv5_3's field; pool5 widens it by another (its window size − 1) × the jump of the layers "
+            "before it."),
         "no-jump": Text(
             "Après chaque pooling un pas dans la carte vaut deux fois plus de pixels : multipliez $(k - 1)$ par le "
             "saut $j$.", "After each pooling one step in the map is worth twice as many pixels: multiply $(k - 1)$ "
