@@ -2,8 +2,9 @@
 
     python bench/follow_through.py
 
-Two batches of tp-cnn.10 submissions, each with pool1 wrong so that every later part is looked at:
-200 students carrying the mistake consistently (credit found), and students whose later answers
+Three batches of tp-cnn.10 submissions, each with pool1 wrong so that every later part is looked at:
+200 students carrying the mistake consistently (credit found), the same students also answering
+tp-cnn.11's total from their own counts (credit across questions), and students whose later answers
 are the hostile inputs of the parser's tests (nothing to credit, everything read again). Only the
 pass is timed: the workers' verdicts are computed beforehand.
 """
@@ -30,7 +31,8 @@ def batch(answer_sets):
     tasks, owners, cache = [], [], {}
     for n, answers in enumerate(answer_sets):
         for part_id, text in answers.items():
-            tasks.append(("tp-cnn.10", None, part_id, text))
+            exercise_id, _, part_id = part_id.rpartition("/") if "/" in part_id else ("tp-cnn.10", "", part_id)
+            tasks.append((exercise_id, None, part_id, text))
             owners.append(n)
     verdicts = []
     for task in tasks:
@@ -59,6 +61,9 @@ def main():
 
     solved("tp-cnn.10", None)  # the solution is cached per process, as in a real run after the first student
     timed("carried mistake", [CARRIED] * 200)
+    total = sum(int(v) for k, v in CARRIED.items() if k.endswith(".params"))
+    solved("tp-cnn.11", None)
+    timed("carried into tp-cnn.11", [dict(CARRIED, **{"tp-cnn.11/total": str(total)})] * 200)
     hostile = []
     for n in range(len(HOSTILE)):
         answers = dict(CARRIED)

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from solver.core.exercise import Exercise, Part
+from solver.core.exercise import Exercise, Part, source_of
 from solver.core.text import Text
 from solver.grading.check import check_answer, solved
 from solver.grading.submission import Submission, grade_submissions
@@ -213,6 +213,98 @@ def test_cours_intro_sgd_loss_after_from_the_students_own_step():
     assert credited(verdicts, "cours-intro.sgd-step/loss_after")
 
 
+# ---- across the questions of a chain ---------------------------------------------------------------------
+
+def test_td2_III_3a_fc1_from_the_flattened_size_found_in_III_2a():
+    # III.2a without pool1: flatten 256·7·7 = 12544; fc1 (256 neurons) then has 256·(12544 + 1) weights
+    answers = {"td2.III.2a/flatten": "(12544,)", "td2.III.3a/fc1": str(256 * (12544 + 1))}
+    verdicts = grade(answers)
+    assert verdicts["td2.III.2a/flatten"].verdict == "incorrect"
+    assert credited(verdicts, "td2.III.3a/fc1")
+    assert "td2.III.2a/flatten" in verdicts["td2.III.3a/fc1"].feedback("fr")
+    answers["td2.III.3a/fc1"] = str(256 * 12544)  # a bias forgotten on top: a mistake of its own
+    assert not grade(answers)["td2.III.3a/fc1"].follow_through
+
+
+def test_td2_III_3b_follows_III_2b_not_III_2a():
+    # the credit comes from the same input's shapes: III.2a's wrong flatten says nothing of III.3b
+    answers = {"td2.III.2a/flatten": "(12544,)", "td2.III.3b/fc1": str(256 * (12544 + 1))}
+    assert not grade(answers)["td2.III.3b/fc1"].follow_through
+
+
+def test_td2_VI_2_dense_from_the_flattened_size_found_in_VI_1():
+    # VI.1 on the sheet: conv2's output is 39 steps × 32 channels; a student off by one writes 40 × 32 = 1280;
+    # the dense layer (64 neurons) then has 64·(1280 + 1) = 81984 weights
+    verdicts = grade({"td2.VI.1/flatten.shape": "(1280,)", "td2.VI.2/dense.params": "81984"})
+    assert verdicts["td2.VI.1/flatten.shape"].verdict == "incorrect"
+    assert credited(verdicts, "td2.VI.2/dense.params")
+
+
+def test_tp_cnn_11_total_from_the_students_own_counts_in_tp_cnn_10():
+    counts = {"conv1": 2432, "pool1": 0, "conv2": 64 * 32 * 25, "pool2": 0,   # conv2 without its 64 biases
+              "conv3": 102464, "pool3": 0, "fc4": 1025000, "fc5": 10010}
+    answers = {f"tp-cnn.10/{k}.params": str(v) for k, v in counts.items()}
+    answers["tp-cnn.11/total"] = str(sum(counts.values()))
+    verdicts = grade(answers)
+    assert verdicts["tp-cnn.10/conv2.params"].verdict == "incorrect"
+    assert credited(verdicts, "tp-cnn.11/total")
+    answers["tp-cnn.11/total"] = str(sum(counts.values()) + 64)
+    assert not grade(answers)["tp-cnn.11/total"].follow_through
+
+
+def _cours_intro_forward(bias_h2=-0.3):
+    """(h1, h2, o1) of the lecture's network, worked out here with `math`."""
+    def sigma(z):
+        return 1 / (1 + math.exp(-z))
+    x = (0.15, 0.25, -0.5)
+    h1 = sigma(0.1 * x[0] + 2 * x[1] + 0.5 * x[2] + 0.2)
+    h2 = sigma(0.3 * x[0] - 0.4 * x[1] - 0.5 * x[2] + bias_h2)
+    return h1, h2, sigma(0.1 * h1 + 1 * h2 + 1.4)
+
+
+def test_cours_intro_loss_and_backprop_from_the_students_own_forward_pass():
+    h1, h2, o1 = _cours_intro_forward(bias_h2=0)      # h2's bias forgotten in the forward pass
+    delta = -(1 - o1)                                 # δ_o1 = −(1 − o1) for E = −ln o1
+    verdicts = grade({"cours-intro.forward/h1": f"{h1:.8f}", "cours-intro.forward/h2": f"{h2:.8f}",
+                      "cours-intro.forward/o1": f"{o1:.8f}", "cours-intro.ce-loss/loss": f"{-math.log(o1):.8f}",
+                      "cours-intro.backprop/bo1": f"{delta:.8f}", "cours-intro.backprop/wo1_2": f"{delta * h2:.8f}",
+                      "cours-intro.backprop/bh2": f"{delta * 1 * h2 * (1 - h2):.8f}"})
+    assert verdicts["cours-intro.forward/h2"].verdict == "incorrect"
+    for pid in ("ce-loss/loss", "backprop/bo1", "backprop/wo1_2", "backprop/bh2"):
+        assert credited(verdicts, f"cours-intro.{pid}"), verdicts[f"cours-intro.{pid}"].feedback("en")
+
+
+def test_cours_intro_sgd_step_from_the_students_own_gradient():
+    _, _, o1 = _cours_intro_forward()
+    slipped = 1 - o1                                   # backprop's δ_o1 with the sign slipped
+    verdicts = grade({"cours-intro.backprop/bo1": f"{slipped:.10f}",
+                      "cours-intro.sgd-step/bo1": f"{1.4 - 0.001 * slipped:.10f}"})
+    assert verdicts["cours-intro.backprop/bo1"].verdict == "incorrect"
+    assert credited(verdicts, "cours-intro.sgd-step/bo1")
+
+
+def test_questions_of_two_variants_do_not_meet():
+    from solver.grading import follow
+
+    tasks = [("td2.III.2a", 3, "flatten", "(12544,)"), ("td2.III.3a", None, "fc1", str(256 * (12544 + 1)))]
+    verdicts = [check_answer(*t) for t in tasks]
+    assert not any(v.follow_through for v in follow.follow_through(tasks, verdicts, ["s", "s"]))
+
+
+def test_a_cross_question_reference_names_an_earlier_question_of_the_same_chain():
+    order = [e.id for e in registry.all_exercises()]
+    for exercise in registry.all_exercises():
+        for part in exercise.parts:
+            for ref in part.follows:
+                other_id, part_id = source_of(exercise.id, ref)
+                if other_id == exercise.id:
+                    continue
+                other = registry.get(other_id)
+                assert other.chain is exercise.chain and other.sheet == exercise.sheet, ref
+                assert order.index(other_id) < order.index(exercise.id), ref
+                assert other.part(part_id) is not None, ref
+
+
 def test_a_partial_follow_credit_is_a_partial_verdict(monkeypatch):
     from dataclasses import replace
 
@@ -221,8 +313,8 @@ def test_a_partial_follow_credit_is_a_partial_verdict(monkeypatch):
     half = replace(registry.get("devoir.4.1"), follow_credit=0.5)
     real = registry.get
     monkeypatch.setattr(registry, "get", lambda name: half if name == "devoir.4.1" else real(name))
-    answers = {"conv1": "29", "conv2": "27"}
-    verdicts = {p: check_answer("devoir.4.1", None, p, a) for p, a in answers.items()}
+    answers = {"devoir.4.1/conv1": "29", "devoir.4.1/conv2": "27"}
+    verdicts = {p: check_answer("devoir.4.1", None, p.rpartition("/")[2], a) for p, a in answers.items()}
     v = follow.credited("devoir.4.1", None, "conv2", answers, verdicts)
     assert v.verdict == "partial" and v.score == 0.5 and v.follow_through and "50 %" in v.feedback("fr")
 
@@ -248,8 +340,9 @@ DECLARED = [(e.id, p.id) for e in registry.all_exercises() for p in e.parts if p
 
 def test_the_exercises_asked_for_declare_follow_through():
     ids = {e for e, _ in DECLARED}
-    assert ids >= {"tp-cnn.10", "td2.III.2a", "td2.III.2b", "td2.III.3a", "td2.III.3b", "devoir.4.1",
-                   "cours-intro.forward", "cours-intro.backprop", "cours-intro.sgd-step", "td2.VI.1"}
+    assert ids >= {"tp-cnn.10", "tp-cnn.11", "td2.III.2a", "td2.III.2b", "td2.III.3a", "td2.III.3b", "devoir.4.1",
+                   "cours-intro.forward", "cours-intro.ce-loss", "cours-intro.backprop", "cours-intro.sgd-step",
+                   "td2.VI.1", "td2.VI.2"}
 
 
 @pytest.mark.parametrize("exercise_id,part_id", DECLARED)
@@ -257,7 +350,8 @@ def test_the_exercises_asked_for_declare_follow_through():
 def test_the_hook_gives_the_key_back_from_the_keys_of_the_earlier_parts(exercise_id, part_id, seed):
     """Each hook is the exercise's own computation: fed the right earlier values it finds the key."""
     exercise, params, solution = solved(exercise_id, seed)
-    earlier = {f: solution.answers[f] for f in exercise.part(part_id).follows}
+    earlier = {f: solved(*source_of(exercise_id, f)[:1], seed)[2].answers[source_of(exercise_id, f)[1]]
+               for f in exercise.part(part_id).follows}
     got = exercise.follow(params, part_id, earlier)
     key = solution.answers[part_id]
     if exercise.part(part_id).kind == "number":

@@ -254,6 +254,14 @@ def solve_loss(q) -> Solution:
     return Solution(q, tuple(steps), {"loss": number(loss)})
 
 
+def follow_loss(q, part: str, earlier):
+    """The loss from the student's own output o1 of the forward pass (strictly between 0 and 1)."""
+    from solver.derive.mlp import cross_entropy, number
+
+    (o1,) = earlier.values()
+    return number(cross_entropy((o1,), TARGET[:1])) if 0 < o1 < 1 else None
+
+
 def _o1(q):
     from solver.derive.mlp import forward
 
@@ -291,22 +299,42 @@ def solve_backprop(q) -> Solution:
     return Solution(q, tuple(steps), {pid: number(bw.grads[pid]) for pid in GRADIENT_IDS})
 
 
+FORWARD = "cours-intro.forward"
+BACKPROP = "cours-intro.backprop"
+
+
 def _follows_backprop(pid: str) -> tuple[str, ...]:
-    """∂E/∂b of a neuron is its δ: the output layer's gradients and the hidden δ follow δ_o1 (bo1), a
-    hidden weight's gradient follows its neuron's δ (bh1 or bh2)."""
+    """∂E/∂b of a neuron is its δ. δ_o1 (bo1) follows the student's o1 from the forward pass; the
+    output weights' gradients and the hidden δ follow δ_o1 and the hidden output they multiply (from
+    the forward pass); a hidden weight's gradient follows its neuron's δ (bh1 or bh2).
+
+    >>> _follows_backprop("bo1"), _follows_backprop("wo1_2"), _follows_backprop("wh1_3")
+    (('cours-intro.forward/o1',), ('bo1', 'cours-intro.forward/h2'), ('bh1',))
+    """
     if pid == "bo1":
-        return ()
+        return (f"{FORWARD}/o1",)
     if pid.startswith("wh"):
         return ("b" + pid[1:].split("_")[0],)
-    return ("bo1",)
+    hidden = pid[-1] if pid.startswith("wo1") else pid[2]  # wo1_2 → h2, bh1 → h1
+    return ("bo1", f"{FORWARD}/h{hidden}")
 
 
 def follow_backprop(q, part: str, earlier):
-    """Backpropagation run again from the student's own δ (their ∂E/∂b)."""
+    """Backpropagation run again from the student's own values: their outputs of the forward pass
+    (sigmoid outputs, strictly between 0 and 1) and their δ (their ∂E/∂b)."""
+    from dataclasses import replace
+
     from solver.derive.mlp import backward, forward, number
 
     layers = _layers(q)
-    return number(backward(layers, forward(layers, _input(q)), TARGET[:1], given=earlier).grads[part])
+    outputs = {ref.rpartition("/")[2]: v for ref, v in earlier.items() if ref.startswith(f"{FORWARD}/")}
+    if not all(0 < v < 1 for v in outputs.values()):
+        return None
+    fw = forward(layers, _input(q))
+    fw = replace(fw, a=tuple(tuple(outputs.get(layer.neuron(j), a[j]) for j in range(layer.size))
+                             for layer, a in zip(layers, fw.a)))
+    given = {ref: v for ref, v in earlier.items() if ref not in outputs and "/" not in ref}
+    return number(backward(layers, fw, TARGET[:1], given=given).grads[part])
 
 
 def _grad_wrong(pid: str, sign: int = 1, drop_input: bool = False, **rules):
@@ -393,11 +421,18 @@ def solve_sgd(q) -> Solution:
 
 
 def follow_sgd(q, part: str, earlier):
-    """The loss after the step, from the student's own updated parameters."""
-    from solver.derive.mlp import as_floats, cross_entropy, forward, number, with_parameters
+    """An updated parameter from the student's own gradient (backprop), θ − η·g; the loss after the
+    step from the student's own updated parameters."""
+    import sympy as sp
 
-    new = as_floats(with_parameters(_layers(q), earlier))
-    return number(cross_entropy(forward(new, _input(q)).a[-1], TARGET[:1])) if part == "loss_after" else None
+    from solver.derive.mlp import as_floats, cross_entropy, forward, number, parameters, sgd_step, with_parameters
+
+    if part == "loss_after":
+        new = as_floats(with_parameters(_layers(q), earlier))
+        return number(cross_entropy(forward(new, _input(q)).a[-1], TARGET[:1]))
+    layers, _, bw = _run(q)
+    (gradient,) = earlier.values()
+    return number(parameters(sgd_step(layers, {**bw.grads, part: gradient}, sp.nsimplify(q["eta"])))[part])
 
 
 def _sgd_wrong(pid: str, **mistake):
@@ -519,7 +554,8 @@ def _grad_part(pid: str) -> Part:
 
 def _updated_part(pid: str) -> Part:
     tex = _tex(pid)
-    return _number_part(pid, f"${tex}$ après le pas", f"${tex}$ after the step", rtol=1e-5)
+    return _number_part(pid, f"${tex}$ après le pas", f"${tex}$ after the step", rtol=1e-5,
+                        follows=(f"{BACKPROP}/{pid}",))
 
 
 EXERCISES = (
@@ -539,8 +575,8 @@ EXERCISES = (
         title=Text("Perte d'entropie croisée sur le petit réseau", "Cross-entropy loss of the small network"),
         statement=_statement("Calculer la perte $E$ pour cet exemple.", "Compute the loss $E$ for this example."),
         params=PARAMS, chain=WORKED_EXAMPLE,
-        parts=(_number_part("loss", "perte $E$", "loss $E$"),),
-        solve=solve_loss, check=check_loss, validate=validate, diagnoses=LOSS_DIAGNOSES),
+        parts=(_number_part("loss", "perte $E$", "loss $E$", follows=(f"{FORWARD}/o1",)),),
+        solve=solve_loss, check=check_loss, validate=validate, diagnoses=LOSS_DIAGNOSES, follow=follow_loss),
     Exercise(
         id="cours-intro.backprop", sheet=SHEET,
         title=Text("Rétropropagation sur le petit réseau", "Backpropagation through the small network"),

@@ -497,8 +497,18 @@ def _total(counts):
 
 
 def follow_params(q, part: str, earlier):
-    """The total from the student's own per-layer counts."""
-    return _total(earlier) if part == "total" else None
+    """The total from the student's own per-layer counts; fc1's count from the student's own flattened
+    size (III.2), traced through the same layers."""
+    import sympy as sp
+
+    from solver.maths.architecture import trace_between
+
+    if part == "total":
+        return _total(earlier)
+    if part == "fc1":
+        (flat,) = earlier.values()
+        return sp.Integer(trace_between(layers(q), "flatten", "fc1", tuple(int(v) for v in flat)).params)
+    return None
 
 
 def check_params(q, sol, checks) -> None:
@@ -739,8 +749,10 @@ def _shape_parts():
                  for n, name in enumerate(SHAPE_PARTS))
 
 
-def _param_parts():
-    parts = [Part(name, "int", Text(f"paramètres de {name}", f"parameters of {name}")) for name in CONVS + ("fc1",)]
+def _param_parts(shapes_id: str):
+    """The parameter counts; fc1's follows the flattened size the student found in `shapes_id` (III.2)."""
+    parts = [Part(name, "int", Text(f"paramètres de {name}", f"parameters of {name}")) for name in CONVS]
+    parts.append(Part("fc1", "int", Text("paramètres de fc1", "parameters of fc1"), follows=(f"{shapes_id}/flatten",)))
     parts += [Part("fc2", "expr", Text("paramètres de fc2 (en $C$)", "parameters of fc2 (in $C$)"),
                    domain={"C": "size"}),
               Part("total", "expr", Text("paramètres du réseau (en $C$)", "parameters of the network (in $C$)"),
@@ -763,9 +775,10 @@ def _shapes_exercise(ex_id, c, n, inputs, alias=()):
         solve=solve_shapes, check=check_shapes, follow=follow_shapes, diagnoses=_shape_diagnoses())
 
 
-def _params_exercise(ex_id, c, n, inputs, alias=()):
+def _params_exercise(ex_id, c, n, inputs, shapes_id, alias=()):
     return _per_input_exercise(
-        ex_id, c, n, inputs, alias, _params_title, (CLASSES,), statement=statement_params, parts=_param_parts(),
+        ex_id, c, n, inputs, alias, _params_title, (CLASSES,), statement=statement_params,
+        parts=_param_parts(shapes_id),
         solve=solve_params, check=check_params, follow=follow_params, diagnoses=_param_diagnoses())
 
 
@@ -785,8 +798,8 @@ EXERCISES = (
         diagnoses=_rf_diagnoses()),
     _shapes_exercise("td2.III.2a", 1, 28, INPUT_A, ("feature-map-shapes",)),
     _shapes_exercise("td2.III.2b", 3, 64, INPUT_B),
-    _params_exercise("td2.III.3a", 1, 28, INPUT_A, ("parameter-count",)),
-    _params_exercise("td2.III.3b", 3, 64, INPUT_B),
+    _params_exercise("td2.III.3a", 1, 28, INPUT_A, "td2.III.2a", ("parameter-count",)),
+    _params_exercise("td2.III.3b", 3, 64, INPUT_B, "td2.III.2b"),
     Exercise(
         id="td2.III.4", sheet="td2",
         title=Text("CustomModel : pourquoi une telle différence de paramètres", "CustomModel: why such a "

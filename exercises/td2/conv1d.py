@@ -42,8 +42,9 @@ def _rows(q, bias=True, stride=None, dense=True):
     return {r.name: r for r in trace((q["d"], q["T"]), _network(q, bias, stride, dense))}
 
 
-def follow_1(q, part: str, earlier):
-    """A part traced from the student's shape (length, channels) of the layer before."""
+def follow(q, part: str, earlier):
+    """A part traced from the student's shape (length, channels) of the layer before: conv2 and the
+    flatten from VI.1's earlier shapes, the dense layer's parameters (VI.2) from VI.1's flatten."""
     import sympy as sp
 
     from solver.maths.architecture import trace_between
@@ -51,7 +52,7 @@ def follow_1(q, part: str, earlier):
     name, field = part.split(".")
     (source,) = earlier
     shape = tuple(int(v) for v in earlier[source])[::-1]  # the sheet's (length, channels) → (channels, length)
-    row = trace_between(_network(q, dense=False), source.split(".")[0], name, shape)
+    row = trace_between(_network(q), source.rpartition("/")[2].split(".")[0], name, shape)
     return _seq(row.shape) if field == "shape" else sp.Integer(row.params)
 
 
@@ -536,7 +537,7 @@ def check_5(q, sol, checks) -> None:
 EXERCISES = (
     Exercise(id="td2.VI.1", sheet=SHEET, aliases=("conv1d",),
              title=Text("Convolutions 1D : paramètres et formes", "1D convolutions: parameters and shapes"),
-             statement=statement_1, params=_params(), solve=solve_1, check=check_1, follow=follow_1, chain=SEQUENCES,
+             statement=statement_1, params=_params(), solve=solve_1, check=check_1, follow=follow, chain=SEQUENCES,
              validate=validate, diagnoses=DIAGNOSES_1,
              parts=(Part("conv1.params", "int", Text("paramètres de conv1", "parameters of conv1")),
                     Part("conv2.params", "int", Text("paramètres de conv2", "parameters of conv2"),
@@ -552,9 +553,10 @@ EXERCISES = (
     Exercise(id="td2.VI.2", sheet=SHEET,
              title=Text("Convolutions 1D : couche dense", "1D convolutions: dense layer"),
              statement=statement_2, params=_params(), solve=solve_2, check=check_2, chain=SEQUENCES,
-             validate=validate, diagnoses=DIAGNOSES_2,
+             validate=validate, diagnoses=DIAGNOSES_2, follow=follow,
              parts=(Part("dense.params", "int", Text("paramètres de la couche dense",
-                                                     "parameters of the dense layer")),)),
+                                                     "parameters of the dense layer"),
+                         follows=("td2.VI.1/flatten.shape",)),)),
     Exercise(id="td2.VI.3", sheet=SHEET,
              title=Text("Convolutions 1D : activation et perte de sortie",
                         "1D convolutions: output activation and loss"),

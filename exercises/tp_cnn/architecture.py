@@ -952,6 +952,13 @@ def _largest_layer(rows, total) -> Text:
                 f"{big.name}")
 
 
+def follow_11(q, part: str, earlier):
+    """The total from the student's own per-layer counts of tp-cnn.10."""
+    import sympy as sp
+
+    return sp.Integer(sum(int(v) for v in earlier.values())) if part == "total" else None
+
+
 def check_11(q, sol, checks) -> None:
     numel = sum(n for _, n in _torch_rows_10(q).values())
     checks.equal("total = sum(numel)", int(sol.answers["total"]), numel)
@@ -1051,8 +1058,9 @@ EXERCISES = (
     Exercise(id="tp-cnn.11", sheet=SHEET,
              title=Text("Nombre total de poids et nombre d'exemples", "Total number of weights and number of examples"),
              statement=statement_11, solve=solve_11, check=check_11, chain=NETWORK, draw=_draw_train,
-             validate=validate_10,
+             validate=validate_10, follow=follow_11,
              diagnoses=DIAGNOSES_11, params=_params_10(train=True),
-             parts=(Part("total", "int", Text("nombre total de poids", "total number of weights")),
+             parts=(Part("total", "int", Text("nombre total de poids", "total number of weights"),
+                         follows=tuple(f"tp-cnn.10/{n}.params" for n in LAYERS_10)),
                     Part("text", "text", Text("comparaison", "comparison")))),
 )

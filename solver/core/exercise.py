@@ -34,9 +34,11 @@ class Part:
     ``"transpose"`` (a matrix for y = x A instead of y = A x), ``"channels-last"`` (a shape
     written (H, W, C) instead of (C, H, W)); `given(params)` maps names the statement defines
     to their SymPy value (``{"s_k": g(a_k)}``): the grader puts them into an answer first.
-    `follows` names the other parts of the same exercise this one is computed from (a layer's
-    shape from the previous layer's shape): the grader may then give follow-through credit, with
-    the exercise's `follow` hook (see `solver.grading.follow`).
+    `follows` names the earlier parts this one is computed from (a layer's shape from the previous
+    layer's shape): another part of the same exercise by its id, or a part of an earlier exercise of
+    the same chain as ``"<exercise id>/<part id>"`` (fc1's parameters from the flattened size found in
+    the question before). The grader may then give follow-through credit, with the exercise's `follow`
+    hook (see `solver.grading.follow`).
     `layout` (a `shape` part's, required there and only there) says in which order the sheet writes
     the axes (``"HWC"``, ``"CHW"``, ``"TC"``…, see `solver.core.layouts`): JSON gives the shape channels
     first beside the tuple as written, and the grader accepts both orders.
@@ -174,7 +176,7 @@ class Exercise:
     draws everything.
     `figure` (a `solver.sheets.figures.Figure`) is drawn beside the correction of a sheet.
     `follow(params, part_id, earlier)` recomputes a part that declares `Part.follows` from given
-    values of those earlier parts (``{part id: SymPy value}``), by the exercise's own computation; it
+    values of those earlier parts (``{follows entry: SymPy value}``), by the exercise's own computation; it
     returns None where the values make no sense. `follow_credit` is the fraction of a part's points a
     follow-through match earns.
     """
@@ -203,9 +205,11 @@ class Exercise:
             raise ValueError(f"{self.id}: member of chain {self.chain.name} without any of its parameters")
         follows = {p.id: p.follows for p in self.parts}
         for part in self.parts:
-            unknown = [f for f in part.follows if f not in follows or f == part.id]
+            unknown = [f for f in part.follows if not is_cross(f) and (f not in follows or f == part.id)]
             if unknown:
                 raise ValueError(f"{self.id}/{part.id}: follows {unknown}, not other parts of the exercise")
+            if any(is_cross(f) for f in part.follows) and self.chain is None:
+                raise ValueError(f"{self.id}/{part.id}: follows another exercise's part outside a chain")
             if part.follows and self.follow is None:
                 raise ValueError(f"{self.id}/{part.id}: declares follows but the exercise has no follow hook")
             if part.id in _upstream(follows, part.id):
@@ -280,6 +284,27 @@ class Exercise:
     def parametrised(self) -> bool:
         return (any(p.draw is not None for p in self.params) or self.draw is not None
                 or self.chain is not None)
+
+
+def is_cross(reference: str) -> bool:
+    """Whether a `Part.follows` entry names a part of another exercise (``"td2.III.2a/flatten"``).
+
+    >>> is_cross("td2.III.2a/flatten"), is_cross("conv1.shape")
+    (True, False)
+    """
+    return "/" in reference
+
+
+def source_of(exercise_id: str, reference: str) -> tuple[str, str]:
+    """(exercise id, part id) of a `Part.follows` entry of a part of `exercise_id`.
+
+    >>> source_of("td2.III.3a", "td2.III.2a/flatten"), source_of("td2.III.3a", "conv1")
+    (('td2.III.2a', 'flatten'), ('td2.III.3a', 'conv1'))
+    """
+    if is_cross(reference):
+        other, _, part_id = reference.rpartition("/")
+        return other, part_id
+    return exercise_id, reference
 
 
 def _upstream(follows: Mapping[str, tuple[str, ...]], part_id: str) -> set[str]:

@@ -1,14 +1,18 @@
 """Follow-through credit: a later answer that is right given the student's own wrong earlier answers.
 
-A `Part` names the earlier parts of its exercise it is computed from (`Part.follows`: a layer's
-shape from the previous layer's shape, a total from the per-layer counts), and the exercise
-recomputes it from given values of those parts with its own code (`Exercise.follow`). Once a
-submission's answers are checked, `follow_through` takes each part that declares `follows`, is
-not right, and follows at least one wrong part: it reads the student's earlier answers with the
-grader's reader (never eval), asks the exercise for the later value they imply, and compares the
-student's later answer with it by the part's own comparison. A match earns `Exercise.follow_credit`
-of the points (verdict ``correct``, or ``partial`` below full credit), ``follow_through`` set and
-feedback naming the earlier part.
+A `Part` names the earlier parts it is computed from (`Part.follows`: a layer's shape from the
+previous layer's shape, a total from the per-layer counts, or a part of an earlier question of the
+same chain, ``"td2.III.2a/flatten"`` for fc1's parameters), and the exercise recomputes it from
+given values of those parts with its own code (`Exercise.follow`). Once a submission's answers are
+checked, `follow_through` takes each part that declares `follows`, is not right, and follows at
+least one wrong part: it reads the student's earlier answers with the grader's reader (never
+eval), asks the exercise for the later value they imply, and compares the student's later answer
+with it by the part's own comparison. A match earns `Exercise.follow_credit` of the points (verdict
+``correct``, or ``partial`` below full credit), ``follow_through`` set and feedback naming the
+earlier part. Parts of two exercises only meet when the student answered both on the same variant
+(one seed), where the chain gives them the same network, data or weights. An earlier part the
+student left unanswered counts at its key's value: the later part is then checked as usual against
+what the wrong earlier parts imply.
 
 Never from a degenerate earlier answer: it must be readable, of the key's form, a whole number
 where sizes or counts are expected (at least 1, or the key's own value), and never the neutral value
@@ -29,6 +33,7 @@ from typing import Any, Sequence
 
 import sympy as sp
 
+from solver.core.exercise import source_of
 from solver.core.layouts import MATRIX, from_channels_first
 from solver.core.text import Text
 
@@ -48,11 +53,12 @@ def follow_through(tasks: Sequence[tuple], verdicts: Sequence[Verdict], owners: 
     out = list(verdicts)
     groups: dict[tuple, dict[str, int]] = {}
     for n, (task, owner) in enumerate(zip(tasks, owners)):
-        groups.setdefault((owner, task[0], task[1]), {})[task[2]] = n
-    for (_, exercise_id, seed), index in groups.items():
-        answers = {part_id: tasks[n][3] for part_id, n in index.items()}
-        found = {part_id: verdicts[n] for part_id, n in index.items()}
-        for part_id, n in index.items():
+        groups.setdefault((owner, task[1]), {})[f"{task[0]}/{task[2]}"] = n
+    for (_, seed), index in groups.items():
+        answers = {qualified: tasks[n][3] for qualified, n in index.items()}
+        found = {qualified: verdicts[n] for qualified, n in index.items()}
+        for qualified, n in index.items():
+            exercise_id, _, part_id = qualified.rpartition("/")
             try:
                 better = credited(exercise_id, seed, part_id, answers, found)
             except Exception:  # noqa: BLE001 — any failure is "no follow-through", never a crash
@@ -65,31 +71,39 @@ def follow_through(tasks: Sequence[tuple], verdicts: Sequence[Verdict], owners: 
 def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict) -> Verdict | None:
     """The follow-through verdict of one part, or None when it earns none.
 
-    `answers` and `verdicts` hold the student's answer texts and the checked verdicts of the
-    exercise's parts, by part id.
+    `answers` and `verdicts` hold the student's answer texts and the checked verdicts on this
+    variant, by qualified part id (``"td2.III.2a/flatten"``).
     """
     from solver.sheets import registry
 
     exercise = registry.get(exercise_id)
     part = exercise.part(part_id)
-    verdict = verdicts.get(part_id)
-    if not part.follows or verdict is None or verdict.verdict not in WRONG:
+    if not part.follows:
         return None
-    earlier_verdicts = [verdicts.get(f) for f in part.follows]
-    if any(v is None or v.verdict not in WRONG + ("correct",) for v in earlier_verdicts):
+    verdict = verdicts.get(f"{exercise_id}/{part_id}")
+    if verdict is None or verdict.verdict not in WRONG:
         return None
-    wrong = [f for f, v in zip(part.follows, earlier_verdicts) if v.verdict in WRONG]
+    sources = [source_of(exercise_id, f) for f in part.follows]
+    earlier_verdicts = [_answered(verdicts.get("/".join(source))) for source in sources]
+    if any(v is not None and v.verdict not in WRONG + ("correct",) for v in earlier_verdicts):
+        return None
+    wrong = [f for f, v in zip(part.follows, earlier_verdicts) if v is not None and v.verdict in WRONG]
     if not wrong:
         return None
-    _, params, solution = solved(exercise_id, seed)
     readings = {}
-    for f, v in zip(part.follows, earlier_verdicts):
-        key = solution.answers[f]
-        value = key if v.verdict == "correct" else student_value(exercise_id, seed, f, answers.get(f), key)
-        if value is None or degenerate(exercise.part(f), key, value):
+    for f, (source_id, source_part), v in zip(part.follows, sources, earlier_verdicts):
+        key = solved(source_id, seed)[2].answers[source_part]
+        if v is None or v.verdict == "correct":  # right, or not answered: the later part starts from the key
+            readings[f] = (key,)
+            continue
+        earlier_part = registry.get(source_id).part(source_part)
+        value = student_value(source_id, seed, source_part, answers.get(f"{source_id}/{source_part}"), key)
+        if value is None or degenerate(earlier_part, key, value):
             return None
-        readings[f] = (value,) if v.verdict == "correct" else orders(exercise.part(f), value)
-    if not any(_consistent(exercise, params, part, dict(zip(readings, chosen)), answers.get(part_id), seed)
+        readings[f] = orders(earlier_part, value)
+    _, params, _ = solved(exercise_id, seed)
+    text = answers.get(f"{exercise_id}/{part_id}")
+    if not any(_consistent(exercise, params, part, dict(zip(readings, chosen)), text, seed)
                for chosen in itertools.product(*readings.values())):
         return None
     score = round(exercise.follow_credit * part.points, 6)
@@ -98,6 +112,11 @@ def credited(exercise_id: str, seed, part_id: str, answers: dict, verdicts: dict
     return replace(verdict, verdict="correct" if exercise.follow_credit >= 1 else "partial", score=score,
                    diagnosis=None, follow_through=True, feedback=_feedback(wrong, verdict.expected,
                                                                            exercise.follow_credit))
+
+
+def _answered(verdict: Verdict | None) -> Verdict | None:
+    """A verdict, None for a part the student left unanswered."""
+    return None if verdict is None or verdict.verdict == "missing" else verdict
 
 
 def _consistent(exercise, params, part, earlier: dict, text, seed) -> bool:
