@@ -64,6 +64,23 @@ def test_wrong_is_the_default_and_shows_only_parts_not_fully_right(folder, tmp_p
         assert all(f"| {md(pid)} |" in text for pid in (FORMULA, PARAMS, TEXT))
 
 
+def test_a_follow_through_credit_is_named_and_explained(tmp_path):
+    # td2.III.3a: conv1 without its bias (32·9 = 288 instead of 320), the total summed from that count
+    counts = {"conv1": 288, "conv2": 64 * (32 * 25 + 1), "conv3": 128 * (64 * 9 + 1), "conv4": 256 * (128 * 9 + 1),
+              "fc1": 256 * (256 * 3 * 3 + 1)}
+    given = {f"td2.III.3a/{k}": str(v) for k, v in counts.items()}
+    given |= {"td2.III.3a/fc2": "257*C", "td2.III.3a/total": f"{sum(counts.values())} + 257*C"}
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "cat.yaml").write_text(yaml.safe_dump({"student": "cat", "answers": given}), encoding="utf-8")
+    for lang, word in (("en", "correct (follow-through)"), ("fr", "juste (par suite logique)")):
+        out = tmp_path / lang
+        assert CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--lang", lang]).exit_code == 0
+        text = (out / "feedback" / "cat.md").read_text(encoding="utf-8")
+        assert f"| td2.III.3a/total | {word} | 1 / 1 |" in text
+        assert details(text) == ["td2.III.3a/conv1", "td2.III.3a/total"]  # its value differs from the key: shown
+
+
 def test_full_shows_every_part_and_scores_none(folder, tmp_path):
     full = grade(folder, tmp_path / "full", "--feedback", "full")
     scores = grade(folder, tmp_path / "scores", "--feedback", "scores")

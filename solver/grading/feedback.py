@@ -2,7 +2,8 @@
 
 Both start with the total and a table of every part (verdict and score); then the details of
 the parts the mode selects (`MODES`): ``full`` every part, ``wrong`` (the default) only the parts
-not fully right, ``scores`` none. `without_answers` removes from a report every expected answer,
+not fully right and those credited by follow-through (their value differs from the key), ``scores``
+none. `without_answers` removes from a report every expected answer,
 model answer and rubric (``--hide-answers``): what the feedback and the Gradescope results show
 when they are sent before the deadline.
 """
@@ -28,6 +29,7 @@ VERDICT_WORDS = {
     "unknown": Text("à relire par l'enseignant", "sent to the teacher"),
 }
 MARKED = Text("noté par l'enseignant", "marked by the teacher")
+FOLLOWED = Text("par suite logique", "follow-through")
 WORDS = {
     **FIELD_WORDS, "seed": Text("graine", "seed"), "score": Text("note", "score"),
     "verdict": Text("verdict", "verdict"), "read": Text("lu comme", "read as"),
@@ -72,7 +74,7 @@ def selected(report: Report, mode: str) -> list[Verdict]:
         return []
     if mode == "full":
         return list(report.parts)
-    return [v for v in report.parts if v.verdict not in ("correct", "manual", "missing")
+    return [v for v in report.parts if v.verdict not in ("correct", "manual", "missing") or v.follow_through
             or (v.verdict == "manual" and v.manual and v.score < v.max_score)]
 
 
@@ -87,7 +89,9 @@ def _score(v: Verdict, lang: str) -> str:
 
 def _verdict(v: Verdict, lang: str) -> str:
     word = VERDICT_WORDS[v.verdict](lang)
-    return f"{word} ({MARKED(lang)})" if v.manual else word
+    if v.manual:
+        return f"{word} ({MARKED(lang)})"
+    return f"{word} ({FOLLOWED(lang)})" if v.follow_through else word
 
 
 def _facts(v: Verdict, lang: str) -> list[tuple[str, str]]:
