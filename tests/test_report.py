@@ -182,6 +182,15 @@ def test_discrimination_upper_minus_lower_27_percent():
     assert items["e/a"].success == pytest.approx(3 / 10)
 
 
+def test_follow_through_credits_are_counted_per_part():
+    carried = Verdict("e/b", "correct", 2.0, 2.0, follow_through=True)
+    reports = make([(0.0, 2.0)] * 3)
+    reports = [*reports, Report("s9", "s9.yaml", parts=(Verdict("e/a", "incorrect", 0.0, 1.0), carried))]
+    items = {it.id: it for it in stats.items(reports)}
+    assert (items["e/a"].followed, items["e/b"].followed) == (0, 1)
+    assert items["e/b"].success == 1.0  # credited: full marks
+
+
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 
 

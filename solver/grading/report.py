@@ -40,13 +40,18 @@ T = {
                          "Share of the graded students who have every point of the part, in sheet order."),
     "items": Text("Statistiques par partie", "Item statistics"),
     "items_note": Text(
+        "Par suite logique : étudiants crédités parce que leur réponse, différente de la clé, découle correctement "
+        "de leur propre réponse fausse à une partie précédente (l'erreur est en amont). "
         "Discrimination : moyenne sur la partie du groupe des 27 % meilleures notes totales, moins celle des "
         "27 % moins bonnes, divisée par les points de la partie (de −1 à 1). Signalée quand elle est négative "
         "ou inférieure à {low} : la partie ne sépare pas les étudiants qui réussissent des autres.",
+        "Follow-through: students credited because their answer, though not the key, follows correctly from "
+        "their own wrong answer to an earlier part (the mistake lies upstream). "
         "Discrimination: mean score on the part of the top 27 % by total score, minus that of the bottom "
         "27 %, divided by the part's points (from −1 to 1). Flagged when negative or below {low}: the part "
         "does not separate the students who do well from the others."),
     "n": Text("notés", "scored"),
+    "followed": Text("par suite logique", "follow-through"),
     "disc": Text("discrimination", "discrimination"), "flag": Text("signal", "flag"),
     "negative": Text("négative", "negative"), "low": Text("faible", "low"),
     "mistakes": Text("Erreurs identifiées", "Named mistakes"),
@@ -171,10 +176,10 @@ def _items_table(items: Sequence[stats.Item], lang: str) -> Html:
     def flag(it):
         return Html(f'<span class="flag">{esc(_t(it.flag, lang))}</span>') if it.flag else ""
     rows = [(code(it.id), it.n, number(it.max_score, lang), number(it.mean, lang),
-             number(it.sd, lang), percent(it.success, lang),
+             number(it.sd, lang), percent(it.success, lang), it.followed,
              "—" if it.discrimination is None else number(it.discrimination, lang), flag(it)) for it in items]
-    head = [_t(k, lang) for k in ("part", "n", "points", "mean", "sd", "success_col", "disc", "flag")]
-    return table(head, rows, numeric=(1, 2, 3, 4, 5, 6))
+    head = [_t(k, lang) for k in ("part", "n", "points", "mean", "sd", "success_col", "followed", "disc", "flag")]
+    return table(head, rows, numeric=(1, 2, 3, 4, 5, 6, 7))
 
 
 def _who(students: Sequence[str]) -> Html:

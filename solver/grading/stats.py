@@ -34,6 +34,7 @@ class Item:
     sd: float
     success: float  # share of students with full marks
     discrimination: float | None  # None when fewer than 4 students were scored
+    followed: int = 0  # students credited by follow-through (right from their own wrong earlier answer)
 
     @property
     def flag(self) -> str | None:
@@ -117,7 +118,8 @@ def items(reports: Sequence[Report]) -> list[Item]:
         top = max(v.max_score for v in scored)
         mean, sd = mean_sd([v.score for v in scored])
         success = sum(1 for v in scored if v.score >= v.max_score > 0) / len(scored)
-        out.append(Item(pid, top, len(scored), mean, sd, success, _discrimination(pid, upper, lower, top)))
+        out.append(Item(pid, top, len(scored), mean, sd, success, _discrimination(pid, upper, lower, top),
+                        sum(1 for v in scored if v.follow_through)))
     return out
 
 
