@@ -38,11 +38,65 @@ title: {fr: "Un petit réseau", en: "A small network"}
 model: net.py:Net
 input: [3, 16, 16]
 ask:
-  conv1: [params, mult_adds]
-  pool: [mult_adds]
-  mix: [params, mult_adds]
+  conv1: [params, mult_adds, rf]
+  pool: [mult_adds, rf, jump]
+  conv2: [rf]
+  mix: [params, mult_adds, rf, jump]
   fc: [params, mult_adds]
 totals: [params, mult_adds]
+"""
+
+# A residual block: the add takes two paths, so nothing after it follows a layer before it.
+RES = '''\
+import torch.nn as nn
+
+
+class Res(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 4, 3, padding=1)
+        self.b = nn.Conv2d(4, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        x = self.a(x)
+        return self.pool(x + self.b(x))
+'''
+
+RES_MODEL = """\
+id: mf.res
+title: {fr: "Un bloc résiduel", en: "A residual block"}
+model: res.py:Res
+input: [1, 8, 8]
+ask:
+  a: [rf, jump]
+  pool: [rf, jump]
+"""
+
+# A transposed convolution: the analyzer divides the jump by its stride, the engine's step keeps it,
+# so the hook refuses to recompute through it rather than trust either.
+UP = '''\
+import torch.nn as nn
+
+
+class Up(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(1, 4, 2, stride=2)
+        self.up = nn.ConvTranspose2d(4, 1, 2, stride=2)
+
+    def forward(self, x):
+        return self.up(self.down(x))
+'''
+
+UP_MODEL = """\
+id: mf.up
+title: {fr: "Descendre puis remonter", en: "Down then up"}
+model: up.py:Up
+input: [1, 8, 8]
+ask:
+  down: [rf, jump]
+  up: [rf, jump]
 """
 
 SHEET = 'id: mf\ntitle: {fr: "Suite logique", en: "Follow-through"}\n'
@@ -60,6 +114,10 @@ MULT_ADDS = {"conv1": 8 * 14 * 14 * 3 * 9,   # 42336: outputs × weights per out
              "pool": 0}                      # pooling is not counted
 TOTAL_PARAMS = sum(PARAMS.values())                                  # 2314
 TOTAL_MULT_ADDS = sum(MULT_ADDS.values()) + MULT_ADDS["mix"]         # mix's second call: 84576
+# r ← r + (k − 1)·j, j ← j·s: conv1 3 (jump 1), pool 3 + 1 = 4 (jump 2), conv2 4 + 2·2 = 8,
+# mix (1 × 1) 8, jump 2 throughout
+RF = {"conv1": 3, "pool": 4, "conv2": 8, "mix": 8}
+JUMP = {"pool": 2, "mix": 2}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -67,7 +125,8 @@ def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     sheet = root / "mf"
     sheet.mkdir()
-    for name, text in (("sheet.yaml", SHEET), ("net.py", NET), ("net.yaml", MODEL)):
+    for name, text in (("sheet.yaml", SHEET), ("net.py", NET), ("net.yaml", MODEL), ("res.py", RES),
+                       ("res.yaml", RES_MODEL), ("up.py", UP), ("up.yaml", UP_MODEL)):
         (sheet / name).write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(registry.COURSE_ENV, str(root))
@@ -77,14 +136,16 @@ def course(tmp_path_factory):
 def right():
     out = {f"{layer}.params": str(PARAMS[layer]) for layer in ("conv1", "mix", "fc")}
     out.update({f"{layer}.mult_adds": str(MULT_ADDS[layer]) for layer in ("conv1", "pool", "mix", "fc")})
+    out.update({f"{layer}.rf": str(v) for layer, v in RF.items()})
+    out.update({f"{layer}.jump": str(v) for layer, v in JUMP.items()})
     out.update({"total.params": str(TOTAL_PARAMS), "total.mult_adds": str(TOTAL_MULT_ADDS)})
     return out
 
 
-def grade(answers: dict) -> dict:
-    sub = Submission("s.yaml", "s", None, None, {f"mf.net/{k}": v for k, v in answers.items()})
+def grade(answers: dict, exercise="mf.net") -> dict:
+    sub = Submission("s.yaml", "s", None, None, {f"{exercise}/{k}": v for k, v in answers.items()})
     report = grade_submissions([sub], lambda tasks: [check_answer(*t) for t in tasks])[0]
-    return {v.id.split("/", 1)[1]: v for v in report.parts}
+    return {v.id.split("/", 1)[1]: v for v in report.parts if v.id.startswith(f"{exercise}/")}
 
 
 def credited(v) -> bool:
@@ -158,10 +219,53 @@ def test_the_totals_follow_every_asked_layer():
                                                         "fc.mult_adds")
 
 
+def test_a_receptive_field_from_the_students_own_earlier_field_and_jump():
+    answers = right()
+    answers["pool.rf"] = "5"                                       # r + k·j = 3 + 2·1 instead of 3 + 1·1
+    answers["conv2.rf"] = str(5 + 2 * 2)                           # then conv2 right from their 5
+    verdicts = grade(answers)
+    assert verdicts["pool.rf"].verdict == "incorrect" and not verdicts["pool.rf"].follow_through
+    assert credited(verdicts["conv2.rf"])
+    # a wrong jump carried: conv2 (k = 3) adds 2 of their jumps, mix's jump stays theirs (stride 1)
+    answers = dict(right(), **{"pool.jump": "3", "conv2.rf": str(4 + 2 * 3), "mix.jump": "3"})
+    verdicts = grade(answers)
+    assert verdicts["pool.jump"].verdict == "incorrect"
+    assert credited(verdicts["conv2.rf"]) and credited(verdicts["mix.jump"])
+
+
+@pytest.mark.parametrize("pool_rf,conv2_rf", [("5", "10"),     # 5 + 2·2 = 9, not 10: a mistake of its own
+                                              ("1", "5"),      # a field of one pixel: degenerate
+                                              ("4.5", "8.5")])
+def test_no_credit_for_an_inconsistent_or_degenerate_receptive_field(pool_rf, conv2_rf):
+    v = grade(dict(right(), **{"pool.rf": pool_rf, "conv2.rf": conv2_rf}))["conv2.rf"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+def test_nothing_follows_across_a_branch():
+    # a: rf 3, jump 1; b: 3 + 2 = 5; the sum sees the wider one, 5; pool: 5 + 1 = 6, jump 2
+    exercise, params, solution = solved("mf.res", None)
+    assert (solution.answers["pool.rf"], solution.answers["pool.jump"]) == (6, 2)
+    assert exercise.part("pool.rf").follows == ("a.rf", "a.jump")
+    keys = {f: solution.answers[f] for f in ("a.rf", "a.jump")}
+    assert exercise.follow(params, "pool.rf", keys) is None
+    verdicts = grade({"a.rf": "4", "a.jump": "1", "pool.rf": str(4 + 2 + 1), "pool.jump": "2"}, "mf.res")
+    assert verdicts["a.rf"].verdict == "incorrect" and not verdicts["pool.rf"].follow_through
+
+
+def test_nothing_follows_through_a_step_the_engine_computes_otherwise_than_the_analyzer():
+    # down: rf 2, jump 2; up sees ⌈2/2⌉ = 1 unit of down: rf 2, jump 2 / 2 = 1
+    exercise, params, solution = solved("mf.up", None)
+    assert [solution.answers[p] for p in ("down.rf", "down.jump", "up.rf", "up.jump")] == [2, 2, 2, 1]
+    keys = {f: solution.answers[f] for f in ("down.rf", "down.jump")}
+    assert exercise.follow(params, "up.rf", keys) is None
+    assert exercise.follow(params, "up.jump", {"down.jump": solution.answers["down.jump"]}) is None
+
+
 def test_the_hook_gives_the_key_back_from_the_keys_of_the_earlier_parts():
     exercise, params, solution = solved("mf.net", None)
     declared = [p for p in exercise.parts if p.follows]
-    assert declared
+    assert {p.id for p in declared} == {"pool.rf", "conv2.rf", "mix.rf", "mix.jump", "total.params",
+                                        "total.mult_adds"}
     for part in declared:
         earlier = {f: solution.answers[f] for f in part.follows}
         assert exercise.follow(params, part.id, earlier) == solution.answers[part.id]

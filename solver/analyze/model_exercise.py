@@ -175,7 +175,7 @@ def _variants(variants, path: Path, shape: tuple, args: dict) -> tuple[tuple, tu
 def _exercise(spec: ModelSpec, sheet_id: str, title: Text, aliases: tuple) -> Exercise:
     follows = model_follow.declared(spec.ask, spec.totals)
     parts = tuple(Part(f"{layer}.{q}", "shape" if q == "shape" else "int", _PROMPTS[q].format(layer=layer),
-                       layout="channels-first" if q == "shape" else None)
+                       layout="channels-first" if q == "shape" else None, follows=follows.get(f"{layer}.{q}", ()))
                   for layer, quantities in spec.ask for q in quantities)
     parts += tuple(Part(f"total.{t}", "int", _TOTAL_PROMPTS[t], follows=follows.get(f"total.{t}", ()))
                    for t in spec.totals)

@@ -2,7 +2,9 @@
 
 A model exercise (`solver.analyze.model_exercise`) answers every part from the analyzer's rows
 (`solver.analyze.analyze`, one row per module call or tensor operation). A ``<layer>.<quantity>``
-part is the row of the layer's first call; a total is a sum over all the rows:
+part is the row of the layer's first call.
+
+Totals. A total is a sum over all the rows:
 
 - ``total.params`` adds each row's parameters: a module's own at its first call, 0 at its later
   calls (a module called twice is counted once), a parameter used directly by the forward at its
@@ -21,24 +23,51 @@ says nothing certain about the other calls: no recomputation (None). Layers the 
 ask about keep their key's value, and fed the key's own per-layer values the hook gives the key
 back exactly, however the analyzer counts shared modules or parameters.
 
+Receptive field and jump. ``<layer>.rf`` follows the rf and jump asked of the previous layer (in
+the order of `ask`) that asks either, ``<layer>.jump`` the jump of the previous layer that asks
+one. The hook walks back from the layer's row through its input to that earlier layer's row; every
+row on the way must take exactly one tensor and be a step the engine's arithmetic knows
+(`solver.maths.architecture.step_row`: convolutions, poolings, flatten, linear, batch norm,
+activations; an element-wise function of one tensor keeps shape and geometry). It then applies
+those steps, r ← r + (k_eff − 1)·j and j ← j·s, to the student's values. A branch (a sum of two
+paths, a concatenation), an operation the engine does not step, or a step whose arithmetic does
+not give back the analyzer's own row from the key's values gives no recomputation. A different
+order in `ask` than the forward pass simply finds no path.
+
 Everything here reads an `Analysis` already traced; nothing imports torch.
 """
 
 from __future__ import annotations
 
 TOTALS = ("params", "mult_adds")
+GEOMETRY = ("rf", "jump")
+_RESHAPING = frozenset({"expand", "expand_as", "broadcast_to"})  # element-wise, but to another shape
 
 
 def declared(ask: tuple, totals: tuple) -> dict[str, tuple[str, ...]]:
     """The `Part.follows` of a model exercise's parts, by part id, from its `ask` and `totals`.
 
-    >>> declared((("conv1", ("shape", "params")), ("fc", ("params", "mult_adds"))), ("params", "mult_adds"))
-    {'total.params': ('conv1.params', 'fc.params'), 'total.mult_adds': ('fc.mult_adds',)}
-    >>> declared((("conv1", ("shape",)),), ("params",))
+    >>> declared((("conv1", ("rf", "params")), ("pool", ("rf", "jump")), ("fc", ("params", "jump"))), ("params",))
+    {'pool.rf': ('conv1.rf',), 'fc.jump': ('pool.jump',), 'total.params': ('conv1.params', 'fc.params')}
+    >>> declared((("conv1", ("shape",)),), ("mult_adds",))
     {}
     """
-    out = {f"total.{t}": tuple(f"{layer}.{t}" for layer, quantities in ask if t in quantities) for t in totals}
-    return {part: earlier for part, earlier in out.items() if earlier}
+    out = {}
+    geometry, jump = None, None     # the last layers asking rf or jump, and jump
+    for layer, quantities in ask:
+        if "rf" in quantities and geometry is not None:
+            out[f"{layer}.rf"] = tuple(f"{geometry[0]}.{q}" for q in GEOMETRY if q in geometry[1])
+        if "jump" in quantities and jump is not None:
+            out[f"{layer}.jump"] = (f"{jump}.jump",)
+        if any(q in quantities for q in GEOMETRY):
+            geometry = (layer, quantities)
+        if "jump" in quantities:
+            jump = layer
+    for t in totals:
+        earlier = tuple(f"{layer}.{t}" for layer, quantities in ask if t in quantities)
+        if earlier:
+            out[f"total.{t}"] = earlier
+    return out
 
 
 def key_total(analysis, quantity: str) -> int:
@@ -49,11 +78,19 @@ def key_total(analysis, quantity: str) -> int:
 def follow(analysis, part_id: str, earlier: dict):
     """The value of `part_id` recomputed from the values `earlier` of the parts it follows
     (``{part id: SymPy value}``), or None when they do not determine it (module docstring)."""
+    layer, _, quantity = part_id.rpartition(".")
+    if layer == "total" and quantity in TOTALS:
+        return _total(analysis, quantity, earlier)
+    if quantity in GEOMETRY:
+        return _geometry(analysis.layers, layer, quantity, earlier)
+    return None
+
+
+# --- totals ---------------------------------------------------------------------------------------------------
+
+def _total(analysis, quantity: str, earlier: dict):
     import sympy as sp
 
-    layer, _, quantity = part_id.rpartition(".")
-    if layer != "total" or quantity not in TOTALS:
-        return None
     total = key_total(analysis, quantity)
     for part, value in earlier.items():
         name, _, asked = part.rpartition(".")
@@ -76,12 +113,85 @@ def follow(analysis, part_id: str, earlier: dict):
 
 def _calls(layers, name: str) -> list:
     """The rows of `name`: its first row (the one its parts are read from), then the module's later calls."""
-    first = next((l for l in layers if l.name == name), None)
+    first = _first(layers, name)
     if first is None:
         return []
     return [first] + [l for l in layers if l is not first and first.module is not None and l.module == first.module]
 
 
+def _first(layers, name: str):
+    return next((l for l in layers if l.name == name), None)
+
+
 def _same_call(a, b) -> bool:
     return (tuple(a.row.in_shape), tuple(a.row.shape), int(a.row.mult_adds)) == \
         (tuple(b.row.in_shape), tuple(b.row.shape), int(b.row.mult_adds))
+
+
+# --- receptive field and jump along a straight run ---------------------------------------------------------
+
+def _geometry(layers, layer: str, quantity: str, earlier: dict):
+    import sympy as sp
+
+    names = {part.rpartition(".")[0] for part in earlier}
+    if len(names) != 1 or not all(part.rpartition(".")[2] in GEOMETRY for part in earlier):
+        return None
+    (before,) = names
+    path = run(layers, before, layer)
+    if path is None or not all(_whole(v) for v in (path[0].row.rf, path[0].row.jump)):
+        return None
+    values = {"rf": int(path[0].row.rf), "jump": int(path[0].row.jump)}
+    for part, value in earlier.items():
+        if not isinstance(value, sp.Integer):
+            return None
+        values[part.rpartition(".")[2]] = int(value)
+    rf, jump = values["rf"], values["jump"]
+    for row in path[1:]:
+        stepped = _step(row, tuple(row.row.in_shape), rf, jump)
+        if stepped is None:
+            return None
+        _, rf, jump = stepped
+    value = rf if quantity == "rf" else jump
+    return sp.Integer(value) if _whole(value) else None
+
+
+def run(layers, before: str, layer: str) -> list | None:
+    """The rows from `before`'s first row to `layer`'s, each the only input of the next, every step
+    one the engine computes exactly as the analyzer did (checked on the key's values); else None."""
+    start, end = _first(layers, before), _first(layers, layer)
+    if start is None or end is None:
+        return None
+    nodes = {l.node: l for l in layers}
+    path = [end]
+    while path[0] is not start:
+        inputs = path[0].inputs
+        if len(inputs) != 1 or inputs[0] not in nodes or len(path) > len(layers):
+            return None
+        path.insert(0, nodes[inputs[0]])
+    for row in path[1:]:
+        key = row.row
+        if _step(row, tuple(key.in_shape), key.rf_in, key.jump_in) != (tuple(key.shape), key.rf, key.jump):
+            return None
+    return path
+
+
+def _step(layer, shape: tuple, rf, jump):
+    """(shape, rf, jump) after one row, from the given input values; None when the engine cannot say."""
+    from solver.analyze.netfunctions import ELEMENTWISE
+    from solver.maths import architecture as A
+
+    spec = layer.row.layer
+    if isinstance(spec, A.Op):
+        unchanged = tuple(layer.row.in_shape) == tuple(layer.row.shape)
+        if layer.module is None and layer.type in ELEMENTWISE - _RESHAPING and unchanged:
+            return shape, rf, jump
+        return None
+    try:
+        row = A.step_row(layer.name, spec, shape, rf, jump)
+    except (ValueError, TypeError, ZeroDivisionError):
+        return None
+    return tuple(int(v) for v in row.shape), row.rf, row.jump
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
