@@ -38,10 +38,11 @@ title: {fr: "Un petit réseau", en: "A small network"}
 model: net.py:Net
 input: [3, 16, 16]
 ask:
-  conv1: [params, mult_adds, rf]
-  pool: [mult_adds, rf, jump]
-  conv2: [rf]
+  conv1: [shape, params, mult_adds, rf]
+  pool: [shape, mult_adds, rf, jump]
+  conv2: [shape, rf]
   mix: [params, mult_adds, rf, jump]
+  flat: [shape]
   fc: [params, mult_adds]
 totals: [params, mult_adds]
 """
@@ -118,6 +119,7 @@ TOTAL_MULT_ADDS = sum(MULT_ADDS.values()) + MULT_ADDS["mix"]         # mix's sec
 # mix (1 × 1) 8, jump 2 throughout
 RF = {"conv1": 3, "pool": 4, "conv2": 8, "mix": 8}
 JUMP = {"pool": 2, "mix": 2}
+SHAPES = {"conv1": "(8, 14, 14)", "pool": "(8, 7, 7)", "conv2": "(16, 5, 5)", "flat": "(64,)"}   # 16·2·2 = 64
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -138,6 +140,7 @@ def right():
     out.update({f"{layer}.mult_adds": str(MULT_ADDS[layer]) for layer in ("conv1", "pool", "mix", "fc")})
     out.update({f"{layer}.rf": str(v) for layer, v in RF.items()})
     out.update({f"{layer}.jump": str(v) for layer, v in JUMP.items()})
+    out.update({f"{layer}.shape": v for layer, v in SHAPES.items()})
     out.update({"total.params": str(TOTAL_PARAMS), "total.mult_adds": str(TOTAL_MULT_ADDS)})
     return out
 
@@ -261,11 +264,30 @@ def test_nothing_follows_through_a_step_the_engine_computes_otherwise_than_the_a
     assert exercise.follow(params, "up.jump", {"down.jump": solution.answers["down.jump"]}) is None
 
 
+def test_shapes_carried_from_the_students_own_wrong_shape():
+    # pool taken with stride 1: 14 − 2 + 1 = 13; then conv2 13 − 3 + 1 = 11, mix keeps 11, the
+    # second pool 5, flattened 16·5·5 = 400
+    answers = dict(right(), **{"pool.shape": "(8, 13, 13)", "conv2.shape": "(16, 11, 11)", "flat.shape": "(400,)"})
+    verdicts = grade(answers)
+    assert verdicts["pool.shape"].verdict == "incorrect" and not verdicts["pool.shape"].follow_through
+    assert credited(verdicts["conv2.shape"]) and credited(verdicts["flat.shape"])
+    assert verdicts["conv1.shape"].verdict == "correct" and not verdicts["conv1.shape"].follow_through
+
+
+@pytest.mark.parametrize("pool,conv2", [("(8, 13, 13)", "(16, 12, 12)"),   # 13 − 3 + 1 = 11: a new mistake
+                                        ("(8, 0, 0)", "(16, 0, 0)"),       # no size: degenerate
+                                        ("(8, 1, 1)", "(16, 1, 1)"),       # a size of 1: degenerate
+                                        ("(8, 7)", "(16, 5)")])            # an axis lost: not the key's form
+def test_no_credit_for_an_inconsistent_or_degenerate_shape(pool, conv2):
+    v = grade(dict(right(), **{"pool.shape": pool, "conv2.shape": conv2}))["conv2.shape"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
 def test_the_hook_gives_the_key_back_from_the_keys_of_the_earlier_parts():
     exercise, params, solution = solved("mf.net", None)
     declared = [p for p in exercise.parts if p.follows]
-    assert {p.id for p in declared} == {"pool.rf", "conv2.rf", "mix.rf", "mix.jump", "total.params",
-                                        "total.mult_adds"}
+    assert {p.id for p in declared} == {"pool.rf", "conv2.rf", "mix.rf", "mix.jump", "pool.shape", "conv2.shape",
+                                        "flat.shape", "total.params", "total.mult_adds"}
     for part in declared:
         earlier = {f: solution.answers[f] for f in part.follows}
         assert exercise.follow(params, part.id, earlier) == solution.answers[part.id]

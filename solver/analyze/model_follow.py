@@ -23,16 +23,19 @@ says nothing certain about the other calls: no recomputation (None). Layers the 
 ask about keep their key's value, and fed the key's own per-layer values the hook gives the key
 back exactly, however the analyzer counts shared modules or parameters.
 
-Receptive field and jump. ``<layer>.rf`` follows the rf and jump asked of the previous layer (in
-the order of `ask`) that asks either, ``<layer>.jump`` the jump of the previous layer that asks
-one. The hook walks back from the layer's row through its input to that earlier layer's row; every
-row on the way must take exactly one tensor and be a step the engine's arithmetic knows
-(`solver.maths.architecture.step_row`: convolutions, poolings, flatten, linear, batch norm,
-activations; an element-wise function of one tensor keeps shape and geometry). It then applies
-those steps, r ← r + (k_eff − 1)·j and j ← j·s, to the student's values. A branch (a sum of two
-paths, a concatenation), an operation the engine does not step, or a step whose arithmetic does
-not give back the analyzer's own row from the key's values gives no recomputation. A different
-order in `ask` than the forward pass simply finds no path.
+Shapes, receptive fields and jumps. ``<layer>.shape`` follows the shape of the previous layer (in
+the order of `ask`) that asks one, ``<layer>.rf`` the rf and jump asked of the previous layer that
+asks either (the key's value for the one it does not ask), ``<layer>.jump`` the jump of the
+previous layer that asks one. The hook walks back from the layer's row through its input to that
+earlier layer's row; every row on the way must take exactly one tensor and be a step the engine's
+arithmetic knows (`solver.maths.architecture.step_row`: convolutions, poolings, flatten, linear,
+batch norm, activations, dropout; an element-wise function of one tensor keeps shape and
+geometry). It then applies those steps to the student's values: the output-size formulas to
+their shape (channels first), r ← r + (k_eff − 1)·j and j ← j·s to their field and jump. A
+branch (a sum of two paths, a concatenation), an operation the engine does not step (a reshape
+written as ``x.view(…)``, a module it does not know) or a step whose arithmetic does not give back
+the analyzer's own row from the key's values gives no recomputation: the hook is exact or silent.
+An `ask` listed in another order than the forward pass simply finds no path.
 
 Everything here reads an `Analysis` already traced; nothing imports torch.
 """
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 TOTALS = ("params", "mult_adds")
 GEOMETRY = ("rf", "jump")
+_CARRIED = {"shape": ("shape",), "rf": GEOMETRY, "jump": ("jump",)}  # what each quantity is stepped from
 _RESHAPING = frozenset({"expand", "expand_as", "broadcast_to"})  # element-wise, but to another shape
 
 
@@ -49,12 +53,14 @@ def declared(ask: tuple, totals: tuple) -> dict[str, tuple[str, ...]]:
 
     >>> declared((("conv1", ("rf", "params")), ("pool", ("rf", "jump")), ("fc", ("params", "jump"))), ("params",))
     {'pool.rf': ('conv1.rf',), 'fc.jump': ('pool.jump',), 'total.params': ('conv1.params', 'fc.params')}
-    >>> declared((("conv1", ("shape",)),), ("mult_adds",))
-    {}
+    >>> declared((("conv1", ("shape",)), ("flat", ("shape",))), ("mult_adds",))
+    {'flat.shape': ('conv1.shape',)}
     """
     out = {}
-    geometry, jump = None, None     # the last layers asking rf or jump, and jump
+    geometry, jump, shape = None, None, None     # the last layers asking rf or jump, jump, shape
     for layer, quantities in ask:
+        if "shape" in quantities and shape is not None:
+            out[f"{layer}.shape"] = (f"{shape}.shape",)
         if "rf" in quantities and geometry is not None:
             out[f"{layer}.rf"] = tuple(f"{geometry[0]}.{q}" for q in GEOMETRY if q in geometry[1])
         if "jump" in quantities and jump is not None:
@@ -63,6 +69,8 @@ def declared(ask: tuple, totals: tuple) -> dict[str, tuple[str, ...]]:
             geometry = (layer, quantities)
         if "jump" in quantities:
             jump = layer
+        if "shape" in quantities:
+            shape = layer
     for t in totals:
         earlier = tuple(f"{layer}.{t}" for layer, quantities in ask if t in quantities)
         if earlier:
@@ -81,8 +89,8 @@ def follow(analysis, part_id: str, earlier: dict):
     layer, _, quantity = part_id.rpartition(".")
     if layer == "total" and quantity in TOTALS:
         return _total(analysis, quantity, earlier)
-    if quantity in GEOMETRY:
-        return _geometry(analysis.layers, layer, quantity, earlier)
+    if quantity in _CARRIED:
+        return _along(analysis.layers, layer, quantity, earlier)
     return None
 
 
@@ -128,36 +136,45 @@ def _same_call(a, b) -> bool:
         (tuple(b.row.in_shape), tuple(b.row.shape), int(b.row.mult_adds))
 
 
-# --- receptive field and jump along a straight run ---------------------------------------------------------
+# --- shapes, receptive fields and jumps along a straight run -----------------------------------------------
 
-def _geometry(layers, layer: str, quantity: str, earlier: dict):
+def _along(layers, layer: str, quantity: str, earlier: dict):
+    """`layer`'s `quantity` stepped from the earlier layer's values (the student's where given)."""
     import sympy as sp
 
     names = {part.rpartition(".")[0] for part in earlier}
-    if len(names) != 1 or not all(part.rpartition(".")[2] in GEOMETRY for part in earlier):
+    if len(names) != 1 or not all(part.rpartition(".")[2] in _CARRIED[quantity] for part in earlier):
         return None
     (before,) = names
-    path = run(layers, before, layer)
-    if path is None or not all(_whole(v) for v in (path[0].row.rf, path[0].row.jump)):
+    path = run(layers, before, layer, quantity)
+    if path is None:
         return None
-    values = {"rf": int(path[0].row.rf), "jump": int(path[0].row.jump)}
+    start = path[0].row
+    values = {"shape": tuple(start.shape), "rf": start.rf, "jump": start.jump} if quantity in GEOMETRY else \
+        {"shape": tuple(start.shape), "rf": 1, "jump": 1}
     for part, value in earlier.items():
-        if not isinstance(value, sp.Integer):
+        plain = _plain(value)
+        if plain is None:
             return None
-        values[part.rpartition(".")[2]] = int(value)
-    rf, jump = values["rf"], values["jump"]
+        values[part.rpartition(".")[2]] = plain
+    shape, rf, jump = values["shape"], values["rf"], values["jump"]
+    if not all(_whole(v) for v in (rf, jump)) or not isinstance(shape, tuple):
+        return None
     for row in path[1:]:
-        stepped = _step(row, tuple(row.row.in_shape), rf, jump)
+        stepped = _step(row, tuple(row.row.in_shape) if quantity in GEOMETRY else shape, rf, jump)
         if stepped is None:
             return None
-        _, rf, jump = stepped
+        shape, rf, jump = stepped
+    if quantity == "shape":
+        return sp.Tuple(*shape)
     value = rf if quantity == "rf" else jump
     return sp.Integer(value) if _whole(value) else None
 
 
-def run(layers, before: str, layer: str) -> list | None:
+def run(layers, before: str, layer: str, quantity: str) -> list | None:
     """The rows from `before`'s first row to `layer`'s, each the only input of the next, every step
-    one the engine computes exactly as the analyzer did (checked on the key's values); else None."""
+    one the engine computes exactly as the analyzer did for `quantity` (checked on the key's
+    values); else None."""
     start, end = _first(layers, before), _first(layers, layer)
     if start is None or end is None:
         return None
@@ -168,11 +185,27 @@ def run(layers, before: str, layer: str) -> list | None:
         if len(inputs) != 1 or inputs[0] not in nodes or len(path) > len(layers):
             return None
         path.insert(0, nodes[inputs[0]])
-    for row in path[1:]:
-        key = row.row
-        if _step(row, tuple(key.in_shape), key.rf_in, key.jump_in) != (tuple(key.shape), key.rf, key.jump):
-            return None
-    return path
+    return path if all(_agrees(row, quantity) for row in path[1:]) else None
+
+
+def _agrees(layer, quantity: str) -> bool:
+    """Whether the engine's step gives back the analyzer's row from the row's own input values."""
+    key = layer.row
+    if quantity in GEOMETRY:
+        return _step(layer, tuple(key.in_shape), key.rf_in, key.jump_in) == (tuple(key.shape), key.rf, key.jump)
+    stepped = _step(layer, tuple(key.in_shape), 1, 1)
+    return stepped is not None and stepped[0] == tuple(key.shape)
+
+
+def _plain(value):
+    """A SymPy integer or tuple of integers as Python ints; None for anything else."""
+    import sympy as sp
+
+    if isinstance(value, sp.Integer):
+        return int(value)
+    if isinstance(value, sp.Tuple) and value and all(isinstance(v, sp.Integer) for v in value):
+        return tuple(int(v) for v in value)
+    return None
 
 
 def _step(layer, shape: tuple, rf, jump):
@@ -190,7 +223,9 @@ def _step(layer, shape: tuple, rf, jump):
         row = A.step_row(layer.name, spec, shape, rf, jump)
     except (ValueError, TypeError, ZeroDivisionError):
         return None
-    return tuple(int(v) for v in row.shape), row.rf, row.jump
+    if not all(_whole(v) for v in row.shape):
+        return None
+    return tuple(row.shape), row.rf, row.jump
 
 
 def _whole(value) -> bool:
