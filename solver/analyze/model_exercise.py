@@ -20,6 +20,7 @@ import random
 from functools import lru_cache
 from pathlib import Path
 
+from solver.analyze import model_follow
 from solver.analyze import model_mistakes as mistakes
 from solver.core.errors import WorkError
 from solver.core.exercise import Exercise, Part, Solution, Step
@@ -172,16 +173,19 @@ def _variants(variants, path: Path, shape: tuple, args: dict) -> tuple[tuple, tu
 # --- the exercise ----------------------------------------------------------------------------------------
 
 def _exercise(spec: ModelSpec, sheet_id: str, title: Text, aliases: tuple) -> Exercise:
+    follows = model_follow.declared(spec.ask, spec.totals)
     parts = tuple(Part(f"{layer}.{q}", "shape" if q == "shape" else "int", _PROMPTS[q].format(layer=layer),
-                       layout="channels-first" if q == "shape" else None)
+                       layout="channels-first" if q == "shape" else None, follows=follows.get(f"{layer}.{q}", ()))
                   for layer, quantities in spec.ask for q in quantities)
-    parts += tuple(Part(f"total.{t}", "int", _TOTAL_PROMPTS[t]) for t in spec.totals)
+    parts += tuple(Part(f"total.{t}", "int", _TOTAL_PROMPTS[t], follows=follows.get(f"total.{t}", ()))
+                   for t in spec.totals)
     return Exercise(
         id=spec.id, sheet=sheet_id, title=title, aliases=aliases, parts=parts, params=_params(spec),
         statement=lambda q: _statement(spec, q), solve=lambda q: _solve(spec, q),
         check=lambda q, sol, checks: _check(spec, q, sol, checks),
         draw=_drawer(spec) if spec.input_variants or spec.arg_variants else None,
-        diagnoses=tuple(d for p in parts for d in _diagnoses(spec, p.id)))
+        diagnoses=tuple(d for p in parts for d in _diagnoses(spec, p.id)),
+        follow=(lambda q, part_id, earlier: _follow(spec, q, part_id, earlier)) if follows else None)
 
 
 _PROMPTS = {
@@ -396,9 +400,15 @@ def _answers(spec: ModelSpec, q) -> dict:
             value = _value(by_name[layer], quantity)
             out[f"{layer}.{quantity}"] = sp.Tuple(*[int(v) for v in value]) if quantity == "shape" \
                 else sp.Integer(int(value))
-    totals = {"params": analysis.total_params, "mult_adds": sum(int(l.row.mult_adds) for l in analysis.layers)}
-    out.update({f"total.{t}": sp.Integer(int(totals[t])) for t in spec.totals})
+    out.update({f"total.{t}": sp.Integer(model_follow.key_total(analysis, t)) for t in spec.totals})
     return out
+
+
+def _follow(spec: ModelSpec, q, part_id: str, earlier: dict):
+    """A part recomputed from the student's values of the parts it follows (`solver.analyze.model_follow`)."""
+    _rows(spec, q)  # every asked layer exists (else a clear error)
+    _, analysis = _traced(spec, _key(q))
+    return model_follow.follow(analysis, part_id, earlier)
 
 
 def _solve(spec: ModelSpec, q) -> Solution:
@@ -583,8 +593,7 @@ def _wrong(spec: ModelSpec, layer: str, quantity: str, code: str):
         _, analysis = _traced(spec, _key(q))
         if layer == "total":
             value = mistakes.wrong_total(analysis, quantity, code)
-            right = analysis.total_params if quantity == "params" else \
-                sum(int(l.row.mult_adds) for l in analysis.layers)
+            right = model_follow.key_total(analysis, quantity)
         else:
             _rows(spec, q)  # the layer exists (else a clear error)
             index = next(n for n, l in enumerate(analysis.layers) if l.name == layer)

@@ -1,0 +1,294 @@
+"""Follow-through credit on a teacher's model exercise: a total from the student's own per-layer counts.
+
+The network and its course folder are written here; every expected number is worked out by hand
+in this file, never asked from the solver.
+"""
+
+import pytest
+
+from solver.grading.check import check_answer, solved
+from solver.grading.submission import Submission, grade_submissions
+from solver.sheets import registry
+
+NET = '''\
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 16, 3)
+        self.mix = nn.Conv2d(16, 16, 1)
+        self.flat = nn.Flatten()
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = F.relu(self.conv2(x))
+        x = self.pool(self.mix(self.mix(x)))
+        return self.fc(self.flat(x))
+'''
+
+MODEL = """\
+id: mf.net
+title: {fr: "Un petit réseau", en: "A small network"}
+model: net.py:Net
+input: [3, 16, 16]
+ask:
+  conv1: [shape, params, mult_adds, rf]
+  pool: [shape, mult_adds, rf, jump]
+  conv2: [shape, rf]
+  mix: [params, mult_adds, rf, jump]
+  flat: [shape]
+  fc: [params, mult_adds]
+totals: [params, mult_adds]
+"""
+
+# A residual block: the add takes two paths, so nothing after it follows a layer before it.
+RES = '''\
+import torch.nn as nn
+
+
+class Res(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 4, 3, padding=1)
+        self.b = nn.Conv2d(4, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        x = self.a(x)
+        return self.pool(x + self.b(x))
+'''
+
+RES_MODEL = """\
+id: mf.res
+title: {fr: "Un bloc résiduel", en: "A residual block"}
+model: res.py:Res
+input: [1, 8, 8]
+ask:
+  a: [rf, jump]
+  pool: [rf, jump]
+"""
+
+# A transposed convolution: the analyzer divides the jump by its stride, the engine's step keeps it,
+# so the hook refuses to recompute through it rather than trust either.
+UP = '''\
+import torch.nn as nn
+
+
+class Up(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(1, 4, 2, stride=2)
+        self.up = nn.ConvTranspose2d(4, 1, 2, stride=2)
+
+    def forward(self, x):
+        return self.up(self.down(x))
+'''
+
+UP_MODEL = """\
+id: mf.up
+title: {fr: "Descendre puis remonter", en: "Down then up"}
+model: up.py:Up
+input: [1, 8, 8]
+ask:
+  down: [rf, jump]
+  up: [rf, jump]
+"""
+
+SHEET = 'id: mf\ntitle: {fr: "Suite logique", en: "Follow-through"}\n'
+
+# By hand, input 3 × 16 × 16: conv1 → 8 × 14 × 14, pool → 8 × 7 × 7, conv2 → 16 × 5 × 5, mix (1 × 1,
+# called twice) → 16 × 5 × 5, pool → 16 × 2 × 2, flat → 64, fc → 10.
+PARAMS = {"conv1": 8 * (3 * 9 + 1),          # 224
+          "conv2": 16 * (8 * 9 + 1),         # 1168, not asked: still in the total
+          "mix": 16 * (16 + 1),              # 272, counted once although called twice
+          "fc": 10 * (64 + 1)}               # 650
+MULT_ADDS = {"conv1": 8 * 14 * 14 * 3 * 9,   # 42336: outputs × weights per output
+             "conv2": 16 * 5 * 5 * 8 * 9,    # 28800
+             "mix": 16 * 5 * 5 * 16,         # 6400 per call
+             "fc": 64 * 10,                  # 640
+             "pool": 0}                      # pooling is not counted
+TOTAL_PARAMS = sum(PARAMS.values())                                  # 2314
+TOTAL_MULT_ADDS = sum(MULT_ADDS.values()) + MULT_ADDS["mix"]         # mix's second call: 84576
+# r ← r + (k − 1)·j, j ← j·s: conv1 3 (jump 1), pool 3 + 1 = 4 (jump 2), conv2 4 + 2·2 = 8,
+# mix (1 × 1) 8, jump 2 throughout
+RF = {"conv1": 3, "pool": 4, "conv2": 8, "mix": 8}
+JUMP = {"pool": 2, "mix": 2}
+SHAPES = {"conv1": "(8, 14, 14)", "pool": "(8, 7, 7)", "conv2": "(16, 5, 5)", "flat": "(64,)"}   # 16·2·2 = 64
+
+
+@pytest.fixture(scope="module", autouse=True)
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    sheet = root / "mf"
+    sheet.mkdir()
+    for name, text in (("sheet.yaml", SHEET), ("net.py", NET), ("net.yaml", MODEL), ("res.py", RES),
+                       ("res.yaml", RES_MODEL), ("up.py", UP), ("up.yaml", UP_MODEL)):
+        (sheet / name).write_text(text, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(registry.COURSE_ENV, str(root))
+        yield root
+
+
+def right():
+    out = {f"{layer}.params": str(PARAMS[layer]) for layer in ("conv1", "mix", "fc")}
+    out.update({f"{layer}.mult_adds": str(MULT_ADDS[layer]) for layer in ("conv1", "pool", "mix", "fc")})
+    out.update({f"{layer}.rf": str(v) for layer, v in RF.items()})
+    out.update({f"{layer}.jump": str(v) for layer, v in JUMP.items()})
+    out.update({f"{layer}.shape": v for layer, v in SHAPES.items()})
+    out.update({"total.params": str(TOTAL_PARAMS), "total.mult_adds": str(TOTAL_MULT_ADDS)})
+    return out
+
+
+def grade(answers: dict, exercise="mf.net") -> dict:
+    sub = Submission("s.yaml", "s", None, None, {f"{exercise}/{k}": v for k, v in answers.items()})
+    report = grade_submissions([sub], lambda tasks: [check_answer(*t) for t in tasks])[0]
+    return {v.id.split("/", 1)[1]: v for v in report.parts if v.id.startswith(f"{exercise}/")}
+
+
+def credited(v) -> bool:
+    return v.verdict == "correct" and v.follow_through and v.score == v.max_score
+
+
+def test_the_right_answers_are_right_without_follow_through():
+    verdicts = grade(right())
+    assert all(v.verdict == "correct" and not v.follow_through for v in verdicts.values())
+
+
+def test_a_total_from_the_students_own_wrong_count_earns_follow_through():
+    answers = right()
+    answers["conv1.params"] = str(8 * 3 * 9)                        # 216: the biases forgotten
+    answers["total.params"] = str(TOTAL_PARAMS - 8)                 # their own sum, conv2 included
+    verdicts = grade(answers)
+    wrong = verdicts["conv1.params"]
+    assert wrong.verdict == "incorrect" and not wrong.follow_through and wrong.score == 0
+    total = verdicts["total.params"]
+    assert credited(total), total.feedback("en")
+    assert "conv1.params" in total.feedback("en") and "conv1.params" in total.feedback("fr")
+    assert sum(v.score for v in verdicts.values()) == len(answers) - 1
+
+
+def test_a_total_inconsistent_with_the_students_counts_gets_nothing():
+    answers = right()
+    answers["conv1.params"] = str(8 * 3 * 9)
+    for total in (TOTAL_PARAMS - 7, TOTAL_PARAMS - 8 - PARAMS["conv2"]):   # off by one; conv2 left out
+        answers["total.params"] = str(total)
+        v = grade(answers)["total.params"]
+        assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+@pytest.mark.parametrize("count", ["1", "-224", "224.5"])
+def test_a_degenerate_count_gives_nothing(count):
+    answers = right()
+    answers["conv1.params"] = count
+    answers["total.params"] = str(TOTAL_PARAMS - PARAMS["conv1"] + float(count)).removesuffix(".0")
+    v = grade(answers)["total.params"]
+    assert v.verdict != "correct" and not v.follow_through and v.score == 0
+
+
+def test_a_module_called_twice_counts_the_students_value_at_each_call():
+    answers = right()
+    answers["mix.mult_adds"] = str(5 * 5 * 16)                    # 400: the 16 output channels forgotten
+    answers["total.mult_adds"] = str(TOTAL_MULT_ADDS - 2 * (MULT_ADDS["mix"] - 400))
+    verdicts = grade(answers)
+    assert verdicts["mix.mult_adds"].verdict == "incorrect"
+    assert credited(verdicts["total.mult_adds"])
+    answers["total.mult_adds"] = str(TOTAL_MULT_ADDS - (MULT_ADDS["mix"] - 400))   # only one call changed
+    assert not grade(answers)["total.mult_adds"].follow_through
+    # its parameters count once however often it is called
+    answers["mix.params"] = str(16 * 16)                           # 256: no bias
+    answers["total.params"] = str(TOTAL_PARAMS - 16)
+    assert credited(grade(answers)["total.params"])
+
+
+def test_a_module_called_on_different_shapes_gives_no_recomputation():
+    # pool runs on 8 × 14 × 14 then on 16 × 5 × 5: a count for its first call says nothing of the second
+    answers = right()
+    answers["pool.mult_adds"] = "392"                               # 8 · 7 · 7, one per output
+    for total in (TOTAL_MULT_ADDS + 392, TOTAL_MULT_ADDS + 2 * 392):
+        answers["total.mult_adds"] = str(total)
+        assert not grade(answers)["total.mult_adds"].follow_through
+
+
+def test_the_totals_follow_every_asked_layer():
+    exercise = registry.get("mf.net")
+    assert exercise.part("total.params").follows == ("conv1.params", "mix.params", "fc.params")
+    assert exercise.part("total.mult_adds").follows == ("conv1.mult_adds", "pool.mult_adds", "mix.mult_adds",
+                                                        "fc.mult_adds")
+
+
+def test_a_receptive_field_from_the_students_own_earlier_field_and_jump():
+    answers = right()
+    answers["pool.rf"] = "5"                                       # r + k·j = 3 + 2·1 instead of 3 + 1·1
+    answers["conv2.rf"] = str(5 + 2 * 2)                           # then conv2 right from their 5
+    verdicts = grade(answers)
+    assert verdicts["pool.rf"].verdict == "incorrect" and not verdicts["pool.rf"].follow_through
+    assert credited(verdicts["conv2.rf"])
+    # a wrong jump carried: conv2 (k = 3) adds 2 of their jumps, mix's jump stays theirs (stride 1)
+    answers = dict(right(), **{"pool.jump": "3", "conv2.rf": str(4 + 2 * 3), "mix.jump": "3"})
+    verdicts = grade(answers)
+    assert verdicts["pool.jump"].verdict == "incorrect"
+    assert credited(verdicts["conv2.rf"]) and credited(verdicts["mix.jump"])
+
+
+@pytest.mark.parametrize("pool_rf,conv2_rf", [("5", "10"),     # 5 + 2·2 = 9, not 10: a mistake of its own
+                                              ("1", "5"),      # a field of one pixel: degenerate
+                                              ("4.5", "8.5")])
+def test_no_credit_for_an_inconsistent_or_degenerate_receptive_field(pool_rf, conv2_rf):
+    v = grade(dict(right(), **{"pool.rf": pool_rf, "conv2.rf": conv2_rf}))["conv2.rf"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+def test_nothing_follows_across_a_branch():
+    # a: rf 3, jump 1; b: 3 + 2 = 5; the sum sees the wider one, 5; pool: 5 + 1 = 6, jump 2
+    exercise, params, solution = solved("mf.res", None)
+    assert (solution.answers["pool.rf"], solution.answers["pool.jump"]) == (6, 2)
+    assert exercise.part("pool.rf").follows == ("a.rf", "a.jump")
+    keys = {f: solution.answers[f] for f in ("a.rf", "a.jump")}
+    assert exercise.follow(params, "pool.rf", keys) is None
+    verdicts = grade({"a.rf": "4", "a.jump": "1", "pool.rf": str(4 + 2 + 1), "pool.jump": "2"}, "mf.res")
+    assert verdicts["a.rf"].verdict == "incorrect" and not verdicts["pool.rf"].follow_through
+
+
+def test_nothing_follows_through_a_step_the_engine_computes_otherwise_than_the_analyzer():
+    # down: rf 2, jump 2; up sees ⌈2/2⌉ = 1 unit of down: rf 2, jump 2 / 2 = 1
+    exercise, params, solution = solved("mf.up", None)
+    assert [solution.answers[p] for p in ("down.rf", "down.jump", "up.rf", "up.jump")] == [2, 2, 2, 1]
+    keys = {f: solution.answers[f] for f in ("down.rf", "down.jump")}
+    assert exercise.follow(params, "up.rf", keys) is None
+    assert exercise.follow(params, "up.jump", {"down.jump": solution.answers["down.jump"]}) is None
+
+
+def test_shapes_carried_from_the_students_own_wrong_shape():
+    # pool taken with stride 1: 14 − 2 + 1 = 13; then conv2 13 − 3 + 1 = 11, mix keeps 11, the
+    # second pool 5, flattened 16·5·5 = 400
+    answers = dict(right(), **{"pool.shape": "(8, 13, 13)", "conv2.shape": "(16, 11, 11)", "flat.shape": "(400,)"})
+    verdicts = grade(answers)
+    assert verdicts["pool.shape"].verdict == "incorrect" and not verdicts["pool.shape"].follow_through
+    assert credited(verdicts["conv2.shape"]) and credited(verdicts["flat.shape"])
+    assert verdicts["conv1.shape"].verdict == "correct" and not verdicts["conv1.shape"].follow_through
+
+
+@pytest.mark.parametrize("pool,conv2", [("(8, 13, 13)", "(16, 12, 12)"),   # 13 − 3 + 1 = 11: a new mistake
+                                        ("(8, 0, 0)", "(16, 0, 0)"),       # no size: degenerate
+                                        ("(8, 1, 1)", "(16, 1, 1)"),       # a size of 1: degenerate
+                                        ("(8, 7)", "(16, 5)")])            # an axis lost: not the key's form
+def test_no_credit_for_an_inconsistent_or_degenerate_shape(pool, conv2):
+    v = grade(dict(right(), **{"pool.shape": pool, "conv2.shape": conv2}))["conv2.shape"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+def test_the_hook_gives_the_key_back_from_the_keys_of_the_earlier_parts():
+    exercise, params, solution = solved("mf.net", None)
+    declared = [p for p in exercise.parts if p.follows]
+    assert {p.id for p in declared} == {"pool.rf", "conv2.rf", "mix.rf", "mix.jump", "pool.shape", "conv2.shape",
+                                        "flat.shape", "total.params", "total.mult_adds"}
+    for part in declared:
+        earlier = {f: solution.answers[f] for f in part.follows}
+        assert exercise.follow(params, part.id, earlier) == solution.answers[part.id]
+    assert solution.answers["total.params"] == TOTAL_PARAMS and solution.answers["total.mult_adds"] == TOTAL_MULT_ADDS
