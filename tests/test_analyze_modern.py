@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from cli import main
-from solver.analyze.analyze import Convention, analyze, load
+from solver.analyze.analyze import Convention, analyze, load, table
 
 MODELS = os.path.join(os.path.dirname(__file__), "models")
 MODERN = os.path.join(MODELS, "modern.py")
@@ -290,3 +290,24 @@ def test_a_decision_on_values_runs_on_real_numbers():
     result = analyze(build("ValueDependent"), (3, 16, 16))
     assert result.checks.ok and [l.name for l in result.layers] == ["conv", "abs", "sum", "ge", "conv2"]
     assert layer(result, "conv2").row.rf == 5 and layer(result, "sum").row.rf == "global"
+
+
+@pytest.mark.parametrize("built", ["load", "direct"])
+def test_tied_weights_are_counted_once(built):
+    """conv 3·4 + 4 = 16, a 64·64 + 64 = 4160, b shares a's weight (no bias), c 64·10 + 10 = 650."""
+    if built == "load":  # built on the meta device, then given memory: the tie must survive
+        net = build("TiedLinear")
+    else:
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("modern_direct", MODERN)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        net = module.TiedLinear()
+    assert net.b.weight is net.a.weight
+    result = analyze(net, (3, 4, 4), "TiedLinear")
+    assert result.total_params == 16 + 4160 + 650 == sum(p.numel() for p in net.parameters())
+    rows = {l.name: l for l in result.layers}
+    assert (rows["a"].params, rows["b"].params, rows["b"].shared) == (4160, 0, (("a", 64 * 64),))
+    assert result.checks.ok
+    assert result.as_dict()["layers"][[l.name for l in result.layers].index("b")]["shared_params"] == {"a": 4096}
+    assert "b: 4,096 parameters shared with a, counted once (at a)" in table(result, "en")

@@ -5,6 +5,7 @@ in this file, never asked from the solver.
 """
 
 import pytest
+import sympy as sp
 
 from solver.grading.check import check_answer, solved
 from solver.grading.submission import Submission, grade_submissions
@@ -255,13 +256,15 @@ def test_nothing_follows_across_a_branch():
     assert verdicts["a.rf"].verdict == "incorrect" and not verdicts["pool.rf"].follow_through
 
 
-def test_nothing_follows_through_a_step_the_engine_computes_otherwise_than_the_analyzer():
+def test_a_transposed_convolution_divides_the_students_jump_by_its_stride():
     # down: rf 2, jump 2; up sees ⌈2/2⌉ = 1 unit of down: rf 2, jump 2 / 2 = 1
     exercise, params, solution = solved("mf.up", None)
     assert [solution.answers[p] for p in ("down.rf", "down.jump", "up.rf", "up.jump")] == [2, 2, 2, 1]
     keys = {f: solution.answers[f] for f in ("down.rf", "down.jump")}
-    assert exercise.follow(params, "up.rf", keys) is None
-    assert exercise.follow(params, "up.jump", {"down.jump": solution.answers["down.jump"]}) is None
+    assert exercise.follow(params, "up.rf", keys) == 2
+    four, three, two = sp.Integer(4), sp.Integer(3), sp.Integer(2)
+    assert exercise.follow(params, "up.jump", {"down.jump": four}) == 4 // 2       # a jump of 4 written for down
+    assert exercise.follow(params, "up.rf", {"down.rf": three, "down.jump": two}) == 3 + (1 - 1) * 2
 
 
 def test_shapes_carried_from_the_students_own_wrong_shape():

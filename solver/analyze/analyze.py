@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.core.errors import UsageError, WorkError
+from solver.core.exercise import Step
 from solver.core.text import Text, numeral
 
 
@@ -113,7 +114,8 @@ class Analysis:
         """The `analyze --json` object of the CLI contract (plus buffers, checks and an error if any)."""
         layers = [{"name": l.name, "type": l.type, "output_shape": [int(v) for v in l.shape],
                    "params": int(l.row.params), "rf": _json(l.row.rf), "jump": _json(l.row.jump),
-                   "mult_adds": int(l.row.mult_adds), "line": l.line} for l in self.layers]
+                   "mult_adds": int(l.row.mult_adds), "line": l.line,
+                   **({"shared_params": dict(l.shared)} if l.shared else {})} for l in self.layers]
         out = {"model": self.model, "input": list(self.input), "total_params": self.total_params,
                "trainable_params": self.trainable_params, "buffers": self.buffers,
                "total_mult_adds": self.total_mult_adds, "mult_adds_convention": self.convention.as_dict(),
@@ -236,11 +238,25 @@ def _build_fast(factory, args: dict):
         return factory(**args)
     if not isinstance(model, torch.nn.Module):
         return model
+    tied = _tied_parameters(model)
     model = model.to_empty(device="cpu")
+    for first, *others in tied:  # to_empty gives each module its own copy of a shared parameter: tie them again
+        shared = model.get_parameter(first)
+        for name in others:
+            owner, _, attribute = name.rpartition(".")
+            setattr(model.get_submodule(owner), attribute, shared)
     with torch.no_grad():  # zeros, not leftover memory (denormals would slow the forward pass down)
         for tensor in list(model.parameters()) + list(model.buffers()):
             tensor.zero_()
     return model
+
+
+def _tied_parameters(model) -> list[list[str]]:
+    """The names of every parameter two modules share (tied weights), one list per shared tensor."""
+    names: dict[int, list[str]] = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        names.setdefault(id(p), []).append(name)
+    return [group for group in names.values() if len(group) > 1]
 
 
 def same_stride_message(path: str, name: str, line: int | None) -> Text:
@@ -552,6 +568,7 @@ def table(analysis: Analysis, lang: str = "fr") -> str:
               f"{words[2]}{colon}{grouped(analysis.trainable_params, lang)}",
               f"{words[3]}{colon}{grouped(analysis.buffers, lang)}", f"{words[4]}{colon}{grouped(mult, lang)}",
               memory_line(analysis.memory, lang)]
+    lines += shared_lines(analysis, lang)
     if analysis.checks is not None:
         c = analysis.checks
         status = ("OK" if c.ok else "ÉCHEC") if lang == "fr" else ("OK" if c.ok else "FAILED")
@@ -559,6 +576,17 @@ def table(analysis: Analysis, lang: str = "fr") -> str:
                       else "checks (shapes, numel, gradient): ") + f"{status}, {c.count}")
         lines += [f"  ✗ {r.label}: {r.detail}" for r in c.failures()]
     return "\n".join(lines) + "\n"
+
+
+def shared_lines(analysis: Analysis, lang: str) -> list[str]:
+    """One line per layer that uses parameters counted at an earlier module (tied weights)."""
+    out = []
+    for l in analysis.layers:
+        for owner, count in l.shared:
+            n = grouped(count, lang)
+            out.append(f"{l.name} : {n} paramètres partagés avec {owner}, comptés une fois (à {owner})" if lang == "fr"
+                       else f"{l.name}: {n} parameters shared with {owner}, counted once (at {owner})")
+    return out
 
 
 def explain(analysis: Analysis) -> list:
@@ -578,4 +606,5 @@ def explain(analysis: Analysis) -> list:
         if not all(isinstance(v, int) for v in (row.rf, row.jump, row.rf_in, row.jump_in)):
             row = dataclasses.replace(row, layer=A.Op(l.type, l.name))
         rows.append(row)
-    return explain_rows(rows)
+    return explain_rows(rows) + [Step(Text(line_fr, line_en), kind="remark") for line_fr, line_en
+                                 in zip(shared_lines(analysis, "fr"), shared_lines(analysis, "en"))]

@@ -39,6 +39,7 @@ class Layer:
     geo: Any                      # netgeometry.Geo of the output
     params: int = 0
     buffers: int = 0
+    shared: tuple = ()            # ((module, count), …): parameters already counted at that module (tied weights)
     cost: dict = field(default_factory=dict)   # {"products", "bias", "norm"} multiply-adds
     module: str | None = None  # qualified module name (None for a function)
     node: str = ""                # unique name of this call
@@ -114,11 +115,18 @@ def _record(model, input_shape: tuple, device: str) -> Recording:
 
 
 def _meta_state(model) -> dict:
-    """Every parameter and buffer as a meta tensor of the same shape (parameters stay Parameters)."""
+    """Every parameter and buffer as a meta tensor of the same shape (parameters stay Parameters);
+    a parameter two modules share (tied weights) stays one tensor, so that it is counted once."""
     import torch
 
-    state = {n: torch.nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
-             for n, p in model.named_parameters(remove_duplicate=False)}
+    made: dict[int, torch.nn.Parameter] = {}
+
+    def meta(p):
+        if id(p) not in made:
+            made[id(p)] = torch.nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
+        return made[id(p)]
+
+    state = {n: meta(p) for n, p in model.named_parameters(remove_duplicate=False)}
     state.update({n: torch.empty_like(b, device="meta") for n, b in model.named_buffers(remove_duplicate=False)})
     return state
 
@@ -178,6 +186,7 @@ class _Recorder(_mode_base()):
         self.counts: dict = {}
         self.module_names = {id(m): n for n, m in model.named_modules(remove_duplicate=False) if n}
         self.counted: set = set()     # ids of modules and parameters already counted
+        self.owners: dict = {}        # id of a parameter → the module it was counted at
         self.derived: dict = {}       # id(constant) -> (constant, parameters it was computed from)
 
     def geo_input_shape(self) -> tuple:
@@ -245,9 +254,8 @@ class _Recorder(_mode_base()):
         layer.inputs = tuple(t[2] for t in tracked if t)
         if id(module) not in self.counted:
             self.counted.add(id(module))
-            layer.params = sum(p.numel() for p in module.parameters())
+            layer.params, layer.shared = self.module_parameters(module, name)
             layer.buffers = sum(b.numel() for n, b in module.named_buffers() if not n.endswith("num_batches_tracked"))
-            self.counted.update(id(p) for p in module.parameters())
         self.add(layer, output, geos)
 
     # functions and tensor methods
@@ -277,7 +285,7 @@ class _Recorder(_mode_base()):
         layer.node, layer.line = self.unique(name), where
         layer.name = layer.node
         layer.inputs = tuple(t[2] for t in tracked)
-        layer.params = self.loose_parameters((args, kwargs))
+        layer.params = self.loose_parameters((args, kwargs), layer.name)
         self.add(layer, out, geos)
         return out
 
@@ -299,12 +307,27 @@ class _Recorder(_mode_base()):
         if params and _is_tensor(out):
             self.derived[id(out)] = (out, params)
 
-    def loose_parameters(self, values) -> int:
+    def module_parameters(self, module, name: str) -> tuple[int, tuple]:
+        """(parameters counted at this module's first call, parameters it shares with modules counted
+        before, as ((module, count), …)): a tied weight is counted once, at its first module."""
+        own, shared = 0, {}
+        for p in module.parameters():
+            if id(p) in self.counted:
+                owner = self.owners[id(p)]
+                shared[owner] = shared.get(owner, 0) + p.numel()
+            else:
+                self.counted.add(id(p))
+                self.owners[id(p)] = name
+                own += p.numel()
+        return own, tuple(shared.items())
+
+    def loose_parameters(self, values, name: str) -> int:
         """Parameters used directly by a function (a class token, a position embedding), counted once."""
         total = 0
         for p in self._parameters_in(values):
             if id(p) not in self.counted:
                 self.counted.add(id(p))
+                self.owners[id(p)] = name
                 total += p.numel()
         return total
 

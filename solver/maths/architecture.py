@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Union
 
 from solver.maths.layers import conv_output_size, effective_kernel, receptive_field_step
@@ -311,7 +312,20 @@ def _conv_transpose(shape, layer: ConvTranspose, rf, jump):
     mult_adds = _prod(spatial) * weights
     # each output unit sees ceil(k_eff / s) input units: the jump shrinks by the stride
     rf = rf + (_ceil_div(k_eff, layer.stride) - 1) * jump
-    return out, params, 0, rf, jump, mult_adds, ()
+    return out, params, 0, rf, _shrunk(jump, layer.stride), mult_adds, ()
+
+
+def _shrunk(jump, stride):
+    """The jump divided by an upsampling stride: exact (a Fraction below one pixel), a whole number
+    when it divides.
+
+    >>> _shrunk(4, 2), _shrunk(1, 2)
+    (2, Fraction(1, 2))
+    """
+    if not isinstance(jump, (int, Fraction)):
+        return jump / stride
+    out = Fraction(jump) / stride
+    return int(out) if out.denominator == 1 else out
 
 
 def _pool(shape, layer: Pool, rf, jump):

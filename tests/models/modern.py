@@ -319,3 +319,18 @@ class ASPP(nn.Module):
         size = x.shape[-2:]
         pooled = F.interpolate(self.pool(x), size=size, mode="bilinear", align_corners=False)
         return self.project(torch.cat([self.b0(x), self.b1(x), self.b2(x), pooled], dim=1))
+
+
+class TiedLinear(nn.Module):
+    """Two dense layers sharing one weight matrix (weight tying): the shared 64 × 64 is counted once."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.a = nn.Linear(64, 64)
+        self.b = nn.Linear(64, 64, bias=False)
+        self.b.weight = self.a.weight
+        self.c = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.c(self.b(torch.relu(self.a(torch.flatten(self.conv(x), 1)))))
