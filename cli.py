@@ -90,8 +90,8 @@ def usage_message(exc: click.UsageError, command: str | None = None) -> Text:
         return Text(f"l'option {exc.option_name} attend une valeur",
                     f"option {exc.option_name} needs a value") + more
     if isinstance(exc, click.exceptions.NoSuchCommand):
-        name = re.search(r"'(.*)'", exc.message)
-        name = name.group(1) if name else ""
+        quoted = re.search(r"'(.*)'", exc.message)
+        name = quoted.group(1) if quoted else ""
         close = ", ".join(sorted(exc.possibilities or ()))
         return Text(f"commande inconnue « {name} »" + (f" ; vouliez-vous dire : {close} ?" if close else ""),
                     f"no such command '{name}'" + (f"; did you mean: {close}?" if close else "")) + more
@@ -418,7 +418,7 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
                               "no submission file (.yaml, .yml, .json) found"))
     roster = load_roster(keys_json) if keys_json else None
     reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude, roster)
-    overrides = []
+    overrides: list = []
     if manual_csv:
         from solver.grading.manual import apply_marks, read_marks
 

@@ -167,7 +167,7 @@ def _mode_base():
     return TorchFunctionMode
 
 
-class _Recorder(_mode_base()):
+class _Recorder(_mode_base()):  # type: ignore[misc]  # torch imported on first use: mypy cannot see a base made by a call
     def __init__(self, model, spatial: int):
         super().__init__()
         self.spatial = spatial

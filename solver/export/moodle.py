@@ -201,7 +201,7 @@ def _choice_spec(ex, part, params, key, lang: str) -> Spec | None:
 
     if len(part.choices) < 2:
         return None
-    feedback = {}
+    feedback: dict[str, str] = {}
     for d in ex.diagnoses:
         if d.part == part.id:
             wrong = d.wrong(params)
