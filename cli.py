@@ -132,11 +132,14 @@ class Group(click.Group):
     def parse_args(self, ctx, args):
         return super().parse_args(ctx, hoist_course(args))
 
-    def main(self, args=None, prog_name=None, **extra):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, windows_expand_args=True, **extra):
+        """click's `main`, always in non-standalone mode: the errors are reported here (so
+        `standalone_mode` is accepted and has no effect)."""
         argv = list(sys.argv[1:] if args is None else args)
         lang = argv_lang(argv)
         try:
-            return super().main(argv, prog_name or "tdsolver", standalone_mode=False, **extra)
+            return super().main(argv, prog_name or "tdsolver", complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         except click.UsageError as exc:
             command = next((a for a in argv if a in self.commands), None)
             click.echo(f"tdsolver: {usage_message(exc, command)(lang)}", err=True)

@@ -147,7 +147,8 @@ def _plain_value(v) -> bool:
 def _variants(variants, path: Path, shape: tuple, args: dict) -> tuple[tuple, tuple]:
     if not isinstance(variants, dict):
         raise sheet_error(path, "variants", "un dictionnaire", "a mapping")
-    inputs, by_arg = (), []
+    inputs: tuple[tuple, ...] = ()
+    by_arg = []
     for key, values in variants.items():
         where = f"variants.{key}"
         if not isinstance(values, list) or not values:
@@ -231,7 +232,7 @@ def _arg_value(value, default):
 
 def _drawer(spec: ModelSpec):
     def draw(rng: random.Random) -> dict:
-        out = {}
+        out: dict = {}
         if spec.input_variants:
             out.update(zip(spec.dims, rng.choice(spec.input_variants)))
         for name, values in spec.arg_variants:
@@ -366,7 +367,7 @@ def _build(spec: ModelSpec, shape: tuple, args: dict):
 def _rows(spec: ModelSpec, q) -> dict:
     """Analyzer layer by name (the first call of a module), every asked layer present."""
     _, analysis = _traced(spec, _key(q))
-    by_name = {}
+    by_name: dict = {}
     for layer in analysis.layers:
         by_name.setdefault(layer.name, layer)
     for name, _ in spec.ask:
@@ -547,7 +548,7 @@ def _measured_rf(model, shape, layer: str) -> int | None:
     modules = dict(twin.named_modules())
     if layer not in modules or len(shape) != 3:
         return None
-    seen = {}
+    seen: dict = {}
     handle = modules[layer].register_forward_hook(lambda m, i, o: seen.setdefault("y", o))
 
     def upto(x):
