@@ -3,7 +3,9 @@ a value their annotations allow."""
 
 import torch
 import torch.nn as nn
+from click.testing import CliRunner
 
+import cli
 from solver.core.checks import gradient_support
 from solver.core.params import Params
 
@@ -28,3 +30,9 @@ class _Constant(nn.Module):
 def test_gradient_support_of_an_output_that_ignores_the_input_is_empty():
     mask = gradient_support(_Constant(), (1, 3, 4), (1,))
     assert mask.dtype == torch.bool and tuple(mask.shape) == (3, 4) and not mask.any()
+
+
+def test_the_command_group_keeps_clicks_main_signature():
+    """``standalone_mode=False`` (a `CliRunner` option) reaches click's `main` once: it was an internal error."""
+    result = CliRunner().invoke(cli.main, ["list", "--lang", "en"], standalone_mode=False)
+    assert result.exit_code == 0 and "internal error" not in result.output and "td2.I.1" in result.output
