@@ -111,12 +111,12 @@ def items(reports: Sequence[Report]) -> list[Item]:
     upper, lower = order[:size], order[-size:]
     out = []
     for pid in part_order(reports):
-        scored = [(v.score, v.max_score) for r in reports for v in r.parts if v.id == pid and v.score is not None]
+        scored = [(v, v.score) for r in reports for v in r.parts if v.id == pid and v.score is not None]
         if not scored:
             continue
-        top = max(m for _, m in scored)
-        mean, sd = mean_sd([s for s, _ in scored])
-        success = sum(1 for s, m in scored if s >= m > 0) / len(scored)
+        top = max(v.max_score for v, _ in scored)
+        mean, sd = mean_sd([s for _, s in scored])
+        success = sum(1 for v, s in scored if s >= v.max_score > 0) / len(scored)
         out.append(Item(pid, top, len(scored), mean, sd, success, _discrimination(pid, upper, lower, top)))
     return out
 
