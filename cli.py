@@ -90,8 +90,8 @@ def usage_message(exc: click.UsageError, command: str | None = None) -> Text:
         return Text(f"l'option {exc.option_name} attend une valeur",
                     f"option {exc.option_name} needs a value") + more
     if isinstance(exc, click.exceptions.NoSuchCommand):
-        name = re.search(r"'(.*)'", exc.message)
-        name = name.group(1) if name else ""
+        quoted = re.search(r"'(.*)'", exc.message)
+        name = quoted.group(1) if quoted else ""
         close = ", ".join(sorted(exc.possibilities or ()))
         return Text(f"commande inconnue « {name} »" + (f" ; vouliez-vous dire : {close} ?" if close else ""),
                     f"no such command '{name}'" + (f"; did you mean: {close}?" if close else "")) + more
@@ -132,11 +132,14 @@ class Group(click.Group):
     def parse_args(self, ctx, args):
         return super().parse_args(ctx, hoist_course(args))
 
-    def main(self, args=None, prog_name=None, **extra):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, windows_expand_args=True, **extra):
+        """click's `main`, always in non-standalone mode: the errors are reported here (so
+        `standalone_mode` is accepted and has no effect)."""
         argv = list(sys.argv[1:] if args is None else args)
         lang = argv_lang(argv)
         try:
-            return super().main(argv, prog_name or "tdsolver", standalone_mode=False, **extra)
+            return super().main(argv, prog_name or "tdsolver", complete_var, standalone_mode=False,
+                                windows_expand_args=windows_expand_args, **extra)
         except click.UsageError as exc:
             command = next((a for a in argv if a in self.commands), None)
             click.echo(f"tdsolver: {usage_message(exc, command)(lang)}", err=True)
@@ -418,7 +421,7 @@ def grade(paths, out_dir, as_json, jobs, timeout, manual_csv, manual_template, f
                               "no submission file (.yaml, .yml, .json) found"))
     roster = load_roster(keys_json) if keys_json else None
     reports = grade_paths(paths, jobs or min(os.cpu_count() or 1, 4), timeout, _progress_bar(), exclude, roster)
-    overrides = []
+    overrides: list = []
     if manual_csv:
         from solver.grading.manual import apply_marks, read_marks
 

@@ -113,3 +113,12 @@ def test_bad_input_gives_one_line(args, code, words):
     got, out = run(*[a.format(m=MODELS) for a in args], "--lang", "en")
     assert got == code and words in out and "Traceback" not in out
     assert len(out.strip().splitlines()) == 1
+
+
+def test_a_file_python_cannot_load_gives_one_line(tmp_path):
+    """A model file without the .py suffix has no module spec: a usage error, not an internal one."""
+    model = tmp_path / "model.txt"
+    model.write_text("import torch.nn as nn\nNet = nn.Linear\n")
+    got, out = run(f"{model}:Net", "--lang", "en")
+    assert got == 2 and "expected a Python file (.py)" in out and "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1

@@ -45,7 +45,7 @@ def _wrong_from(layers_of, shape_of, part, total_parts, bias=True, **changes):
     def wrong(q):
         import sympy as sp
 
-        values = dict(q.values)
+        values = dict(q)
         values.update({k: (v(q) if callable(v) else v) for k, v in changes.items()})
         rows = _rows(shape_of(values), layers_of(values), bias=bias)
         if part == "total":

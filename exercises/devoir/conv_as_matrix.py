@@ -209,7 +209,7 @@ def _with_output(q, o):
     """The params with the output side added (for the entry-formula helper)."""
     from solver.core.params import Params
 
-    return Params({**q.values, "_o": o}, q.seed, q.assume)
+    return Params({**q, "_o": o}, q.seed, q.assume)
 
 
 def _remark_sheet_formula() -> Step:

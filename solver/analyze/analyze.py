@@ -188,6 +188,9 @@ def load(target: str, args: dict | None = None):
     if not os.path.isfile(path):
         raise WorkError(Text(f"fichier introuvable : {path}", f"file not found: {path}"))
     spec = importlib.util.spec_from_file_location(f"tdsolver_user_{abs(hash(path))}", path)
+    if spec is None or spec.loader is None:  # a name Python does not load as a module (not .py)
+        raise UsageError(Text(f"attendu un fichier Python (.py), reçu « {path} »",
+                              f"expected a Python file (.py), got '{path}'"))
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)

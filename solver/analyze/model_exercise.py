@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from solver.analyze import model_follow
 from solver.analyze import model_mistakes as mistakes
@@ -148,7 +150,8 @@ def _plain_value(v) -> bool:
 def _variants(variants, path: Path, shape: tuple, args: dict) -> tuple[tuple, tuple]:
     if not isinstance(variants, dict):
         raise sheet_error(path, "variants", "un dictionnaire", "a mapping")
-    inputs, by_arg = (), []
+    inputs: tuple[tuple, ...] = ()
+    by_arg = []
     for key, values in variants.items():
         where = f"variants.{key}"
         if not isinstance(values, list) or not values:
@@ -235,7 +238,7 @@ def _arg_value(value, default):
 
 def _drawer(spec: ModelSpec):
     def draw(rng: random.Random) -> dict:
-        out = {}
+        out: dict = {}
         if spec.input_variants:
             out.update(zip(spec.dims, rng.choice(spec.input_variants)))
         for name, values in spec.arg_variants:
@@ -370,7 +373,7 @@ def _build(spec: ModelSpec, shape: tuple, args: dict):
 def _rows(spec: ModelSpec, q) -> dict:
     """Analyzer layer by name (the first call of a module), every asked layer present."""
     _, analysis = _traced(spec, _key(q))
-    by_name = {}
+    by_name: dict = {}
     for layer in analysis.layers:
         by_name.setdefault(layer.name, layer)
     for name, _ in spec.ask:
@@ -404,7 +407,7 @@ def _answers(spec: ModelSpec, q) -> dict:
     return out
 
 
-def _follow(spec: ModelSpec, q, part_id: str, earlier: dict):
+def _follow(spec: ModelSpec, q, part_id: str, earlier: Mapping[str, Any]):
     """A part recomputed from the student's values of the parts it follows (`solver.analyze.model_follow`)."""
     _rows(spec, q)  # every asked layer exists (else a clear error)
     _, analysis = _traced(spec, _key(q))
@@ -557,7 +560,7 @@ def _measured_rf(model, shape, layer: str) -> int | None:
     modules = dict(twin.named_modules())
     if layer not in modules or len(shape) != 3:
         return None
-    seen = {}
+    seen: dict = {}
     handle = modules[layer].register_forward_hook(lambda m, i, o: seen.setdefault("y", o))
 
     def upto(x):

@@ -42,6 +42,9 @@ Everything here reads an `Analysis` already traced; nothing imports torch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 TOTALS = ("params", "mult_adds")
 GEOMETRY = ("rf", "jump")
 _CARRIED = {"shape": ("shape",), "rf": GEOMETRY, "jump": ("jump",)}  # what each quantity is stepped from
@@ -56,7 +59,7 @@ def declared(ask: tuple, totals: tuple) -> dict[str, tuple[str, ...]]:
     >>> declared((("conv1", ("shape",)), ("flat", ("shape",))), ("mult_adds",))
     {'flat.shape': ('conv1.shape',)}
     """
-    out = {}
+    out: dict[str, tuple[str, ...]] = {}
     geometry, jump, shape = None, None, None     # the last layers asking rf or jump, jump, shape
     for layer, quantities in ask:
         if "shape" in quantities and shape is not None:
@@ -83,7 +86,7 @@ def key_total(analysis, quantity: str) -> int:
     return int(analysis.total_params) if quantity == "params" else int(analysis.total_mult_adds)
 
 
-def follow(analysis, part_id: str, earlier: dict):
+def follow(analysis, part_id: str, earlier: Mapping[str, Any]):
     """The value of `part_id` recomputed from the values `earlier` of the parts it follows
     (``{part id: SymPy value}``), or None when they do not determine it (module docstring)."""
     layer, _, quantity = part_id.rpartition(".")
@@ -96,7 +99,7 @@ def follow(analysis, part_id: str, earlier: dict):
 
 # --- totals ---------------------------------------------------------------------------------------------------
 
-def _total(analysis, quantity: str, earlier: dict):
+def _total(analysis, quantity: str, earlier: Mapping[str, Any]):
     import sympy as sp
 
     total = key_total(analysis, quantity)
@@ -138,7 +141,7 @@ def _same_call(a, b) -> bool:
 
 # --- shapes, receptive fields and jumps along a straight run -----------------------------------------------
 
-def _along(layers, layer: str, quantity: str, earlier: dict):
+def _along(layers, layer: str, quantity: str, earlier: Mapping[str, Any]):
     """`layer`'s `quantity` stepped from the earlier layer's values (the student's where given)."""
     import sympy as sp
 

@@ -323,9 +323,9 @@ def _getitem(layer, geo, x, args, kwargs, out, outs, tracked):
     crops = expanded[2:] if all(isinstance(i, slice) for i in expanded) and len(expanded) <= x.dim() else None
     if crops is not None and standard(before, x.dim()) and all(i == slice(None) for i in expanded[:2]):
         sides = [int(v) for v in x.shape[2:]]
-        crops = [c.indices(n) for c, n in zip(crops, sides)] + [(0, n, 1) for n in sides[len(crops):]]
-        layer.twin = ("slice", tuple((a, step) for a, _, step in crops), tuple(n - (b - a) for n, (a, b, _) in
-                                                                           zip(sides, crops)))
+        kept = [c.indices(n) for c, n in zip(crops, sides)] + [(0, n, 1) for n in sides[len(crops):]]
+        layer.twin = ("slice", tuple((a, step) for a, _, step in kept), tuple(n - (b - a) for n, (a, b, _) in
+                                                                          zip(sides, kept)))
     return [result]
 
 

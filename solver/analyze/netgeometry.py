@@ -62,7 +62,7 @@ def start(spatial: int) -> Geo:
     """The network input (N, C, *spatial): every unit sees one pixel."""
     one = tuple(Fraction(1) for _ in range(spatial))
     zero = tuple(Fraction(0) for _ in range(spatial))
-    dims = (frozenset(), frozenset()) + tuple(frozenset({a}) for a in range(spatial))
+    dims: tuple[frozenset[int], ...] = (frozenset(), frozenset()) + tuple(frozenset({a}) for a in range(spatial))
     return Geo(tuple(1 for _ in range(spatial)), one, zero, dims)
 
 
@@ -70,9 +70,10 @@ def _set(values: tuple, a: int, v) -> tuple:
     return values[:a] + (v,) + values[a + 1:]
 
 
-def _spatial_axes(geo: Geo, count: int, what: str) -> list:
-    """The input axes of the last `count` dimensions, which must be regular grids."""
-    axes = []
+def _spatial_axes(geo: Geo, count: int, what: tuple[str, str]) -> list[int | None]:
+    """The input axes of the last `count` dimensions, which must be regular grids (`what` names the
+    layer in French and English for the error)."""
+    axes: list[int | None] = []
     for d in range(len(geo.dims) - count, len(geo.dims)):
         if not geo.dims[d]:
             axes.append(None)          # a channel-like dimension: slides over no input axis
@@ -185,7 +186,8 @@ def reshape(geo: Geo, before: Sequence[int], after: Sequence[int]) -> Geo:
 
 def _groups(before: tuple, after: tuple) -> list:
     """Pairs (input dims, output dims) of equal product, size-one dimensions on their own."""
-    groups, i, j, n, m = [], 0, 0, len(before), len(after)
+    groups: list[tuple[list[int], list[int]]] = []
+    i, j, n, m = 0, 0, len(before), len(after)
     while i < n or j < m:
         if i < n and before[i] == 1 and (j >= m or after[j] != 1):
             groups.append(([i], []))
@@ -222,7 +224,7 @@ def merge(geos: Sequence[Geo], shapes: Sequence[tuple], out_shape: tuple, along:
     """
     n = len(out_shape)
     spatial = len(geos[0].rf)
-    dims = [frozenset() for _ in range(n)]
+    dims: list[frozenset[int]] = [frozenset() for _ in range(n)]
     for geo, shape in zip(geos, shapes):
         for d in range(len(shape)):
             dims[n - len(shape) + d] = dims[n - len(shape) + d] | geo.dims[d]

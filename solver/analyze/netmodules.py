@@ -18,7 +18,7 @@ def _leaf_classes():
     from torch import nn
 
     if not _LEAVES:
-        groups = {
+        groups: dict[str, tuple[type[nn.Module], ...]] = {
             "conv": (nn.Conv1d, nn.Conv2d), "transpose": (nn.ConvTranspose1d, nn.ConvTranspose2d),
             "pool": (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool1d, nn.AvgPool2d),
             "adaptive": (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d),
@@ -96,15 +96,15 @@ def expected_shape(module, in_shape: tuple):
     kernel, stride, padding, dilation, ceil = _geometry(module, n)
     if kind == "conv":
         if module.padding == "same":
-            sides = in_shape[2:]
+            sides = list(in_shape[2:])
         else:
             sides = [int(A.conv_output_size(i, k, s, p, d))
                      for i, k, s, p, d in zip(in_shape[2:], kernel, stride, padding, dilation)]
         return (module.out_channels, *sides)
     if kind == "pool":
-        sides = [A.pool_out_side(i, A.Pool(k, s, p, "max", ceil, n, "", d))
-                 for i, k, s, p, d in zip(in_shape[2:], kernel, stride, padding, dilation)]
-        return (in_shape[1], *[int(v) for v in sides])
+        pooled = [A.pool_out_side(i, A.Pool(k, s, p, "max", ceil, n, "", d))
+                  for i, k, s, p, d in zip(in_shape[2:], kernel, stride, padding, dilation)]
+        return (in_shape[1], *[int(v) for v in pooled])
     return None
 
 

@@ -175,7 +175,7 @@ def _mode_base():
     return TorchFunctionMode
 
 
-class _Recorder(_mode_base()):
+class _Recorder(_mode_base()):  # type: ignore[misc]  # torch imported on first use: mypy cannot see a base made by a call
     def __init__(self, model, spatial: int):
         super().__init__()
         self.spatial = spatial
@@ -310,7 +310,7 @@ class _Recorder(_mode_base()):
     def module_parameters(self, module, name: str) -> tuple[int, tuple]:
         """(parameters counted at this module's first call, parameters it shares with modules counted
         before, as ((module, count), …)): a tied weight is counted once, at its first module."""
-        own, shared = 0, {}
+        own, shared = 0, dict[str, int]()
         for p in module.parameters():
             if id(p) in self.counted:
                 owner = self.owners[id(p)]

@@ -152,6 +152,8 @@ def gradient_support(model, input_shape, index) -> Any:
             p.fill_(0.0 if name.endswith("bias") else 1.0)
     x = torch.ones(1, *input_shape, requires_grad=True)
     model(x)[(0, *index)].backward()
+    if x.grad is None:  # the output does not use the input at all: it depends on no pixel
+        return torch.zeros(tuple(input_shape[1:]), dtype=torch.bool)
     return x.grad[0].abs().sum(dim=0) > 0
 
 

@@ -190,7 +190,7 @@ class Exercise:
     params: tuple[Param, ...] = ()
     check: Checker | None = None
     aliases: tuple[str, ...] = ()
-    draw: Callable[[random.Random], dict] | None = None
+    draw: Callable[..., dict] | None = None  # draw(rng), or draw(rng, shared) in a chain
     validate: Callable[[Mapping[str, Any]], None] | None = None
     diagnoses: tuple[Diagnosis, ...] = ()
     variant_title: Callable[[Params], Text] | None = None

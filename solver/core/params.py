@@ -195,27 +195,27 @@ class Params(Mapping):
     ((3, p), True, {k: 3})
     """
 
-    values: Mapping[str, Any] = field(default_factory=dict)
+    entries: Mapping[str, Any] = field(default_factory=dict)  # not `values`: that is the Mapping method
     seed: int | None = None
     assume: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+        return self.entries[name]
 
     def __iter__(self):
-        return iter(self.values)
+        return iter(self.entries)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.entries)
 
     def is_symbolic(self, name: str) -> bool:
-        return self.values[name] is SYMBOLIC
+        return self.entries[name] is SYMBOLIC
 
     def symbol(self, name: str, **assumptions):
         """The parameter's SymPy symbol (with its declared assumptions), whatever its value."""
         import sympy as sp
 
-        return sp.Symbol(name, **(assumptions or ASSUMPTIONS.get(self.assume.get(name), {})))
+        return sp.Symbol(name, **(assumptions or ASSUMPTIONS.get(self.assume.get(name, ""), {})))
 
     def symbols(self, *names: str) -> tuple:
         """`symbol` of each name."""
@@ -227,14 +227,14 @@ class Params(Mapping):
 
     def bindings(self, *names: str) -> dict:
         """Symbol → value of the parameters that have a value (all, or those named), for `derive`."""
-        return {self.symbol(n): self.sym(n) for n in names or self.values if not self.is_symbolic(n)}
+        return {self.symbol(n): self.sym(n) for n in names or self.entries if not self.is_symbolic(n)}
 
     def sym(self, name: str, **assumptions):
         """The value as a SymPy object: the symbol named `name` when symbolic (with the declared
         assumptions, or those given)."""
         import sympy as sp
 
-        v = self.values[name]
+        v = self.entries[name]
         if v is SYMBOLIC:
             return self.symbol(name, **assumptions)
         if isinstance(v, tuple):
@@ -254,7 +254,7 @@ class Params(Mapping):
         >>> Params({"s": SYMBOLIC}).show("s")
         's'
         """
-        v = self.values[name]
+        v = self.entries[name]
         if v is SYMBOLIC:
             return name
         if isinstance(v, tuple):
@@ -268,11 +268,11 @@ class Params(Mapping):
         >>> Params({"k": 3, "s": SYMBOLIC}).given("k"), Params({"s": SYMBOLIC}).given("s")
         ('k = 3', 's')
         """
-        return name if self.values[name] is SYMBOLIC else f"{name} = {self.show(name)}"
+        return name if self.entries[name] is SYMBOLIC else f"{name} = {self.show(name)}"
 
     def plain(self) -> dict[str, str]:
         """Every value as a plain string (for JSON)."""
-        return {name: name if v is SYMBOLIC else _plain(v) for name, v in self.values.items()}
+        return {name: name if v is SYMBOLIC else _plain(v) for name, v in self.entries.items()}
 
 
 def _plain(v: Any) -> str:

@@ -84,8 +84,8 @@ def bilingual(value, path, field_name: str) -> Text:
         return Text(value, value)
     if isinstance(value, dict) and set(value) <= {"fr", "en"} and value and \
             all(isinstance(v, str) and v.strip() for v in value.values()):
-        fr = value.get("fr", value.get("en"))
-        return Text(fr, value.get("en", fr))
+        fr = value["fr"] if "fr" in value else value["en"]
+        return Text(fr, value["en"] if "en" in value else fr)
     raise sheet_error(path, field_name, "attendu {fr: « … », en: « … »}", "expected {fr: '…', en: '…'}")
 
 

@@ -17,7 +17,7 @@ class Chain:
     """
 
     def __init__(self, *terms):
-        kept = []
+        kept: list = []
         for t in terms:
             if not kept or _text(t) != _text(kept[-1]):
                 kept.append(t)
@@ -94,7 +94,7 @@ def _shown_value_class():
     return ShownValue
 
 
-_SHOWN = []
+_SHOWN: list[type] = []  # the class, made once on first use
 
 
 def number_text(value) -> str:

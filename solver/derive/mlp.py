@@ -409,9 +409,9 @@ def loss_step(fw: Forward, y: Sequence[Any], kind: str = "step"):
     put = Written("", "")
     for c, (yc, _) in enumerate(terms):
         if yc != 0:
-            o, k = decimal(fw.a[-1][c]), "" if yc == 1 else decimal(yc)
-            put = Written(f"{put.text} - {k.text + '·' if k else ''}ln {o.text}",
-                          f"{put.tex} - {k.tex + ' ' if k else ''}\\ln {o.tex}")
+            o, k = decimal(fw.a[-1][c]), None if yc == 1 else decimal(yc)
+            put = Written(f"{put.text} - {k.text + '·' if k is not None else ''}ln {o.text}",
+                          f"{put.tex} - {k.tex + ' ' if k is not None else ''}\\ln {o.tex}")
     put = Written(put.text.lstrip(" "), put.tex.lstrip(" "))
     lines = Chain(sp.Symbol("E"), written, kept, put, final(cross_entropy(fw.a[-1], y)))
     return Step(Text("Entropie croisée avec le logarithme népérien : seuls les termes où $y_c \\neq 0$ "

@@ -91,8 +91,8 @@ def add_exercise(bank: Bank, ex, params, solution) -> None:
     statement = paragraphs(ex.statement(params)(lang))
     name = f"{ex.id} {ex.heading(params)(lang)} @seed={label}"
     feedback = _feedback(ex, params, solution, lang, label)
-    if len(ex.parts) == 1 and graded and specs[graded[0].id].kind in ("NUMERICAL", "MULTICHOICE"):
-        spec = specs[graded[0].id]
+    spec = specs[graded[0].id] if len(ex.parts) == 1 and graded else None
+    if spec is not None and spec.kind in ("NUMERICAL", "MULTICHOICE"):
         kind = "numerical" if spec.kind == "NUMERICAL" else "multichoice"
         q = _question(bank, kind, name, statement + paragraphs(graded[0].prompt(lang)), feedback)
         (_numerical if kind == "numerical" else _multichoice)(q, spec)
@@ -201,7 +201,7 @@ def _choice_spec(ex, part, params, key, lang: str) -> Spec | None:
 
     if len(part.choices) < 2:
         return None
-    feedback = {}
+    feedback: dict[str, str] = {}
     for d in ex.diagnoses:
         if d.part == part.id:
             wrong = d.wrong(params)
@@ -217,8 +217,13 @@ def _matrix_spec(part, key) -> Spec | None:
     if not isinstance(key, sp.MatrixBase):  # a formula for the entries (i, j), not a table
         return None
     matrix = sp.Matrix(key)
-    cells = [[numeric(v) for v in row] for row in matrix.tolist()]
-    if any(v is None for row in cells for v in row) or not 0 < len(cells) * len(cells[0]) <= 400:
+    cells = []
+    for row in matrix.tolist():
+        numbers = [x for x in (numeric(v) for v in row) if x is not None]
+        if len(numbers) < len(row):  # an entry that is not a number
+            return None
+        cells.append(numbers)
+    if not 0 < len(cells) * len(cells[0]) <= 400:
         return None
     rows = tuple(tuple(cloze.Answer(decimal(x), tolerance=decimal(tolerance(part, v, x)))
                        for x, v in zip(xs, vs)) for xs, vs in zip(cells, matrix.tolist()))

@@ -28,12 +28,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 import sympy as sp
 
 from solver.core.errors import UsageError
-from solver.core.exercise import DOMAINS, PART_KINDS, Part
+from solver.core.exercise import DOMAINS, PART_KINDS, Domain, Part, PartKind
 from solver.core.text import Text
 
 from .build import Context, read
@@ -106,8 +106,10 @@ def make_part(opts: Options) -> Part:
     extra = {k: float(v) for k, v in (("rtol", opts.rtol), ("atol", opts.atol)) if v is not None}
     kind = "number" if (opts.sigfigs is not None or opts.decimals is not None) else opts.kind
     layout = "channels-first" if kind == "shape" else None  # the key is read as channels first
-    return ComparePart(id="compare", kind=kind, prompt=Text("", ""), domain=domain, written_digits=not extra,
-                       layout=layout, **extra)
+    # kind and domains checked above (and again by `Part`): the casts state it
+    return ComparePart(id="compare", kind=cast(PartKind, kind), prompt=Text("", ""),
+                       domain=cast(dict[str, Domain], domain), written_digits=not extra, layout=layout,
+                       rtol=extra.get("rtol", Part.rtol), atol=extra.get("atol", Part.atol))
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ def check_answer(exercise_id: str, seed: int | None, part_id: str, text: Any) ->
     if question.part.kind == "text":
         return _manual(question, str(text))
     read = read_answer(question, str(text))
-    if read.reading is None:
-        return _invalid(read)
+    if read.error is not None:  # not read (a reading is None exactly when an error says why)
+        return _invalid(read, read.error)
     return verdict(diagnose_answer(compare_answer(normalise(read))))
 
 
@@ -60,7 +60,7 @@ def verdict(diagnosed: Diagnosed) -> Verdict:
     question, decisive = compared.normal.question, compared.decisive.outcome
     base = dict(_base(question, compared.normal.read.text), read_as=compared.normal.read.reading.text)
     found = diagnosed.found
-    if diagnosed.too_few_digits:
+    if diagnosed.too_few_digits and found is not None:  # (too few digits is said of a mistake found)
         return Verdict(verdict="incorrect", score=0.0, diagnosis="too-few-digits", feedback=Text(
             f"Pas assez de chiffres : arrondie ainsi, la réponse correspond aussi à une erreur classique "
             f"({found.code}). Attendu : {base['expected']}.",
@@ -72,7 +72,8 @@ def verdict(diagnosed: Diagnosed) -> Verdict:
     elif decisive.status == "partial":
         score = round(decisive.score * question.part.points, 6)
     wrong = decisive.status in ("different", "partial")
-    feedback = _formula_feedback(diagnosed, base) if compared.formula else _feedback(diagnosed, base)
+    formula = compared.formula
+    feedback = _formula_feedback(diagnosed, formula, base) if formula else _feedback(diagnosed, base)
     return Verdict(verdict=name, score=score, feedback=feedback, **base,
                    diagnosis=(found.code if found else decisive.diagnosis) if wrong else None)
 
@@ -104,11 +105,12 @@ _HEADS = {"equal": Text("Juste.", "Correct."),
           "partial": Text("Réponse en partie juste.", "Partly right."), "different": Text("Incorrect.", "Incorrect.")}
 
 
-def _formula_feedback(diagnosed: Diagnosed, base: dict) -> Text:
-    """What the student reads when a formula was given where the variant asks for a value."""
+def _formula_feedback(diagnosed: Diagnosed, formula: Compared, base: dict) -> Text:
+    """What the student reads when a formula was given where the variant asks for a value (`formula`:
+    the formula compared with the general key)."""
     compared: Compared = diagnosed.compared
-    general = compared.formula.outcome
-    shown = plain(compared.formula.normal.question.key)
+    general = formula.outcome
+    shown = plain(formula.normal.question.key)
     if general.status == "equal":
         return Text(f"Juste. Formule donnée au lieu d'une valeur : elle est juste en général ({shown}) et aux "
                     f"valeurs de la variante.", f"Correct. A formula was given instead of a value: it is right in "
@@ -149,8 +151,8 @@ def _manual(question: Question, text: str) -> Verdict:
     return Verdict(verdict="manual", score=None, feedback=feedback, **dict(_base(question, text), expected=""))
 
 
-def _invalid(read: Read) -> Verdict:
-    return Verdict(verdict="invalid", score=0.0, feedback=read.error, **_base(read.question, read.text))
+def _invalid(read: Read, error: Text) -> Verdict:
+    return Verdict(verdict="invalid", score=0.0, feedback=error, **_base(read.question, read.text))
 
 
 def unknown_verdict(exercise_id: str, seed: int | None, part_id: str, text: Any, reason: Text) -> Verdict:

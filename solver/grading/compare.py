@@ -110,7 +110,7 @@ def same_number(key, value, rtol: float, atol: float, literal=None) -> bool | No
     k, v = exact_value(key), exact_value(value)
     if k is None or v is None:
         return None
-    if k == "complex" or v == "complex":
+    if isinstance(k, str) or isinstance(v, str):  # "complex", the only text exact_value gives
         return k == v and _same_complex(key, value, rtol, atol)
     if isinstance(k, float) or isinstance(v, float):  # ±∞ or NaN
         return k == v
@@ -422,7 +422,7 @@ def compare(part, key, reading) -> Outcome:
     if same is None:
         return UNDECIDED
     if same:
-        notes = ()
+        notes: tuple[Text, ...] = ()
         literal = reading.resolution
         if part.kind == "number" and literal is not None and not _within(key, value, part):
             notes = (Text(f"valeur arrondie acceptée ({literal.text})", f"rounded value accepted ({literal.text})"),)

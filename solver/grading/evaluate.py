@@ -121,7 +121,7 @@ def _label(label) -> tuple[str, int]:
 def _hash01(seed: int, indices: list) -> np.ndarray:
     """A deterministic pseudo-random number in [0, 1) per tuple of integer indices (splitmix64)."""
     with np.errstate(over="ignore"):
-        h = np.uint64(seed)
+        h: np.ndarray = np.asarray(seed, dtype=np.uint64)
         for k, idx in enumerate(indices):
             h = h ^ (np.asarray(idx).astype(np.int64).astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15 * (k + 1) % 2**64))
             h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -223,7 +223,7 @@ class Evaluator:
         if stop - start > MAX_SUM_TERMS:
             raise Unsupported("sum with too many terms")
         saved = self.values.get(var)
-        total = 0.0
+        total: float | np.ndarray = 0.0
         for j in range(start, stop + 1):
             self.values[var] = float(j)
             term = self.sum_over(function, limits[:-1])
@@ -235,7 +235,8 @@ class Evaluator:
         return np.where(finite, total, np.nan)
 
     def piecewise(self, e):
-        out, done = math.nan, False
+        out: float | np.ndarray = math.nan
+        done = False
         for value, cond in reversed(e.args):
             out = np.where(self.ev(cond), self.ev(value), out)
             done = True

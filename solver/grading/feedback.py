@@ -75,7 +75,7 @@ def selected(report: Report, mode: str) -> list[Verdict]:
     if mode == "full":
         return list(report.parts)
     return [v for v in report.parts if v.verdict not in ("correct", "manual", "missing") or v.follow_through
-            or (v.verdict == "manual" and v.manual and v.score < v.max_score)]
+            or (v.verdict == "manual" and v.manual and v.score is not None and v.score < v.max_score)]
 
 
 def unanswered(report: Report, mode: str) -> list[str]:

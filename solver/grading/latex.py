@@ -26,7 +26,8 @@ FUNCTIONS = ("ln log exp max min sin cos tan tanh sinh cosh arctan sqrt sum det 
 _DROP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr",
          "displaystyle", "textstyle", "limits", "nolimits", "mathopen", "mathclose"}
 _SPACE = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "enspace"}
-_TOKENS = {"cdot": ("OP", "*"), "times": ("OP", "*"), "ast": ("OP", "*"), "div": ("OP", "/"),
+# a macro's token (kind, text), or None for a font or text macro whose braced word is a name
+_TOKENS: dict[str, tuple[str, str] | None] = {"cdot": ("OP", "*"), "times": ("OP", "*"), "ast": ("OP", "*"), "div": ("OP", "/"),
            "lfloor": ("FLOORL", "⌊"), "rfloor": ("FLOORR", "⌋"), "lceil": ("CEILL", "⌈"),
            "rceil": ("CEILR", "⌉"), "{": ("LP", "("), "}": ("RP", ")"), "lvert": ("BAR", "|"),
            "rvert": ("BAR", "|"), "vert": ("BAR", "|"), "|": ("BAR", "|"), "infty": ("NAME", "oo"),
@@ -135,11 +136,12 @@ class LatexLexer(Lexer):
             self.emit("SEMI", "\\\\", start)
         elif name in ("begin", "end"):
             self.environment(name, start)
-        elif name in _TOKENS and _TOKENS[name] is None:
-            self.emit("NAME", self.group_word(start), start)
         elif name in _TOKENS:
-            kind, text = _TOKENS[name]
-            self.emit(kind, text, start)
+            token = _TOKENS[name]
+            if token is None:
+                self.emit("NAME", self.group_word(start), start)
+            else:
+                self.emit(*token, start)
         elif name in GREEK or name in FUNCTIONS:
             self.emit("NAME", name, start)
         elif name in ("(", ")", "[", "]"):

@@ -198,8 +198,8 @@ class Lexer:
             self.number()
         elif ch.isascii() and ch.isalpha():
             self.name()
-        elif greek_name(ch):
-            self.greek(ch)
+        elif (greek := greek_name(ch)) is not None:
+            self.greek(greek)
         elif ch in _NAMED_CHARS:
             self.emit("NAME", _NAMED_CHARS[ch], self.i)
             self.i += 1
@@ -244,13 +244,14 @@ class Lexer:
         text = self.scan(lambda ch: ch.isascii() and ch.isalnum(), 40, Text("nom trop long", "name too long"))
         self.emit("NAME", text, start)
 
-    def greek(self, ch: str) -> None:
-        """A Greek letter, with the digits glued to it (``β1``, ``μ0``: one name, as ``beta1``)."""
+    def greek(self, name: str) -> None:
+        """A Greek letter (`name`, ``beta`` for ``β``), with the digits glued to it (``β1``, ``μ0``: one
+        name, as ``beta1``)."""
         start = self.i
         self.i += 1
         while self.i < len(self.text) and _digit(self.text[self.i]) and self.i - start < 6:
             self.i += 1
-        self.emit("NAME", greek_name(ch) + self.text[start + 1:self.i], start)
+        self.emit("NAME", name + self.text[start + 1:self.i], start)
 
     def number(self) -> None:
         start = self.i

@@ -124,7 +124,8 @@ def apply_marks(reports: Sequence[Report], marks: Sequence[Mark]
             by_student.setdefault(name, []).append(n)
     parts = [list(r.parts) for r in reports]
     done: set[tuple[int, str]] = set()
-    overrides, problems = [], []
+    overrides: list[Override] = []
+    problems: list[Text] = []
     for mark in marks:
         targets = by_student.get(mark.student)
         if not targets:

@@ -194,6 +194,8 @@ def read_answer(question: Question, text: str) -> Read:
             return Read(question, text, None, Text(f"Choix non reconnu ; réponses possibles : {allowed}.",
                                                    f"Unrecognised choice; possible answers: {allowed}."))
         return Read(question, text, Reading(picked, picked))
+    if question.context is None:  # a text part: the teacher marks it (`check_answer`), nothing reads it
+        raise ValueError(f"{question.address}: a {part.kind} part is not read")
     written = text
     for rule in rules("text", question):
         written = rule.apply(written)
@@ -208,6 +210,8 @@ def read_answer(question: Question, text: str) -> Read:
 
 def rewrite(read: Read) -> Normal:
     """The value rules applied to a reading, in declared order (no general key)."""
+    if read.reading is None:  # `Read.error` says why; the caller reports it
+        raise ValueError(f"{read.question.address}: an answer that could not be read has no value to rewrite")
     normal = Normal(read, read.reading)
     for rule in rules("value", read.question):
         normal = rule.apply(read.question, normal)

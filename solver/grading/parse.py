@@ -278,7 +278,7 @@ class Parser:
             raw = self.source[start.pos + 1:end.pos]
         elif self.tok.kind in ("NAME", "NUM"):
             tok = self.take()
-            args = (Node("name", tok.pos, (), tok.text) if tok.kind == "NAME" else Node("num", tok.pos, (), tok.value),)
+            args = [Node("name", tok.pos, (), tok.text) if tok.kind == "NAME" else Node("num", tok.pos, (), tok.value)]
             raw = tok.text
         else:
             raise _err(self.tok.pos, "indice attendu après « _ »", "an index was expected after '_'")

@@ -112,23 +112,22 @@ def items(reports: Sequence[Report]) -> list[Item]:
     upper, lower = order[:size], order[-size:]
     out = []
     for pid in part_order(reports):
-        scored = [v for r in reports for v in r.parts if v.id == pid and v.score is not None]
+        scored = [(v, v.score) for r in reports for v in r.parts if v.id == pid and v.score is not None]
         if not scored:
             continue
-        top = max(v.max_score for v in scored)
-        mean, sd = mean_sd([v.score for v in scored])
-        success = sum(1 for v in scored if v.score >= v.max_score > 0) / len(scored)
+        top = max(v.max_score for v, _ in scored)
+        mean, sd = mean_sd([s for _, s in scored])
+        success = sum(1 for v, s in scored if s >= v.max_score > 0) / len(scored)
         out.append(Item(pid, top, len(scored), mean, sd, success, _discrimination(pid, upper, lower, top),
-                        sum(1 for v in scored if v.follow_through)))
+                        sum(1 for v, _ in scored if v.follow_through)))
     return out
 
 
 def _discrimination(pid: str, upper: Sequence[Report], lower: Sequence[Report], top: float) -> float | None:
     if len(upper) + len(lower) < 4 or top <= 0:
         return None
-    hi = [_score(r, pid) for r in upper]
-    lo = [_score(r, pid) for r in lower]
-    hi, lo = [s for s in hi if s is not None], [s for s in lo if s is not None]
+    hi = [s for s in (_score(r, pid) for r in upper) if s is not None]
+    lo = [s for s in (_score(r, pid) for r in lower) if s is not None]
     if not hi or not lo:
         return None
     return (sum(hi) / len(hi) - sum(lo) / len(lo)) / top

@@ -127,10 +127,12 @@ def _serve(conn, memory_mb: int, parent: int = 0, timeout: float = TIMEOUT) -> N
         if isinstance(task, WarmUp):
             conn.send(_warm_up(task.pairs))
             continue
-        given_up = isinstance(task, GiveUp)
-        args = task.task if given_up else task
+        args = task.task if isinstance(task, GiveUp) else task
         try:
-            verdict = unknown_verdict(*args, reason=task.reason) if given_up else _check_within(args, timeout, timed)
+            if isinstance(task, GiveUp):
+                verdict = unknown_verdict(*task.task, reason=task.reason)
+            else:
+                verdict = _check_within(task, timeout, timed)
         except MemoryError:
             verdict = _safe_unknown(args, MEMORY_REASON)
         except RecursionError:
@@ -368,7 +370,7 @@ class CheckerPool:
                     self._warmed(w, idle)
                     continue
                 try:
-                    results[w.task_index] = conn.recv()
+                    results[w.task_index] = w.conn.recv()
                     idle.append(w)
                 except (EOFError, OSError):
                     results[w.task_index] = self._give_up(w, tasks[w.task_index], DIED_REASON)

@@ -20,7 +20,7 @@ courses (and TensorFlow) give it: output side = ceil(input / stride).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Union
@@ -375,7 +375,7 @@ def _identity(shape, layer, rf, jump):
     return shape, 0, 0, rf, jump, 0, ()
 
 
-_STEP = {Conv: _conv, ConvTranspose: _conv_transpose, Pool: _pool, AdaptivePool: _adaptive_pool,
+_STEP: dict[type, Callable[..., tuple]] = {Conv: _conv, ConvTranspose: _conv_transpose, Pool: _pool, AdaptivePool: _adaptive_pool,
          GlobalPool: _global_pool,
          Flatten: _flatten, Linear: _linear, BatchNorm: _batchnorm, Activation: _identity,
          Dropout: _identity}

@@ -78,8 +78,8 @@ def _tap_matrix(small, large, kernel, stride, padding, dilation, sparse, transpo
     """The matrix of the convolution that takes a `large` map (h, w) to a `small` one, or its transpose
     (the matrix of the transposed convolution from `small` back to `large`) when `transposed`."""
     rows, cols = small[0] * small[1], large[0] * large[1]
-    entries = {((c, r) if transposed else (r, c)): kernel[u, v]
-               for r, c, u, v in taps(*small, *large, kernel.rows, kernel.cols, stride, padding, dilation)}
+    positions = taps(small[0], small[1], large[0], large[1], kernel.rows, kernel.cols, stride, padding, dilation)
+    entries = {((c, r) if transposed else (r, c)): kernel[u, v] for r, c, u, v in positions}
     return _matrix(cols, rows, entries, sparse) if transposed else _matrix(rows, cols, entries, sparse)
 
 

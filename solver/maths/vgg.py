@@ -7,7 +7,8 @@ Only the thirteen convolutions and five poolings are here; each caller adds the 
 
 from __future__ import annotations
 
-CONFIG = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
+# the output channels of each convolution, "M" a 2 × 2 max pooling
+CONFIG: tuple[int | str, ...] = (64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M")
 
 
 def feature_specs(k: int = 3) -> list:
@@ -19,9 +20,10 @@ def feature_specs(k: int = 3) -> list:
     """
     from solver.maths.architecture import Conv, Pool
 
-    layers, block, index = [], 1, 1
+    layers: list[Conv | Pool] = []
+    block, index = 1, 1
     for item in CONFIG:
-        if item == "M":
+        if isinstance(item, str):  # "M"
             layers.append(Pool(2, name=f"pool{block}"))
             block, index = block + 1, 1
         else:
@@ -35,9 +37,10 @@ def torch_features(in_channels: int, k: int = 3, **factory) -> list:
     `factory` goes to every convolution (``device="meta"`` to measure without computing)."""
     import torch.nn as nn
 
-    layers, channels = [], in_channels
+    layers: list[nn.Module] = []
+    channels = in_channels
     for item in CONFIG:
-        if item == "M":
+        if isinstance(item, str):  # "M"
             layers.append(nn.MaxPool2d(2))
         else:
             layers += [nn.Conv2d(channels, item, k, padding=(k - 1) // 2, **factory), nn.ReLU()]

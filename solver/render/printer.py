@@ -9,9 +9,13 @@ agree by construction (same numbering, same words for a choice, same answers).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from . import words
 from .values import plain
+
+if TYPE_CHECKING:
+    from solver.core.exercise import Step
 
 
 def numbered(steps):
@@ -23,7 +27,7 @@ def numbered(steps):
     [1, None, 2]
     """
     n = 0
-    out = []
+    out: list[tuple[int | None, Step]] = []
     for step in steps:
         if step.kind == "remark":
             out.append((None, step))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MATH = re.compile(r"(\$\$.+?\$\$|\$.+?\$)", re.S)
 
@@ -47,11 +48,16 @@ def to_plain(prose: str) -> str:
             s = re.sub(r"(?<!\\)([_^])\{([^{}]*)\}", _script, s)
         for macro, char in _UNICODE:
             guard = r"(?![A-Za-z])" if macro[-1].isalpha() else ""
-            s = re.sub(re.escape(macro) + guard, lambda _m, c=char: c, s)
+            s = re.sub(re.escape(macro) + guard, _as_is(char), s)
         s = re.sub(r"(\S)× ", r"\1×", s).replace("^ᵀ", "ᵀ")
         return re.sub(r" {2,}", " ", s)
 
     return _MATH.sub(clean, prose)
+
+
+def _as_is(text: str) -> Callable[[re.Match], str]:
+    """A `re.sub` replacement that inserts `text` as it is (a backslash in it is no escape)."""
+    return lambda _match: text
 
 
 def _script(match: re.Match) -> str:

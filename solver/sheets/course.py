@@ -34,10 +34,11 @@ def builtin_folders() -> list[SheetFolder]:
     import exercises
 
     out = []
-    for info in pkgutil.iter_modules(exercises.__path__):
-        path = os.path.join(info.module_finder.path, info.name)
-        if info.ispkg and os.path.isfile(os.path.join(path, SHEET_FILE)):
-            out.append(SheetFolder(path, f"exercises.{info.name}"))
+    for base in exercises.__path__:
+        for info in pkgutil.iter_modules([base]):
+            path = os.path.join(base, info.name)
+            if info.ispkg and os.path.isfile(os.path.join(path, SHEET_FILE)):
+                out.append(SheetFolder(path, f"exercises.{info.name}"))
     return sorted(out, key=lambda f: f.path)
 
 
