@@ -101,6 +101,58 @@ ask:
   up: [rf, jump]
 """
 
+# A depthwise convolution: its groups must divide the channels a student carries into it.
+DW = '''\
+import torch.nn as nn
+
+
+class Dw(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 4, 3)
+        self.dw = nn.Conv2d(4, 4, 3, groups=4)
+
+    def forward(self, x):
+        return self.dw(self.a(x))
+'''
+
+DW_MODEL = """\
+id: mf.dw
+title: {fr: "Une convolution par canal", en: "A depthwise convolution"}
+model: dw.py:Dw
+input: [1, 8, 8]
+ask:
+  a: [shape]
+  dw: [params, mult_adds]
+"""
+
+# Tied weights: b uses a's weight matrix, the analyzer counts it once (b's row: its bias only).
+TIED = '''\
+import torch.nn as nn
+
+
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flat = nn.Flatten()
+        self.a = nn.Linear(4, 4)
+        self.b = nn.Linear(4, 4)
+        self.b.weight = self.a.weight
+
+    def forward(self, x):
+        return self.b(self.a(self.flat(x)))
+'''
+
+TIED_MODEL = """\
+id: mf.tied
+title: {fr: "Des poids partagés", en: "Tied weights"}
+model: tied.py:Tied
+input: [1, 2, 2]
+ask:
+  a: [shape]
+  b: [params, mult_adds]
+"""
+
 SHEET = 'id: mf\ntitle: {fr: "Suite logique", en: "Follow-through"}\n'
 
 # By hand, input 3 × 16 × 16: conv1 → 8 × 14 × 14, pool → 8 × 7 × 7, conv2 → 16 × 5 × 5, mix (1 × 1,
@@ -129,7 +181,9 @@ def course(tmp_path_factory):
     sheet = root / "mf"
     sheet.mkdir()
     for name, text in (("sheet.yaml", SHEET), ("net.py", NET), ("net.yaml", MODEL), ("res.py", RES),
-                       ("res.yaml", RES_MODEL), ("up.py", UP), ("up.yaml", UP_MODEL)):
+                       ("res.yaml", RES_MODEL), ("up.py", UP), ("up.yaml", UP_MODEL),
+                       ("dw.py", DW), ("dw.yaml", DW_MODEL),
+                       ("tied.py", TIED), ("tied.yaml", TIED_MODEL)):
         (sheet / name).write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(registry.COURSE_ENV, str(root))
@@ -290,8 +344,108 @@ def test_the_hook_gives_the_key_back_from_the_keys_of_the_earlier_parts():
     exercise, params, solution = solved("mf.net", None)
     declared = [p for p in exercise.parts if p.follows]
     assert {p.id for p in declared} == {"pool.rf", "conv2.rf", "mix.rf", "mix.jump", "pool.shape", "conv2.shape",
-                                        "flat.shape", "total.params", "total.mult_adds"}
+                                        "flat.shape", "total.params", "total.mult_adds", "pool.mult_adds",
+                                        "mix.params", "mix.mult_adds", "fc.params", "fc.mult_adds"}
     for part in declared:
         earlier = {f: solution.answers[f] for f in part.follows}
         assert exercise.follow(params, part.id, earlier) == solution.answers[part.id]
     assert solution.answers["total.params"] == TOTAL_PARAMS and solution.answers["total.mult_adds"] == TOTAL_MULT_ADDS
+
+
+# --- a layer's counts from the shape asked before it ------------------------------------------------------------
+
+# pool taken with stride 1 (see the shape test above): flat 16·5·5 = 400 instead of 64
+CARRIED = {"pool.shape": "(8, 13, 13)", "conv2.shape": "(16, 11, 11)", "flat.shape": "(400,)"}
+
+
+def test_the_counts_follow_the_previous_asked_shape():
+    exercise = registry.get("mf.net")
+    assert exercise.part("fc.params").follows == ("flat.shape",)
+    assert exercise.part("fc.mult_adds").follows == ("flat.shape",)
+    assert exercise.part("mix.params").follows == ("conv2.shape",)       # mix asks no shape before it: conv2's
+    assert exercise.part("conv1.params").follows == ()                   # no shape asked before conv1
+
+
+def test_a_dense_layers_parameters_from_the_students_wrong_flatten():
+    answers = dict(right(), **CARRIED, **{"fc.params": str(10 * (400 + 1))})         # 4010
+    verdicts = grade(answers)
+    assert verdicts["flat.shape"].follow_through and not verdicts["pool.shape"].follow_through
+    fc = verdicts["fc.params"]
+    assert credited(fc), fc.feedback("en")
+    assert "flat.shape" in fc.feedback("en") and "flat.shape" in fc.feedback("fr")
+    exercise, params, _ = solved("mf.net", None)
+    assert exercise.follow(params, "fc.params", {"flat.shape": sp.Tuple(400)}) == 4010
+
+
+def test_a_total_from_a_count_credited_by_follow_through():
+    # wrong flatten → fc's parameters from it → the total from that count: 2314 − 650 + 4010
+    answers = dict(right(), **CARRIED, **{"fc.params": "4010", "total.params": str(TOTAL_PARAMS - 650 + 4010)})
+    verdicts = grade(answers)
+    assert credited(verdicts["fc.params"]) and credited(verdicts["total.params"])
+    assert "fc.params" in verdicts["total.params"].feedback("en")
+
+
+def test_a_dense_layers_mult_adds_from_the_students_wrong_flatten():
+    answers = dict(right(), **CARRIED, **{"fc.mult_adds": str(400 * 10),
+                                          "total.mult_adds": str(TOTAL_MULT_ADDS - 640 + 4000)})
+    verdicts = grade(answers)
+    assert credited(verdicts["fc.mult_adds"]) and credited(verdicts["total.mult_adds"])
+
+
+@pytest.mark.parametrize("fc_params", [str(10 * 400),            # the bias forgotten on top: a mistake of its own
+                                       str(10 * (400 + 1) + 1),   # off by one
+                                       str(10 * (64 + 1) + 1)])   # neither the key nor their flatten's
+def test_no_credit_for_counts_inconsistent_with_the_students_flatten(fc_params):
+    v = grade(dict(right(), **CARRIED, **{"fc.params": fc_params}))["fc.params"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+@pytest.mark.parametrize("flat,fc_params", [("(1,)", str(10 * (1 + 1))),      # a size of 1: degenerate
+                                            ("(0,)", "10"),                    # no size
+                                            ("(400.5,)", str(10 * 401.5)),     # not whole
+                                            ("(16, 5, 5)", "4010")])           # not flattened: not the key's form
+def test_no_credit_for_counts_from_a_degenerate_flatten(flat, fc_params):
+    v = grade(dict(right(), **{"flat.shape": flat, "fc.params": fc_params}))["fc.params"]
+    assert v.verdict == "incorrect" and not v.follow_through and v.score == 0
+
+
+def test_a_convolutions_counts_from_the_students_wrong_channel_count():
+    # conv2's 16 output channels written as conv1's 8: mix (1 × 1, 16 filters) then sees 8 channels,
+    # 16·(8·1·1 + 1) = 144 parameters and 16·5·5·8 = 3200 multiply-adds (the key: 272 and 6400)
+    answers = dict(right(), **{"conv2.shape": "(8, 5, 5)", "mix.params": "144", "mix.mult_adds": "3200"})
+    verdicts = grade(answers)
+    assert verdicts["conv2.shape"].verdict == "incorrect"
+    assert credited(verdicts["mix.params"]) and credited(verdicts["mix.mult_adds"])
+    # a wrong size, not channels: the parameters do not move, the multiply-adds do (16·4·4·16 = 4096)
+    answers = dict(right(), **{"conv2.shape": "(16, 4, 4)", "mix.params": "272", "mix.mult_adds": "4096"})
+    verdicts = grade(answers)
+    assert verdicts["mix.params"].verdict == "correct" and not verdicts["mix.params"].follow_through
+    assert credited(verdicts["mix.mult_adds"])
+
+
+def test_a_grouped_convolution_needs_channels_its_groups_divide():
+    # a: 4 × 6 × 6; dw (groups 4): 4·(4/4)·9 + 4 = 40 parameters, 4·4·4·(4/4)·9 = 576 multiply-adds
+    exercise, params, solution = solved("mf.dw", None)
+    assert [solution.answers[p] for p in ("dw.params", "dw.mult_adds")] == [40, 576]
+    assert exercise.follow(params, "dw.params", {"a.shape": sp.Tuple(8, 6, 6)}) == 4 * (8 // 4) * 9 + 4   # 76
+    assert exercise.follow(params, "dw.mult_adds", {"a.shape": sp.Tuple(4, 7, 7)}) == 4 * 5 * 5 * 9      # 900
+    # 10 channels in 4 groups: torch refuses it; rounding 10/4 down would say 4·2·9 + 4 = 76
+    assert exercise.follow(params, "dw.params", {"a.shape": sp.Tuple(10, 6, 6)}) is None
+    v = grade({"a.shape": "(10, 6, 6)", "dw.params": "76"}, "mf.dw")["dw.params"]
+    assert v.verdict == "incorrect" and not v.follow_through
+
+
+def test_counts_do_not_follow_across_a_branch():
+    # the residual block: pool's input is the sum of two paths, nothing steps from a's shape through it
+    exercise, params, _ = solved("mf.res", None)
+    assert exercise.follow(params, "pool.mult_adds", {"a.shape": sp.Tuple(4, 8, 8)}) is None
+
+
+def test_counts_only_where_the_engine_gives_the_analyzers_own():
+    # b's row counts its bias only (4; the engine would say 4·4 + 4 = 20): no parameters recomputed,
+    # even from the key's own shape; its multiply-adds (4·4 = 16, the same either way) still follow
+    exercise, params, solution = solved("mf.tied", None)
+    assert [solution.answers[p] for p in ("b.params", "b.mult_adds")] == [4, 16]
+    assert exercise.follow(params, "b.params", {"a.shape": sp.Tuple(4)}) is None
+    assert exercise.follow(params, "b.mult_adds", {"a.shape": sp.Tuple(4)}) == 16
+    assert exercise.follow(params, "b.mult_adds", {"a.shape": sp.Tuple(5)}) == 5 * 4

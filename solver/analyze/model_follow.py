@@ -58,12 +58,21 @@ def declared(ask: tuple, totals: tuple) -> dict[str, tuple[str, ...]]:
     {'pool.rf': ('conv1.rf',), 'fc.jump': ('pool.jump',), 'total.params': ('conv1.params', 'fc.params')}
     >>> declared((("conv1", ("shape",)), ("flat", ("shape",))), ("mult_adds",))
     {'flat.shape': ('conv1.shape',)}
+    >>> declared((("flat", ("shape",)), ("fc", ("params", "mult_adds"))), ())
+    {'fc.params': ('flat.shape',), 'fc.mult_adds': ('flat.shape',)}
+
+    A layer's counts follow the previous asked shape whatever the layer: this sees only the names
+    in `ask`, not the layers' types. Where a count does not depend on the input (a pooling's 0
+    parameters and multiply-adds), the hook recomputes the key's own value from any shape, and
+    a value equal to the key's earns nothing the plain check did not already give.
     """
     out: dict[str, tuple[str, ...]] = {}
     geometry, jump, shape = None, None, None     # the last layers asking rf or jump, jump, shape
     for layer, quantities in ask:
         if "shape" in quantities and shape is not None:
             out[f"{layer}.shape"] = (f"{shape}.shape",)
+        if shape is not None:
+            out.update({f"{layer}.{q}": (f"{shape}.shape",) for q in TOTALS if q in quantities})
         if "rf" in quantities and geometry is not None:
             out[f"{layer}.rf"] = tuple(f"{geometry[0]}.{q}" for q in GEOMETRY if q in geometry[1])
         if "jump" in quantities and jump is not None:
@@ -92,6 +101,8 @@ def follow(analysis, part_id: str, earlier: Mapping[str, Any]):
     layer, _, quantity = part_id.rpartition(".")
     if layer == "total" and quantity in TOTALS:
         return _total(analysis, quantity, earlier)
+    if quantity in TOTALS:
+        return _counted(analysis.layers, layer, quantity, earlier)
     if quantity in _CARRIED:
         return _along(analysis.layers, layer, quantity, earlier)
     return None
@@ -163,15 +174,26 @@ def _along(layers, layer: str, quantity: str, earlier: Mapping[str, Any]):
     shape, rf, jump = values["shape"], values["rf"], values["jump"]
     if not all(_whole(v) for v in (rf, jump)) or not isinstance(shape, tuple):
         return None
-    for row in path[1:]:
-        stepped = _step(row, tuple(row.row.in_shape) if quantity in GEOMETRY else shape, rf, jump)
-        if stepped is None:
-            return None
-        shape, rf, jump = stepped
+    stepped = _walk(path[1:], shape, rf, jump, quantity in GEOMETRY)
+    if stepped is None:
+        return None
+    shape, rf, jump = stepped
     if quantity == "shape":
         return sp.Tuple(*shape)
     value = rf if quantity == "rf" else jump
     return sp.Integer(value) if _whole(value) else None
+
+
+def _walk(rows, shape: tuple, rf, jump, geometry: bool):
+    """(shape, rf, jump) after the `rows` in turn, from the given values; each row steps from the
+    analyzer's own input shape when `geometry` (a field does not depend on the sizes), else from the
+    shape carried. None when a step cannot be computed."""
+    for row in rows:
+        stepped = _step(row, tuple(row.row.in_shape) if geometry else shape, rf, jump)
+        if stepped is None:
+            return None
+        shape, rf, jump = stepped
+    return shape, rf, jump
 
 
 def run(layers, before: str, layer: str, quantity: str) -> list | None:
@@ -196,8 +218,43 @@ def _agrees(layer, quantity: str) -> bool:
     key = layer.row
     if quantity in GEOMETRY:
         return _step(layer, tuple(key.in_shape), key.rf_in, key.jump_in) == (tuple(key.shape), key.rf, key.jump)
+    if quantity in TOTALS:
+        row = _engine_row(layer, tuple(key.in_shape), 1, 1)
+        return row is not None and tuple(row.shape) == tuple(key.shape) and \
+            _count(row, quantity) == int(getattr(key, quantity))
     stepped = _step(layer, tuple(key.in_shape), 1, 1)
     return stepped is not None and stepped[0] == tuple(key.shape)
+
+
+# --- a layer's counts from the shape asked before it ----------------------------------------------------------
+
+def _counted(layers, layer: str, quantity: str, earlier: Mapping[str, Any]):
+    """`layer`'s params or mult_adds from the student's shape of the previous asked layer: that shape
+    stepped along the run to the layer's input, then the engine's count for the layer there."""
+    import sympy as sp
+
+    if len(earlier) != 1:
+        return None
+    ((part, value),) = earlier.items()
+    before, _, asked = part.rpartition(".")
+    shape = _plain(value)
+    if asked != "shape" or not isinstance(shape, tuple) or not all(v >= 1 for v in shape):
+        return None
+    path = run(layers, before, layer, "shape")
+    if path is None or len(path) < 2 or not _agrees(path[-1], quantity):
+        return None
+    carried = _walk(path[1:-1], shape, 1, 1, False)
+    if carried is None or not _divides(path[-1].row.layer, carried[0]):
+        return None
+    row = _engine_row(path[-1], carried[0], 1, 1)
+    count = None if row is None else _count(row, quantity)
+    return None if count is None else sp.Integer(count)
+
+
+def _divides(spec, shape: tuple) -> bool:
+    """Whether a grouped convolution's groups divide the channels it is given (torch refuses otherwise)."""
+    groups = getattr(spec, "groups", 1)
+    return isinstance(groups, int) and groups >= 1 and shape[0] % groups == 0
 
 
 def _plain(value):
@@ -222,13 +279,29 @@ def _step(layer, shape: tuple, rf, jump):
         if layer.module is None and layer.type in ELEMENTWISE - _RESHAPING and unchanged:
             return shape, rf, jump
         return None
+    row = _engine_row(layer, shape, rf, jump)
+    return None if row is None else (tuple(row.shape), row.rf, row.jump)
+
+
+def _engine_row(layer, shape: tuple, rf, jump):
+    """The engine's `Row` for a layer it knows (`step_row`) from the given input values; None for an
+    operation it does not step or a result that is not whole sizes."""
+    from solver.maths import architecture as A
+
+    spec = layer.row.layer
+    if isinstance(spec, A.Op):
+        return None
     try:
         row = A.step_row(layer.name, spec, shape, rf, jump)
     except (ValueError, TypeError, ZeroDivisionError):
         return None
-    if not all(_whole(v) for v in row.shape):
-        return None
-    return tuple(row.shape), row.rf, row.jump
+    return row if all(_whole(v) for v in row.shape) else None
+
+
+def _count(row, quantity: str) -> int | None:
+    """A row's parameters or multiply-adds as a Python int; None when not a whole number."""
+    value = getattr(row, quantity)
+    return int(value) if _whole(value) else None
 
 
 def _whole(value) -> bool:
