@@ -37,6 +37,21 @@ written as ``x.view(…)``, a module it does not know) or a step whose arithmeti
 the analyzer's own row from the key's values gives no recomputation: the hook is exact or silent.
 An `ask` listed in another order than the forward pass simply finds no path.
 
+Counts from a shape. ``<layer>.params`` and ``<layer>.mult_adds`` follow the shape of the
+previous layer that asks one: a dense layer's parameters from a wrong flattened size, a
+convolution's from a wrong channel count, its multiply-adds from wrong sizes. The hook walks the
+same straight run (`run`, every step checked on the key's shapes), carries the student's shape to
+the layer's input and returns the engine's count for the layer there (`step_row`: a Linear's
+in_features, a convolution's input channels, a batch norm's channels come from that input). Only
+when the engine's count at the key's own input is the analyzer's row value: a weight shared with
+another module (the row shows less), a layer the engine does not step from that input (a Linear
+applied at every position of a (C, L) input, an operation such as a matrix product) or a
+convention other than plain multiply-adds (flops, bias or normalisation counted; model exercises
+use the default, which counts none of them) gives no recomputation. A grouped convolution's
+groups must divide the channels carried into it (torch refuses the layer otherwise). A total then
+follows the student's counts as above: from a wrong flatten, fc's parameters credited by
+follow-through, then a total consistent with those parameters is credited too.
+
 Everything here reads an `Analysis` already traced; nothing imports torch.
 """
 
