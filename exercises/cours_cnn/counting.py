@@ -7,6 +7,8 @@ forward pass on meta tensors for the shapes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from solver.core.errors import ParamError
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
@@ -256,13 +258,12 @@ def check_1x1(q, sol, checks) -> None:
     import torch
 
     c, m, k = q["C"], q["m"], q["k"]
-    meta = dict(device="meta")
-    direct = torch.nn.Conv2d(c, c, k, padding="same", **meta)
-    neck = torch.nn.Sequential(torch.nn.Conv2d(c, m, 1, **meta), torch.nn.Conv2d(m, m, k, padding="same", **meta),
-                               torch.nn.Conv2d(m, c, 1, **meta))
+    direct = torch.nn.Conv2d(c, c, k, padding="same", device="meta")
+    neck = torch.nn.Sequential(torch.nn.Conv2d(c, m, 1, device="meta"), torch.nn.Conv2d(m, m, k, padding="same", device="meta"),
+                               torch.nn.Conv2d(m, c, 1, device="meta"))
     checks.equal("params direct", int(sol.answers["params_direct"]), _numel(direct))
     checks.equal("params bottleneck", int(sol.answers["params_bottleneck"]), _numel(neck))
-    x = torch.zeros(1, c, 14, 14, **meta)
+    x = torch.zeros(1, c, 14, 14, device="meta")
     checks.equal("same output shape", tuple(neck(x).shape), tuple(direct(x).shape))
 
 
@@ -364,7 +365,8 @@ def _vgg_total_step(rows) -> Step:
             general = sp.Add(*symbols) if len(symbols) > 1 else next(iter(symbols))
         return derive(sp.Symbol(lhs), general, symbols), sum(symbols.values())
 
-    blocks, lines = {}, []
+    blocks: dict[str, list[tuple[str, Any]]] = {}  # a row's count: an int or a SymPy integer
+    lines = []
     for r in rows:
         if r.name.startswith("conv"):
             blocks.setdefault(r.name.split("_")[0][4:], []).append((r.name, r.params))
@@ -410,11 +412,10 @@ def check_vgg(q, sol, checks) -> None:
     from solver.analyze.analyze import gradient_extent
     from solver.maths.vgg import CONFIG, torch_features
 
-    meta = dict(device="meta")
-    features = torch.nn.Sequential(*torch_features(q["c"], **meta))
-    flat = features(torch.zeros(1, q["c"], q["n"], q["n"], **meta)).flatten(1).shape[1]
-    head = torch.nn.Sequential(torch.nn.Linear(flat, 4096, **meta), torch.nn.Linear(4096, 4096, **meta),
-                               torch.nn.Linear(4096, q["K"], **meta))
+    features = torch.nn.Sequential(*torch_features(q["c"], device="meta"))
+    flat = features(torch.zeros(1, q["c"], q["n"], q["n"], device="meta")).flatten(1).shape[1]
+    head = torch.nn.Sequential(torch.nn.Linear(flat, 4096, device="meta"), torch.nn.Linear(4096, 4096, device="meta"),
+                               torch.nn.Linear(4096, q["K"], device="meta"))
     checks.equal("params (numel)", int(sol.answers["params"]), _numel(features) + _numel(head))
 
     def twin(x):  # one channel, one dimension: the same geometry (convs k=3 p=1, pools 2), average pools
@@ -555,15 +556,16 @@ def _lenet_remark(q, full: int) -> Step:
 def check_lenet(q, sol, checks) -> None:
     import torch
 
-    meta = dict(device="meta")
     k = q["k"]
-    convs = [torch.nn.Conv2d(1, q["c1"], k, **meta), torch.nn.Conv2d(q["c1"], q["c3"], k, **meta),
-             torch.nn.Conv2d(q["c3"], q["c5"], k, **meta)]
-    x = torch.zeros(1, 1, q["n"], q["n"], **meta)
+    convs: list[torch.nn.Module] = [torch.nn.Conv2d(1, q["c1"], k, device="meta"),
+                                    torch.nn.Conv2d(q["c1"], q["c3"], k, device="meta"),
+                                    torch.nn.Conv2d(q["c3"], q["c5"], k, device="meta")]
+    x = torch.zeros(1, 1, q["n"], q["n"], device="meta")
     x = torch.nn.AvgPool2d(2)(convs[0](x))
     x = torch.nn.AvgPool2d(2)(convs[1](x))
     flat = convs[2](x).flatten(1).shape[1]
-    dense = [torch.nn.Linear(flat, q["f6"], **meta), torch.nn.Linear(q["f6"], q["out"], **meta)]
+    dense: list[torch.nn.Module] = [torch.nn.Linear(flat, q["f6"], device="meta"),
+                                    torch.nn.Linear(q["f6"], q["out"], device="meta")]
     for name, module in zip(LENET_PARTS, convs + dense):
         checks.equal(f"params {name}", int(sol.answers[name]), _numel(module))
     checks.equal("params total", int(sol.answers["total"]), sum(_numel(m) for m in convs + dense))

@@ -196,8 +196,7 @@ def solve_depth(q) -> Solution:
     if bind:
         steps.append(Step(Text("Avec les valeurs de l'énoncé :", "With the given values:"),
                           derive(sp.Symbol("r_L"), closed, bind), kind="result"))
-    steps = tuple(steps)
-    return Solution(q, steps, {"rf": sp.expand(value.xreplace(bind))})
+    return Solution(q, tuple(steps), {"rf": sp.expand(value.xreplace(bind))})
 
 
 def check_depth(q, sol, checks) -> None:

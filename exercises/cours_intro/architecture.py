@@ -327,7 +327,7 @@ def solve_padding(q) -> Solution:
     n, p = sp.symbols("n p", integer=True)
     row = _padding_row(q, q["n"], q["p"])
     padded = (n + 2 * p).xreplace({n: q["n"], p: q["p"]})
-    steps = (
+    steps: tuple[Step, ...] = (
         _result(Step(Text("Le remplissage ajoute $p$ zéros de chaque côté de chaque dimension.",
                           "Padding adds $p$ zeros on each side of each dimension."),
                      derive(sp.Symbol("n_pad"), n + 2 * p, {n: q["n"], p: q["p"]}))),

@@ -51,7 +51,7 @@ PARAMS = (
 )
 
 WORKED_EXAMPLE = Chain("cours-intro.mlp", tuple(p.name for p in PARAMS),
-                       lambda rng: {p.name: p.draw(rng) for p in PARAMS})
+                       lambda rng: {p.name: p.draw(rng) for p in PARAMS if p.draw is not None})
 ETA = Param("eta", "number", Fraction(1, 1000), Text("pas d'apprentissage $\\eta$", "learning rate $\\eta$"),
             draw=lambda rng: rng.choice((Fraction(1, 1000), Fraction(1, 100), Fraction(1, 10), Fraction(1, 2))),
             minimum=0)

@@ -822,8 +822,6 @@ def _validate_odd(values) -> None:
     validate_5_4(values)
 
 
-YES_NO_PART = dict(choices=YES_NO)
-
 RF_FIGURE = Figure(Text("Champ récepteur d'une unité de sortie sur l'entrée.",
                         "Receptive field of one output unit on the input."), receptive_field("rf"))
 
@@ -862,10 +860,10 @@ EXERCISES = (
                      Param("fc", "int", 128, Text("neurones de la première couche dense",
                                                   "neurons of the first dense layer"), minimum=1, maximum=100000,
                            draw=lambda rng: rng.choice((32, 64, 128, 256)))),
-             parts=(Part("variable_size", "choice", Text("tailles variables ?", "variable sizes?"), **YES_NO_PART),
+             parts=(Part("variable_size", "choice", Text("tailles variables ?", "variable sizes?"), choices=YES_NO),
                     Part("min_size", "int", Text("plus petit côté accepté", "smallest accepted side")),
                     Part("mlp_variable", "choice", Text("un MLP accepte-t-il des tailles variables ?",
-                                                        "does an MLP accept variable sizes?"), **YES_NO_PART))),
+                                                        "does an MLP accept variable sizes?"), choices=YES_NO))),
     Exercise(id="devoir.5.1", sheet=SHEET,
              title=Text("Taille de sortie d'une pile de convolutions", "Output size of a stack of convolutions"),
              statement=statement_5_1, solve=solve_5_1, check=check_5_1, draw=draw_5_1, chain=STACK,
@@ -873,7 +871,7 @@ EXERCISES = (
              diagnoses=DIAGNOSES_5_1, params=_stack_params(with_p=True, with_n=True),
              parts=(Part("output_size", "int", Text("côté de sortie", "output side")),
                     Part("same", "choice", Text("même taille que l'entrée ?", "same size as the input?"),
-                         **YES_NO_PART))),
+                         choices=YES_NO))),
     Exercise(id="devoir.5.2", sheet=SHEET,
              title=Text("Sorties de même résolution que l'entrée", "Outputs with the input's resolution"),
              statement=statement_5_2, solve=solve_5_2,
@@ -889,9 +887,9 @@ EXERCISES = (
              statement=statement_5_4, solve=solve_5_4, check=check_5_4, draw=draw_5_4, chain=STACK,
              validate=validate_5_4,
              diagnoses=DIAGNOSES_5_4, params=_stack_params(m=True),
-             parts=(Part("perfect_accuracy", "choice", Text("100 % possible ?", "100% possible?"), **YES_NO_PART),
+             parts=(Part("perfect_accuracy", "choice", Text("100 % possible ?", "100% possible?"), choices=YES_NO),
                     Part("residual_changes", "choice", Text("une connexion résiduelle change-t-elle la réponse ?",
                                                             "does a residual connection change the answer?"),
-                         **YES_NO_PART),
+                         choices=YES_NO),
                     Part("why", "text", Text("justification", "justification")))),
 )

@@ -233,7 +233,7 @@ def _zeros_en(p: int) -> str:
     return "no padding" if p == 0 else f"${p}$ zero{'s' if p > 1 else ''} of padding on each side"
 
 
-def _tap_relation(d: int) -> str:
+def _tap_relation(d: int) -> tuple[str, str]:
     """The tap relation written with the dilation only when there is one."""
     return ("$m = as + u - p$ et $n = bs + v - p$", "$m = as + u - p$ and $n = bs + v - p$") if d == 1 else \
         ("$m = as + ud - p$ et $n = bs + vd - p$", "$m = as + ud - p$ and $n = bs + vd - p$")

@@ -147,10 +147,11 @@ def check(q, sol, checks) -> None:
         pis = torch.softmax(torch.randn(K, generator=gen, dtype=torch.float64) * 2, 0)
         W = torch.randn(K, d, generator=gen, dtype=torch.float64) * 2
         xs = torch.randn(d, generator=gen, dtype=torch.float64)
-        net = nn.Sequential(nn.Linear(d, K, bias=False), nn.Sigmoid(), nn.Linear(K, 1, bias=False)).double()
+        hidden, output = nn.Linear(d, K, bias=False), nn.Linear(K, 1, bias=False)
+        net = nn.Sequential(hidden, nn.Sigmoid(), output).double()
         with torch.no_grad():
-            net[0].weight.copy_(W)
-            net[2].weight.copy_(pis.unsqueeze(0))
+            hidden.weight.copy_(W)
+            output.weight.copy_(pis.unsqueeze(0))
             out = net(xs).item()
         z = torch.distributions.Categorical(probs=pis)
         component = torch.distributions.Bernoulli(probs=torch.sigmoid(W @ xs))

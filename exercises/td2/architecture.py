@@ -9,6 +9,9 @@ TensorFlow's rule) and cross-checked in torch with the equivalent explicit paddi
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from solver.core.errors import ParamError
 from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
@@ -82,7 +85,7 @@ def _draw_network(rng) -> dict:
     b is at least 1.5 times as wide as a; each input is doubled until the map survives the two
     poolings, and b until its flattened map is larger than a's (III.4 asks why the counts differ).
     """
-    values = {p.name: p.draw(rng) for p in _geometry_params() + _width_params()}
+    values = {p.name: p.draw(rng) for p in _geometry_params() + _width_params() if p.draw is not None}
     values["c_a"] = rng.choice((1, 3))
     values["c_b"] = rng.choice((values["c_a"], 3))
     values["n_a"] = rng.choice((24, 28, 32, 40))
@@ -327,12 +330,12 @@ def _rf_diagnoses():
     out = []
     for part in RF_PARTS:
         out += [
-            mistake("no-jump", part, lambda q, p=part: _wrong_rf("no-jump")(q, p)),
-            Diagnosis("pool-ignored", part, lambda q, p=part: _wrong_rf("pool-ignored")(q, p), Text(
+            mistake("no-jump", part, partial(_wrong_rf("no-jump"), part=part)),
+            Diagnosis("pool-ignored", part, partial(_wrong_rf("pool-ignored"), part=part), Text(
                 "Un pooling a aussi une fenêtre et un pas : il agrandit le champ récepteur et multiplie le pas.",
                 "A pooling also has a window and a stride: it widens the receptive field and multiplies the "
                 "jump.")),
-            mistake("off-by-one", part, lambda q, p=part: _wrong_rf_off_by_one(q, p), Text(
+            mistake("off-by-one", part, partial(_wrong_rf_off_by_one, part=part), Text(
                 "Le champ d'un pixel de l'entrée vaut 1 (pas 0) : partez de $r_0 = 1$.",
                 "The field of one input pixel is 1 (not 0): start from $r_0 = 1$.")),
         ]
@@ -389,7 +392,7 @@ def check_shapes(q, sol, checks) -> None:
     _check_torch_rejects(q, checks)
     f = [q[name] for name in WIDTHS]
     k = [q[name] for name in ("k1", "k2", "k3", "k4")]
-    meta = dict(device="meta", dtype=torch.float64)
+    meta: dict[str, Any] = {"device": "meta", "dtype": torch.float64}
     x = torch.zeros(1, q["c"], q["n"], q["n"], **meta)
     # conv1: the ceil reading, with the padding TensorFlow adds (extra zero after), from first principles
     out = math.ceil(q["n"] / q["s1"])
@@ -423,6 +426,11 @@ def _wrong_shape(**reading):
     return wrong
 
 
+def _stride_ignored_shape(q, part):
+    """conv1 read at stride 1: a mistake only where its stride is not 1."""
+    return _wrong_shape(stride1=1)(q, part) if q["s1"] != 1 else None
+
+
 def _channels_last(q, part):
     import sympy as sp
 
@@ -434,12 +442,11 @@ def _shape_diagnoses():
     out = []
     for part in SHAPE_PARTS:
         out += [
-            mistake("valid-instead-of-same", part, lambda q, p=part: _wrong_shape(same=False)(q, p)),
-            mistake("stride-ignored", part, lambda q, p=part: _wrong_shape(stride1=1)(q, p)
-                      if q["s1"] != 1 else None, Text(
+            mistake("valid-instead-of-same", part, partial(_wrong_shape(same=False), part=part)),
+            mistake("stride-ignored", part, partial(_stride_ignored_shape, part=part), Text(
                 "conv1 a un pas $s > 1$ : « same » donne alors $\\lceil i/s \\rceil$, pas $i$.",
                 "conv1 has a stride $s > 1$: 'same' then gives $\\lceil i/s \\rceil$, not $i$.")),
-            mistake("channels-last", part, (lambda q, p=part: _channels_last(q, p)) if part != "flatten"
+            mistake("channels-last", part, partial(_channels_last, part=part) if part != "flatten"
                       else (lambda q: None)),
         ]
     return tuple(out)
@@ -519,7 +526,7 @@ def check_params(q, sol, checks) -> None:
 
     f = [q[name] for name in WIDTHS]
     k = [q[name] for name in ("k1", "k2", "k3", "k4")]
-    meta = dict(device="meta", dtype=torch.float64)
+    meta: dict[str, Any] = {"device": "meta", "dtype": torch.float64}
     convs = [torch.nn.Conv2d(q["c"], f[0], k[0], stride=q["s1"], **meta),
              torch.nn.Conv2d(f[0], f[1], k[1], padding="same", **meta),
              torch.nn.Conv2d(f[1], f[2], k[2], padding="same", **meta),
@@ -554,6 +561,11 @@ def _wrong_params(**reading):
         values["total"] = _total(values)
         return values[part]
     return wrong
+
+
+def _stride_ignored_params(q, part):
+    """conv1 read at stride 1: a mistake only where its stride is not 1, and one fc2 cannot show."""
+    return _wrong_params(stride1=1)(q, part) if q["s1"] != 1 and part != "fc2" else None
 
 
 def _channels_ignored(q, part):
@@ -600,19 +612,18 @@ def _bias_per_input(q, part):
 def _param_diagnoses():
     out = []
     for part in ("conv2", "conv3", "conv4"):
-        out.append(mistake("depth-ignored", part, lambda q, p=part: _depth_ignored(q, p)))
+        out.append(mistake("depth-ignored", part, partial(_depth_ignored, part=part)))
     for part in CONVS:
-        out.append(mistake("kernel-not-squared", part, lambda q, p=part: _kernel_not_squared(q, p)))
+        out.append(mistake("kernel-not-squared", part, partial(_kernel_not_squared, part=part)))
     for part in ("fc1", "fc2"):
-        out.append(mistake("bias-per-input", part, lambda q, p=part: _bias_per_input(q, p)))
+        out.append(mistake("bias-per-input", part, partial(_bias_per_input, part=part)))
     for part in PARAM_PARTS:
         out += [
-            mistake("missing-bias", part, lambda q, p=part: _wrong_params(bias=False)(q, p)),
-            mistake("input-channels-ignored", part, lambda q, p=part: _channels_ignored(q, p)),
+            mistake("missing-bias", part, partial(_wrong_params(bias=False), part=part)),
+            mistake("input-channels-ignored", part, partial(_channels_ignored, part=part)),
         ]
         if part in ("fc1", "fc2", "total"):
-            out.append(mistake("stride-ignored", part, lambda q, p=part: _wrong_params(stride1=1)(q, p)
-                                 if q["s1"] != 1 and p != "fc2" else None, Text(
+            out.append(mistake("stride-ignored", part, partial(_stride_ignored_params, part=part), Text(
                 "Le pas $s$ de conv1 divise le côté par $s$ (« same » : $\\lceil i/s \\rceil$) : la carte "
                 "aplatie, donc fc1, est environ $s^2$ fois plus petite.",
                 "The stride $s$ of conv1 divides the side by $s$ ('same': $\\lceil i/s \\rceil$): the "

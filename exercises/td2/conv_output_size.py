@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from solver.core.errors import ParamError
 from solver.core.exercise import Exercise, Part, Solution, Step
-from solver.core.params import SYMBOLIC, Param
+from solver.core.params import SYMBOLIC, Assumption, Param
 from solver.core.text import Text
 from solver.derive.draw import input_side
 from solver.derive.mistakes import mistake
@@ -141,7 +141,7 @@ def _perturbed(rounding: str | None = "floor", plus: int = 1, sides: int = 2):
     return wrong
 
 
-def _side(name: str, doc: Text, default=SYMBOLIC, minimum: int = 1, assume: str = "size") -> Param:
+def _side(name: str, doc: Text, default=SYMBOLIC, minimum: int = 1, assume: Assumption = "size") -> Param:
     return Param(name, "int", default, doc, minimum=minimum, symbolic_ok=True, assume=assume)
 
 
@@ -159,7 +159,7 @@ EXERCISES = (Exercise(
     statement=statement,
     params=PARAMS,
     parts=(Part("o", "expr", Text("côté $o$ de la sortie", "side $o$ of the output"),
-                domain={p.name: p.assume for p in PARAMS}),),
+                domain={p.name: p.assume for p in PARAMS if p.assume is not None}),),
     solve=solve,
     check=check,
     draw=draw,

@@ -7,6 +7,8 @@ ReLU where a_k > 0). The activation is a `choice` parameter; its default keeps g
 
 from __future__ import annotations
 
+from typing import Any
+
 from solver.core.exercise import Diagnosis, Exercise, Part, Solution, Step
 from solver.core.params import Param
 from solver.core.text import Text
@@ -119,7 +121,7 @@ def _concrete_steps(q, answer):
     name = q["g"]
     ga = _activation(name, a)
     dg = sp.diff(ga, a)
-    lines = (sp.Eq(g(a), ga), sp.Eq(sp.Derivative(g(a), a), dg))
+    lines: tuple[Any, ...] = (sp.Eq(g(a), ga), sp.Eq(sp.Derivative(g(a), a), dg))
     if name not in ("relu", "identity"):
         lines += (sp.Eq(sp.Derivative(g(a), a), derivative_from_output(name, s)),)
         why = Text("Ici $g$ et sa dérivée, aussi écrite avec la sortie $s_k = g(a_k)$ :",

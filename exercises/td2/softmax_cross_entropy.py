@@ -7,9 +7,10 @@ column vectors, so the chain rule reads ∂C/∂a = A · ∂C/∂s with A_ij = �
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Mapping
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.exercise import Chain, Diagnosis, Domain, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text
 from solver.derive.mistakes import mistake
@@ -588,8 +589,9 @@ def _check_why(q, sol, checks) -> None:
 
 # ----------------------------------------------------------------------------------------------
 
-_K_DOMAIN = {"s": "probability", "i": "size", "j": "size", **{f"s_{n}": "probability" for n in range(1, MAX_K + 1)}}
-_CE_DOMAIN = {"s_k": "probability", "t_k": "probability"}
+_K_DOMAIN: Mapping[str, Domain] = {"s": "probability", "i": "size", "j": "size",
+                                   **{f"s_{n}": "probability" for n in range(1, MAX_K + 1)}}
+_CE_DOMAIN: Mapping[str, Domain] = {"s_k": "probability", "t_k": "probability"}
 
 
 def _param_K():

@@ -11,9 +11,10 @@ weights-only count as the `missing-bias` mistake.
 from __future__ import annotations
 
 from functools import partial
+from typing import Mapping
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Chain, Diagnosis, Exercise, ModelAnswer, Part, Solution, Step
+from solver.core.exercise import Chain, Diagnosis, Domain, Exercise, ModelAnswer, Part, Solution, Step
 from solver.core.params import SYMBOLIC, Param
 from solver.core.text import Text, numeral
 from solver.derive.mistakes import mistake, mistakes_of
@@ -212,7 +213,7 @@ DIAGNOSES_1 = mistakes_of("output_shape", partial(_wrong_1, "output_shape"), {
                           "One row of weights is needed per output: $x' y'$ outputs."),
 })
 
-_DOMAIN_1 = {"x": "size", "y": "size", "z": "size", "k": "size", "s": "size", "p": "natural"}
+_DOMAIN_1: Mapping[str, Domain] = {"x": "size", "y": "size", "z": "size", "k": "size", "s": "size", "p": "natural"}
 
 
 # --- VGG16 (tp-cnn.6 and 7) ------------------------------------------------------------------
@@ -428,7 +429,7 @@ def check_7(q, sol, checks) -> None:
     k = q["k"]
     side = 4 * k + 5
     for depth, part in ((1, "rf_conv1"), (2, "rf_conv2")):
-        layers = [nn.Conv2d(1, 1, k, padding=(k - 1) // 2)]
+        layers: list[nn.Module] = [nn.Conv2d(1, 1, k, padding=(k - 1) // 2)]
         if depth == 2:
             layers += [nn.ReLU(), nn.Conv2d(1, 1, k, padding=(k - 1) // 2)]
         mask = gradient_support(nn.Sequential(*layers), (1, side, side), (0, side // 2, side // 2))
@@ -561,7 +562,7 @@ def solve_9(q) -> Solution:
     o_m = sp.simplify(o.subs({s: stride, i: f * m}))
     allowed = [v for v in range(0, f) if sp.simplify(o_m.subs(p, v) - m) == 0]
     padding = min(allowed)
-    steps = (
+    steps: tuple[Step, ...] = (
         Step(Text("Un pooling se compte comme une convolution de noyau $f$ :",
                   "A pooling counts like a convolution of kernel $f$:"), sp.Eq(sp.Symbol("o"), o)),
         Step(Text("Pour de grandes entrées $o \\approx i/s$ : diviser par $f$ impose $s = f$.",
@@ -862,8 +863,8 @@ def draw_network(rng) -> dict:
             "hidden": rng.choice((256, 512, 1000)), "classes": rng.choice((10, 10, 100))}
 
 
-def _params_10(train=False):
-    out = (
+def _params_10(train=False) -> tuple[Param, ...]:
+    out: tuple[Param, ...] = (
         Param("n", "int", 32, Text("côté des images", "image side"), minimum=1, maximum=1024),
         Param("c", "int", 3, Text("canaux des images", "image channels"), minimum=1, maximum=64),
         Param("c1", "int", 32, Text("filtres de conv1", "conv1 filters"), minimum=1, maximum=4096),

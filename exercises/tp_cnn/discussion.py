@@ -117,7 +117,7 @@ def _q12_setting(q) -> Text:
 def _q12_size(q) -> Text:
 
     cnn = _cnn_counts(q)
-    total, big = sum(cnn.values()), max(cnn, key=cnn.get)
+    total, big = sum(cnn.values()), max(cnn, key=cnn.__getitem__)
     n = numeral(total)
     return Text(f"ordre de grandeur du CNN ({n.fr} poids, la plus grande part dans {big})",
                 f"order of magnitude of the CNN ({n.en} weights, the largest share in {big})")

@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 from solver.core.errors import ParamError
 from solver.core.text import Text
@@ -29,6 +29,7 @@ SYMBOLIC = _Symbolic()
 KINDS = ("int", "number", "matrix", "choice")
 
 # What a symbolic parameter is known to be, as SymPy assumptions (the names of `Part.domain`).
+Assumption = Literal["size", "natural", "odd", "integer", "positive", "real"]  # a key of ASSUMPTIONS, a `Domain`
 ASSUMPTIONS = {
     "size": {"integer": True, "positive": True},        # a side, a count: integer >= 1
     "natural": {"integer": True, "nonnegative": True},  # a padding, an index from 0
@@ -58,7 +59,7 @@ class Param:
     maximum: int | None = None
     choices: tuple[str, ...] = ()
     symbolic_ok: bool = False
-    assume: str | None = None
+    assume: Assumption | None = None
 
     def __post_init__(self):
         if self.assume is not None and self.assume not in ASSUMPTIONS:
