@@ -79,6 +79,11 @@ def test_a_follow_through_credit_is_named_and_explained(tmp_path):
         text = (out / "feedback" / "cat.md").read_text(encoding="utf-8")
         assert f"| td2.III.3a/total | {word} | 1 / 1 |" in text
         assert details(text) == ["td2.III.3a/conv1", "td2.III.3a/total"]  # its value differs from the key: shown
+        assert "1010688" in text  # the total expected without the earlier mistake: 257 C + 1 010 688
+    out = tmp_path / "hidden"
+    assert CliRunner().invoke(main, ["grade", str(subs), "--out", str(out), "--hide-answers"]).exit_code == 0
+    hidden = (out / "feedback" / "cat.md").read_text(encoding="utf-8")
+    assert "juste (par suite logique)" in hidden and "1010688" not in hidden
 
 
 def test_full_shows_every_part_and_scores_none(folder, tmp_path):
