@@ -75,8 +75,7 @@ ask:
   pool: [rf, jump]
 """
 
-# A transposed convolution: the analyzer divides the jump by its stride, the engine's step keeps it,
-# so the hook refuses to recompute through it rather than trust either.
+# A transposed convolution: the analyzer and the engine's step both divide the jump by its stride.
 UP = '''\
 import torch.nn as nn
 
