@@ -125,6 +125,31 @@ ask:
   dw: [params, mult_adds]
 """
 
+# A batch norm: γ and β per channel, so its parameters follow the channels carried into it.
+BN = '''\
+import torch.nn as nn
+
+
+class Bn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(1, 4, 3)
+        self.bn = nn.BatchNorm2d(4)
+
+    def forward(self, x):
+        return self.bn(self.a(x))
+'''
+
+BN_MODEL = """\
+id: mf.bn
+title: {fr: "Une normalisation", en: "A batch norm"}
+model: bn.py:Bn
+input: [1, 8, 8]
+ask:
+  a: [shape]
+  bn: [params]
+"""
+
 # Tied weights: b uses a's weight matrix, the analyzer counts it once (b's row: its bias only).
 TIED = '''\
 import torch.nn as nn
@@ -181,7 +206,7 @@ def course(tmp_path_factory):
     sheet.mkdir()
     for name, text in (("sheet.yaml", SHEET), ("net.py", NET), ("net.yaml", MODEL), ("res.py", RES),
                        ("res.yaml", RES_MODEL), ("up.py", UP), ("up.yaml", UP_MODEL),
-                       ("dw.py", DW), ("dw.yaml", DW_MODEL),
+                       ("dw.py", DW), ("dw.yaml", DW_MODEL), ("bn.py", BN), ("bn.yaml", BN_MODEL),
                        ("tied.py", TIED), ("tied.yaml", TIED_MODEL)):
         (sheet / name).write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
@@ -432,6 +457,16 @@ def test_a_grouped_convolution_needs_channels_its_groups_divide():
     assert exercise.follow(params, "dw.params", {"a.shape": sp.Tuple(10, 6, 6)}) is None
     v = grade({"a.shape": "(10, 6, 6)", "dw.params": "76"}, "mf.dw")["dw.params"]
     assert v.verdict == "incorrect" and not v.follow_through
+
+
+def test_a_batch_norm_counts_from_the_students_channels():
+    # a: 4 × 6 × 6; bn: γ and β for each of the 4 channels = 8 (running statistics are buffers)
+    exercise, params, solution = solved("mf.bn", None)
+    assert solution.answers["bn.params"] == 2 * 4
+    verdicts = grade({"a.shape": "(6, 6, 6)", "bn.params": str(2 * 6)}, "mf.bn")   # six channels written for a
+    assert verdicts["a.shape"].verdict == "incorrect"
+    assert credited(verdicts["bn.params"])
+    assert not grade({"a.shape": "(6, 6, 6)", "bn.params": str(4 * 6)}, "mf.bn")["bn.params"].follow_through
 
 
 def test_counts_do_not_follow_across_a_branch():
