@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from solver.core.errors import ParamError
-from solver.core.exercise import Chain, Diagnosis, Exercise, Part, Solution, Step
+from solver.core.exercise import Chain, Diagnosis, Exercise, Part, Solution, Step, source_of
 from solver.core.params import Param
 from solver.core.text import Text, numeral, numerals
 from solver.derive.draw import fraction, matrix
@@ -327,13 +327,14 @@ def follow_backprop(q, part: str, earlier):
     from solver.derive.mlp import backward, forward, number
 
     layers = _layers(q)
-    outputs = {ref.rpartition("/")[2]: v for ref, v in earlier.items() if ref.startswith(f"{FORWARD}/")}
+    sources = {source_of(BACKPROP, ref): v for ref, v in earlier.items()}
+    outputs = {part_id: v for (exercise_id, part_id), v in sources.items() if exercise_id == FORWARD}
     if not all(0 < v < 1 for v in outputs.values()):
         return None
     fw = forward(layers, _input(q))
     fw = replace(fw, a=tuple(tuple(outputs.get(layer.neuron(j), a[j]) for j in range(layer.size))
                              for layer, a in zip(layers, fw.a)))
-    given = {ref: v for ref, v in earlier.items() if ref not in outputs and "/" not in ref}
+    given = {part_id: v for (exercise_id, part_id), v in sources.items() if exercise_id == BACKPROP}
     return number(backward(layers, fw, TARGET[:1], given=given).grads[part])
 
 

@@ -52,7 +52,8 @@ def follow(q, part: str, earlier):
     name, field = part.split(".")
     (source,) = earlier
     shape = tuple(int(v) for v in earlier[source])[::-1]  # the sheet's (length, channels) → (channels, length)
-    row = trace_between(_network(q), source.rpartition("/")[2].split(".")[0], name, shape)
+    layer = source.rpartition("/")[2].split(".")[0]  # "conv1.shape" or "td2.VI.1/flatten.shape": its layer
+    row = trace_between(_network(q), layer, name, shape)
     return _seq(row.shape) if field == "shape" else sp.Integer(row.params)
 
 
